@@ -1,0 +1,85 @@
+/**
+ * Every error wasmotion throws is a WasmotionError with a stable `code`.
+ * Codes are documented in docs/errors.md and never reused for another meaning.
+ */
+export class WasmotionError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WasmotionError';
+    this.code = code;
+  }
+}
+
+/** Why a module was refused: its bytes do not decode, or it does not validate. */
+export type ModuleErrorKind = 'malformed' | 'invalid';
+
+/** A guest module could not be loaded. `offset` is the byte offset in the module. */
+export class ModuleError extends WasmotionError {
+  readonly kind: ModuleErrorKind;
+  readonly offset: number;
+
+  constructor(kind: ModuleErrorKind, message: string, offset: number) {
+    super(kind === 'malformed' ? 'WASMOTION_ERR_MALFORMED' : 'WASMOTION_ERR_INVALID', `${message} (at byte ${offset})`);
+    this.name = 'ModuleError';
+    this.kind = kind;
+    this.offset = offset;
+    this.reason = message;
+  }
+
+  /** The spec's wording alone, without the offset. */
+  readonly reason: string;
+}
+
+/** Imports did not match what the module needs. */
+export class LinkError extends WasmotionError {
+  constructor(message: string) {
+    super('WASMOTION_ERR_UNLINKABLE', message);
+    this.name = 'LinkError';
+  }
+}
+
+/**
+ * Trap kinds, one per spec trap message. The message of a GuestTrap starts with
+ * the spec's wording so spec tests can match it.
+ */
+export type TrapKind =
+  | 'unreachable'
+  | 'out_of_bounds_memory'
+  | 'out_of_bounds_table'
+  | 'undefined_element'
+  | 'uninitialized_element'
+  | 'indirect_call_type_mismatch'
+  | 'integer_divide_by_zero'
+  | 'integer_overflow'
+  | 'invalid_conversion'
+  | 'call_stack_exhausted'
+  | 'out_of_fuel';
+
+/** The guest trapped. The guest's state is left as it was at the trap. */
+export class GuestTrap extends WasmotionError {
+  readonly kind: TrapKind;
+
+  constructor(kind: TrapKind, message: string) {
+    super('WASMOTION_ERR_TRAP', message);
+    this.name = 'GuestTrap';
+    this.kind = kind;
+  }
+}
+
+/** A host function provided by the embedder threw. `cause` holds what it threw. */
+export class HostError extends WasmotionError {
+  constructor(message: string, cause: unknown) {
+    super('WASMOTION_ERR_HOST', message, { cause });
+    this.name = 'HostError';
+  }
+}
+
+/** Bad input from a user or an embedder: a wrong argument, a missing export. */
+export class UsageError extends WasmotionError {
+  constructor(message: string) {
+    super('WASMOTION_ERR_USAGE', message);
+    this.name = 'UsageError';
+  }
+}
