@@ -1,0 +1,26 @@
+import type { Engine } from './types.js';
+
+export type EngineName = 'vmm' | 'native';
+
+export interface EngineOptions {
+  /** Largest memory a guest may grow to, in 64 KiB pages. */
+  maxMemoryPages?: number;
+  /** Deepest call nesting before the trap "call stack exhausted". */
+  maxCallDepth?: number;
+}
+
+const factories = new Map<EngineName, (options: EngineOptions) => Engine>();
+
+/** Engines register themselves here so callers need not know their modules. */
+export function registerEngine(name: EngineName, factory: (options: EngineOptions) => Engine): void {
+  factories.set(name, factory);
+}
+
+export async function createEngine(name: EngineName, options: EngineOptions = {}): Promise<Engine> {
+  if (!factories.has(name)) await import(name === 'vmm' ? './vmm.js' : './native.js');
+  const factory = factories.get(name);
+  if (!factory) throw new Error(`engine ${name} did not register`);
+  return factory(options);
+}
+
+export type * from './types.js';
