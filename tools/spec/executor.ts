@@ -18,11 +18,16 @@ export interface Failure {
   message: string;
 }
 
-export interface ScriptResult {
+export interface Tally {
   passed: number;
   failed: number;
   skipped: number;
+}
+
+export interface ScriptResult extends Tally {
   failures: Failure[];
+  /** The same counts split by command type (assert_return, module, ...). */
+  byCommand: Record<string, Tally>;
 }
 
 /** Why a command did not pass: it failed, or it was skipped. */
@@ -50,24 +55,28 @@ export function executeScript(
   options: ExecuteOptions = {},
 ): ScriptResult {
   const runner = new ScriptRunner(engine, dir);
-  const result: ScriptResult = { passed: 0, failed: 0, skipped: 0, failures: [] };
+  const result: ScriptResult = { passed: 0, failed: 0, skipped: 0, failures: [], byCommand: {} };
+  const count = (type: string, outcome: keyof Tally) => {
+    result[outcome]++;
+    (result.byCommand[type] ??= { passed: 0, failed: 0, skipped: 0 })[outcome]++;
+  };
   for (let i = 0; i < commands.length; i++) {
     const command = commands[i];
     if (options.deadline !== undefined && Date.now() > options.deadline) {
-      const left = commands.length - i;
-      result.failed += left;
-      result.failures.push({ line: command.line, command: command.type, message: `time limit exceeded, ${left} commands not run` });
+      for (const rest of commands.slice(i)) count(rest.type, 'failed');
+      const message = `time limit exceeded, ${commands.length - i} commands not run`;
+      result.failures.push({ line: command.line, command: command.type, message });
       break;
     }
     try {
       runner.run(command);
-      result.passed++;
+      count(command.type, 'passed');
     } catch (err) {
       if (err instanceof Outcome && err.skipped) {
-        result.skipped++;
+        count(command.type, 'skipped');
         continue;
       }
-      result.failed++;
+      count(command.type, 'failed');
       const message = err instanceof Outcome ? err.message : `threw ${describe(err)}`;
       result.failures.push({ line: command.line, command: command.type, message });
     }
