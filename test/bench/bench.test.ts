@@ -1,0 +1,57 @@
+// The benchmark's measuring pieces, checked on V8 (the VMM's turn comes
+// when `npm run bench` runs both engines).
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { createEngine } from '../../host-shim/engine/index.js';
+import { calibrate, checksumOf, loadKernel, measure, runOnce } from '../../tools/bench/kernel-bench.js';
+import { formatRow, summaryLine, type KernelRow } from '../../tools/bench/report.js';
+import { geomean, median } from '../../tools/bench/timing.js';
+import { kernelWasmPath } from '../../tools/guests/layout.js';
+import { KERNEL_REFERENCE } from '../guests/kernel-cases.js';
+
+const row = (kernel: string, nativeMs: number, vmmMs?: number, error?: string): KernelRow => ({
+  kernel, bytes: 100, nativeN: 10, nativeMs, nativeLoadMs: 0.1,
+  vmm: vmmMs === undefined ? undefined : { n: 5, msAtNativeN: vmmMs, loadMs: 1 }, error,
+});
+
+describe('bench report', () => {
+  it('ends with the geomean line over the kernels that ran on both engines', () => {
+    expect(summaryLine([row('a', 10, 10), row('b', 10, 40)])).toBe('bench: geomean slowdown vs V8 2.0x over 2 kernels');
+    expect(summaryLine([row('a', 10, 30), row('b', 10, 40, 'CHECKSUM MISMATCH')])).toBe('bench: geomean slowdown vs V8 3.0x over 1 kernels');
+    expect(summaryLine([row('a', 10)])).toBe('bench: geomean slowdown vs V8 n/a over 0 kernels');
+  });
+
+  it('shows n/a without a VMM and FAILED on an error', () => {
+    expect(formatRow(row('a', 10))).toMatch(/^a\s+100\s+10\s+10\.00\s+n\/a\s+n\/a\s+n\/a\s/);
+    expect(formatRow(row('a', 10, 20, 'boom'))).toContain('FAILED');
+  });
+
+  it('takes medians and geometric means', () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(geomean([2, 8])).toBeCloseTo(4, 10);
+  });
+
+  it('reads i32 and i64 checksums and rejects anything else', () => {
+    expect(checksumOf([{ type: 'i32', value: -1 }])).toBe('i32:-1');
+    expect(checksumOf([{ type: 'i64', value: 5n }])).toBe('i64:5');
+    expect(() => checksumOf([{ type: 'f64', bits: 0n }])).toThrow(/f64/);
+    expect(() => checksumOf([])).toThrow(/0 values/);
+  });
+});
+
+describe.skipIf(!existsSync(kernelWasmPath('intmath')))('bench measurement on V8', () => {
+  it('calibrates n to the target time and measures a deterministic checksum', async () => {
+    const engine = await createEngine('native');
+    const { instance } = loadKernel(engine, readFileSync(kernelWasmPath('intmath')), 2);
+    const ref = KERNEL_REFERENCE.intmath[1];
+    expect(runOnce(instance, ref.n).checksum).toBe(`i64:${ref.checksum}`);
+    const n = calibrate(instance, 5, 2 ** 30);
+    expect(n).toBeGreaterThan(1);
+    const result = measure(instance, n, 5, 2 ** 30, 2, 3);
+    expect(result.medianMs).toBeGreaterThan(0.5); // about 5 ms, with room for a noisy machine
+    expect(result.medianMs).toBeLessThan(100);
+    expect(calibrate(instance, 5, 3)).toBeLessThanOrEqual(3); // never above the cap
+    engine.dispose();
+  });
+});
