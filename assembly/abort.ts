@@ -5,7 +5,7 @@
 @external("host", "vmm_abort")
 declare function hostAbort(message: usize, file: usize, line: u32, column: u32): void;
 
-export function vmmAbort(message: string | null, fileName: string | null, lineNumber: u32, columnNumber: u32): void {
+export function vmmAbort(message: string | null = null, fileName: string | null = null, lineNumber: u32 = 0, columnNumber: u32 = 0): void {
   hostAbort(changetype<usize>(message), changetype<usize>(fileName), lineNumber, columnNumber);
   unreachable();
 }

@@ -13,7 +13,13 @@ export class WasmotionError extends Error {
 }
 
 /** Why a module was refused: its bytes do not decode, or it does not validate. */
-export type ModuleErrorKind = 'malformed' | 'invalid';
+export type ModuleErrorKind = 'malformed' | 'invalid' | 'unsupported';
+
+const MODULE_ERROR_CODES: Record<ModuleErrorKind, string> = {
+  malformed: 'WASMOTION_ERR_MALFORMED',
+  invalid: 'WASMOTION_ERR_INVALID',
+  unsupported: 'WASMOTION_ERR_UNSUPPORTED_FEATURE',
+};
 
 /** A guest module could not be loaded. `offset` is the byte offset in the module. */
 export class ModuleError extends WasmotionError {
@@ -21,7 +27,7 @@ export class ModuleError extends WasmotionError {
   readonly offset: number;
 
   constructor(kind: ModuleErrorKind, message: string, offset: number) {
-    super(kind === 'malformed' ? 'WASMOTION_ERR_MALFORMED' : 'WASMOTION_ERR_INVALID', `${message} (at byte ${offset})`);
+    super(MODULE_ERROR_CODES[kind], `${message} (at byte ${offset})`);
     this.name = 'ModuleError';
     this.kind = kind;
     this.offset = offset;
@@ -81,5 +87,16 @@ export class UsageError extends WasmotionError {
   constructor(message: string) {
     super('WASMOTION_ERR_USAGE', message);
     this.name = 'UsageError';
+  }
+}
+
+/**
+ * The VMM itself failed: an internal invariant broke, or vmm.wasm trapped.
+ * The VMM instance is unusable afterwards; the host and other guests are not affected.
+ */
+export class VmmFault extends WasmotionError {
+  constructor(message: string, cause?: unknown) {
+    super('WASMOTION_ERR_VMM_FAULT', message, { cause });
+    this.name = 'VmmFault';
   }
 }

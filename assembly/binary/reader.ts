@@ -62,6 +62,7 @@ export class Reader {
       result |= (b & 0x7f) << shift;
       if (!(b & 0x80)) return result;
     }
+    return 0; // not reached
   }
 
   i32(): i32 {

@@ -19,6 +19,9 @@ export interface RunFileOptions {
   timeLimitMs?: number;
 }
 
+/** 64 MiB: more than any spec test grows a memory to. */
+const SPEC_MAX_MEMORY_PAGES = 1024;
+
 export async function runSpecFile(wastPath: string, options: RunFileOptions): Promise<FileResult> {
   const file = basename(wastPath);
   const { dir, script } = convertWast(wastPath);
@@ -27,7 +30,9 @@ export async function runSpecFile(wastPath: string, options: RunFileOptions): Pr
     for (const c of script.commands) (byCommand[c.type] ??= { passed: 0, failed: 0, skipped: 0 }).skipped++;
     return { file, passed: 0, failed: 0, skipped: script.commands.length, failures: [], byCommand };
   }
-  const engine = await createEngine(options.engine);
+  // One store holds every module of a file, and each memory reserves its
+  // address space up front: a small limit keeps a file's memories within it.
+  const engine = await createEngine(options.engine, { maxMemoryPages: SPEC_MAX_MEMORY_PAGES });
   try {
     const deadline = options.timeLimitMs === undefined ? undefined : Date.now() + options.timeLimitMs;
     return { file, ...executeScript(engine, dir, script.commands, { deadline }) };

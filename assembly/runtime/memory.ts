@@ -1,0 +1,59 @@
+import { MemInst } from "./store";
+import { config } from "./config";
+
+/**
+ * Guest memories live inside the VMM's own linear memory (Node 20 has no
+ * multi-memory). Each one gets a region reserved up front, right above
+ * whatever the VMM uses so far: growing the VMM memory there costs address
+ * space only, not RAM, and the guest's memory then grows in place without
+ * ever meeting the VMM heap, which itself grows above every region.
+ *
+ * Dirty tracking: one byte per 4 KiB guest page (a byte map rather than a bit
+ * map, so marking is a single store in the interpreter's write paths).
+ */
+
+export const WASM_PAGE: u32 = 65536;
+export const DIRTY_PAGE_SHIFT: u32 = 12; // 4 KiB
+const DIRTY_PER_WASM_PAGE: u32 = WASM_PAGE >> DIRTY_PAGE_SHIFT;
+
+/** Creates a memory of `min` pages that may grow to `max`; null if it cannot be reserved. */
+export function createMemory(min: u32, max: u32, hasMax: bool): MemInst | null {
+  let limit = config.maxMemoryPages;
+  if (min > limit) return null;
+  let reserve = hasMax && max < limit ? max : limit;
+  if (reserve < min) reserve = min;
+  let m = new MemInst();
+  m.reservedPages = reserve;
+  m.maxPages = hasMax ? max : 0xffffffff;
+  m.dirty = heap.alloc(<usize>reserve * DIRTY_PER_WASM_PAGE + 8);
+  memory.fill(m.dirty, 0, <usize>reserve * DIRTY_PER_WASM_PAGE + 8);
+  // Reserve the region at the current top of VMM memory, after the allocation above.
+  let before = memory.grow(<i32>reserve);
+  if (before < 0) { heap.free(m.dirty); return null; }
+  m.base = <usize>before << 16;
+  m.pages = min;
+  m.byteLength = <u64>min << 16;
+  // The reserved pages come from memory.grow: zero already.
+  markRange(m, 0, m.byteLength);
+  return m;
+}
+
+/** memory.grow: returns the old size in pages, or -1 (the memory is unchanged). */
+export function growMemory(m: MemInst, delta: u32): i32 {
+  let old = m.pages;
+  let wanted = <u64>old + delta;
+  if (wanted > <u64>m.reservedPages) return -1;
+  m.pages = <u32>wanted;
+  m.byteLength = wanted << 16;
+  markRange(m, <u64>old << 16, <u64>delta << 16);
+  return <i32>old;
+}
+
+/** Marks [start, start+len) of guest memory dirty. */
+export function markRange(m: MemInst, start: u64, len: u64): void {
+  if (len == 0) return;
+  let first = <usize>(start >> DIRTY_PAGE_SHIFT);
+  let last = <usize>((start + len - 1) >> DIRTY_PAGE_SHIFT);
+  // SAFETY: callers pass ranges inside the memory, and the dirty map covers the reservation.
+  memory.fill(m.dirty + first, 1, last - first + 1);
+}

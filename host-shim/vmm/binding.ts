@@ -1,0 +1,197 @@
+/**
+ * The raw binding to one instance of build/vmm.wasm: its entry points (see
+ * assembly/index.ts) plus helpers to move bytes and strings across. One
+ * VmmBinding is one VMM with one store. A trap of vmm.wasm itself (a VMM
+ * bug, never a guest's doing) poisons the binding and surfaces as VmmFault.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { VmmFault } from '../errors.js';
+import { packageRoot } from '../paths.js';
+
+export interface VmmExports {
+  vmm_alloc(len: number): number;
+  vmm_free(ptr: number): void;
+  config_set(key: number, value: number): void;
+  error_status(): number;
+  error_message(): number;
+  error_offset(): number;
+  error_trap(): number;
+  module_load(ptr: number, len: number): number;
+  module_describe(id: number): number;
+  func_new_host(ptr: number, params: number, results: number, hostId: number): number;
+  wasi_func(ptr: number, len: number): number;
+  global_new(type: number, mutable: number, bits: bigint): number;
+  global_get(addr: number): bigint;
+  global_set(addr: number, bits: bigint): void;
+  global_type(addr: number): number;
+  table_new(elem: number, min: number, max: number): number;
+  table_size(addr: number): number;
+  table_get(addr: number, i: number): number;
+  memory_new(min: number, max: number, hasMax: number): number;
+  memory_base(addr: number): number;
+  memory_pages(addr: number): number;
+  memory_dirty(addr: number): number;
+  memory_grow(addr: number, delta: number): number;
+  instance_new(module: number, ptr: number, count: number): number;
+  instance_export(instance: number, ptr: number, len: number): bigint;
+  instance_start(instance: number): number;
+  func_type(addr: number): number;
+  func_kind(addr: number): number;
+  func_host_id(addr: number): number;
+  func_ref(addr: number): number;
+  func_addr(ref: number): number;
+  call_begin(addr: number): number;
+  run(fuel: bigint): number;
+  call_abort(): void;
+  results_ptr(): number;
+  host_call_id(): number;
+  host_call_func(): number;
+  host_call_args(): number;
+  exit_code(): number;
+  fuel_used(): bigint;
+}
+
+/** Mirrors assembly/exec/thread.ts RunStatus. */
+export const RunStatus = {
+  Finished: 0,
+  OutOfFuel: 1,
+  HostCall: 2,
+  Trap: 3,
+  Exit: 4,
+  Blocked: 5,
+  Idle: 6,
+} as const;
+
+/** Mirrors assembly/errors.ts Status. */
+export const VmmStatus = {
+  Ok: 0,
+  Malformed: 1,
+  Invalid: 2,
+  Unlinkable: 3,
+  Trap: 4,
+  Unsupported: 5,
+  LimitExceeded: 6,
+  BadArgument: 7,
+} as const;
+
+/** Mirrors assembly/runtime/config.ts ConfigKey. */
+export const ConfigKey = { MaxMemoryPages: 0, MaxCallDepth: 1, ValueStackBytes: 2 } as const;
+
+export interface VmmError {
+  status: number;
+  message: string;
+  offset: number;
+  trap: number;
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+function vmmModule(): WebAssembly.Module {
+  if (!compiled) {
+    const path = join(packageRoot(), 'build', 'vmm.wasm');
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch (err) {
+      throw new VmmFault(`cannot read ${path}: run "npm run build" first`, err);
+    }
+    compiled = new WebAssembly.Module(new Uint8Array(bytes));
+  }
+  return compiled;
+}
+
+/** Initial VMM memory: the VMM's own heap. Guest memories are reserved above it. */
+const HEAP_PAGES = 256;
+
+export class VmmBinding {
+  readonly memory: WebAssembly.Memory;
+  readonly x: VmmExports;
+  private poisoned: VmmFault | undefined;
+
+  constructor() {
+    this.memory = new WebAssembly.Memory({ initial: HEAP_PAGES, maximum: 65536 });
+    const instance = new WebAssembly.Instance(vmmModule(), {
+      env: { memory: this.memory },
+      host: { vmm_abort: (msg: number, file: number, line: number, col: number) => this.abort(msg, file, line, col) },
+    });
+    this.x = this.guard(instance.exports as unknown as VmmExports);
+  }
+
+  /** Wraps every entry point so a trap of vmm.wasm becomes a VmmFault and poisons the binding. */
+  private guard(raw: VmmExports): VmmExports {
+    const guarded: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(raw)) {
+      if (typeof value !== 'function') continue;
+      const fn = value as (...a: unknown[]) => unknown;
+      guarded[name] = (...args: unknown[]) => {
+        if (this.poisoned) throw this.poisoned;
+        try {
+          return fn(...args);
+        } catch (err) {
+          if (err instanceof VmmFault) throw (this.poisoned = err);
+          if (err instanceof WebAssembly.RuntimeError || err instanceof RangeError) {
+            throw (this.poisoned = new VmmFault(`the VMM failed in ${name}: ${(err as Error).message}`, err));
+          }
+          throw err;
+        }
+      };
+    }
+    return guarded as unknown as VmmExports;
+  }
+
+  private abort(msg: number, file: number, line: number, col: number): never {
+    const text = `${this.asString(msg) ?? 'abort'} at ${this.asString(file) ?? '?'}:${line}:${col}`;
+    throw (this.poisoned = new VmmFault(`VMM invariant broken: ${text}`));
+  }
+
+  /** An AssemblyScript string (UTF-16, byte length in the header word before it). */
+  private asString(ptr: number): string | undefined {
+    if (!ptr) return undefined;
+    const view = new DataView(this.memory.buffer);
+    const bytes = view.getUint32(ptr - 4, true);
+    return Buffer.from(this.memory.buffer, ptr, bytes).toString('utf16le');
+  }
+
+  view(): DataView {
+    return new DataView(this.memory.buffer);
+  }
+
+  bytes(ptr: number, len: number): Uint8Array {
+    return new Uint8Array(this.memory.buffer, ptr, len);
+  }
+
+  /** Copies `data` into a fresh VMM buffer; the caller owns it. */
+  writeBytes(data: Uint8Array): number {
+    const ptr = this.x.vmm_alloc(data.length);
+    this.bytes(ptr, data.length).set(data);
+    return ptr;
+  }
+
+  /** A length-prefixed UTF-8 string returned by the VMM. */
+  readString(ptr: number): string {
+    if (!ptr) return '';
+    const len = this.view().getUint32(ptr, true);
+    return Buffer.from(this.memory.buffer, ptr + 4, len).toString('utf8');
+  }
+
+  /** Calls `fn` with `text` as UTF-8 in a temporary VMM buffer. */
+  withString<T>(text: string, fn: (ptr: number, len: number) => T): T {
+    const data = Buffer.from(text, 'utf8');
+    const ptr = this.writeBytes(data);
+    try {
+      return fn(ptr, data.length);
+    } finally {
+      this.x.vmm_free(ptr);
+    }
+  }
+
+  lastError(): VmmError {
+    return {
+      status: this.x.error_status(),
+      message: this.readString(this.x.error_message()),
+      offset: this.x.error_offset(),
+      trap: this.x.error_trap(),
+    };
+  }
+}
