@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Engine, Value } from '../../host-shim/engine/types.js';
 import { generateModule, type GeneratedModule, type GeneratorOptions } from './generate.js';
 import { randomValue } from './interesting-values.js';
-import { compareOutcomes, outcomeOf, outcomeOfError, type Outcome } from './outcome.js';
+import { compareOutcomes, nonCanonicalValue, outcomeOf, outcomeOfError, type Outcome } from './outcome.js';
 import { Prng } from './prng.js';
 
 export const FAILURE_DIR = join('.cache', 'fuzz', 'failures');
@@ -78,6 +78,14 @@ export function firstDifference(a: Step[], b: Step[]): string | undefined {
     if (!a[i] || !b[i] || a[i].label !== b[i].label) return `step ${i}: ${a[i]?.label ?? 'nothing'} vs ${b[i]?.label ?? 'nothing'}`;
     const diff = compareOutcomes(a[i].outcome, b[i].outcome);
     if (diff) return `${a[i].label}: ${diff}`;
+  }
+  // Equal bits in a representation the Value type does not allow: reported after real differences.
+  for (const [side, steps] of [['first', a], ['second', b]] as const) {
+    for (const step of steps) {
+      if (step.outcome.kind !== 'values') continue;
+      const bad = step.outcome.values.map(nonCanonicalValue).find((d) => d !== undefined);
+      if (bad) return `${step.label}: ${side} engine returned a non-canonical value: ${bad}`;
+    }
   }
   return undefined;
 }

@@ -12,7 +12,7 @@
  * `fuzz: N modules, M mismatches, C crashes`. Exit status 1 when M or C > 0.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import type { EngineName } from '../../host-shim/engine/index.js';
+import { createEngine, type EngineName } from '../../host-shim/engine/index.js';
 import { emptyTally, supervise, type Tally } from './supervisor.js';
 
 interface CliOptions {
@@ -54,6 +54,15 @@ async function main(): Promise<void> {
   const seed = options.seed ?? Date.now() % 0x1_0000_0000;
   process.stderr.write(`fuzz: seed ${seed}, mode ${options.mode}, engines ${options.engines.join(',')}, ${options.seconds} s\n`);
 
+  // Fail fast on an engine that cannot start, rather than counting each worker restart as a crash.
+  for (const name of new Set(options.engines)) {
+    try {
+      (await createEngine(name)).dispose();
+    } catch (err) {
+      process.stderr.write(`fuzz: engine ${name} is not available: ${(err as Error).message}\n`);
+      process.exit(2);
+    }
+  }
   const deadline = Date.now() + options.seconds * 1000;
   const diff = emptyTally();
   const decode = emptyTally();

@@ -3,7 +3,8 @@
  * build/guests/) with bytes flipped, inserted, deleted, truncated, replaced by
  * LEB128 edge encodings, or with section lengths edited. Every input must end
  * in a compiled module (then instantiated, and its exports run when allowed) or
- * in a clean ModuleError, LinkError or GuestTrap; anything else is a crash.
+ * in a clean ModuleError, LinkError or GuestTrap (or a documented resource
+ * limit, WASMOTION_ERR_LIMIT); anything else is a crash.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -108,7 +109,7 @@ export function decodeInput(seed: number, index: number, guests: readonly Uint8A
   return mutate(rng, base);
 }
 
-export type DecodeVerdict = 'malformed' | 'invalid' | 'compiled' | 'instantiated' | 'unlinkable' | 'trapped' | 'ran';
+export type DecodeVerdict = 'malformed' | 'invalid' | 'compiled' | 'instantiated' | 'unlinkable' | 'limited' | 'trapped' | 'ran';
 
 export interface DecodeResult {
   verdict?: DecodeVerdict;
@@ -145,6 +146,7 @@ export function decodeCase(engine: Engine, bytes: Uint8Array, options: DecodeOpt
     const o = outcomeOfError(err);
     if (o.kind === 'link-error') return { verdict: 'unlinkable' };
     if (o.kind === 'trap') return { verdict: 'trapped' };
+    if (o.kind === 'limit') return { verdict: 'limited' };
     return { crash: `instantiate threw ${describeError(err)}` };
   }
   if (!options.run) return { verdict: 'instantiated' };
@@ -152,7 +154,8 @@ export function decodeCase(engine: Engine, bytes: Uint8Array, options: DecodeOpt
     try {
       instance.invoke(name, type.params.map(zeroValue));
     } catch (err) {
-      if (outcomeOfError(err).kind !== 'trap') return { crash: `invoke ${name} threw ${describeError(err)}` };
+      const kind = outcomeOfError(err).kind;
+      if (kind !== 'trap' && kind !== 'limit') return { crash: `invoke ${name} threw ${describeError(err)}` };
     }
   }
   return { verdict: 'ran' };

@@ -4,7 +4,7 @@
  * a NaN (then both must be NaN: payloads may legitimately differ), traps by kind
  * up to the distinctions the reference engine cannot make.
  */
-import { GuestTrap, ModuleError, LinkError, type TrapKind } from '../../host-shim/errors.js';
+import { GuestTrap, LinkError, ModuleError, WasmotionError, type TrapKind } from '../../host-shim/errors.js';
 import type { Value } from '../../host-shim/engine/types.js';
 
 export type Outcome =
@@ -12,6 +12,8 @@ export type Outcome =
   | { kind: 'trap'; trap: TrapKind; message: string }
   | { kind: 'module-error'; message: string }
   | { kind: 'link-error'; message: string }
+  /** A documented resource limit of the host (WASMOTION_ERR_LIMIT), as the spec allows at instantiation. */
+  | { kind: 'limit'; message: string }
   /** Anything else thrown: never acceptable. */
   | { kind: 'crash'; message: string };
 
@@ -27,6 +29,7 @@ export function outcomeOfError(err: unknown): Outcome {
   if (err instanceof GuestTrap) return { kind: 'trap', trap: err.kind, message: err.message };
   if (err instanceof ModuleError) return { kind: 'module-error', message: err.message };
   if (err instanceof LinkError) return { kind: 'link-error', message: err.message };
+  if (err instanceof WasmotionError && err.code === 'WASMOTION_ERR_LIMIT') return { kind: 'limit', message: err.message };
   const e = err as Error;
   return { kind: 'crash', message: `${e?.name ?? typeof err}: ${e?.message ?? String(err)}` };
 }
@@ -48,22 +51,44 @@ function sameTrap(a: TrapKind, b: TrapKind): boolean {
   return a === b || (TRAP_CLASS[a] !== undefined && TRAP_CLASS[a] === TRAP_CLASS[b]);
 }
 
+/**
+ * Compares the bit patterns, whatever their JavaScript representation:
+ * a representation that breaks the Value contract is reported apart by
+ * nonCanonicalValue, so it does not hide a wrong result.
+ */
 export function sameValue(a: Value, b: Value): boolean {
   if (a.type !== b.type) return false;
   switch (a.type) {
     case 'i32':
+      return (a.value | 0) === ((b as typeof a).value | 0);
     case 'i64':
-      return a.value === (b as typeof a).value;
+      return BigInt.asIntN(64, a.value) === BigInt.asIntN(64, (b as typeof a).value);
     case 'f32': {
-      const bb = (b as typeof a).bits;
-      return a.bits === bb || (isNaN32(a.bits) && isNaN32(bb));
+      const [x, y] = [a.bits >>> 0, (b as typeof a).bits >>> 0];
+      return x === y || (isNaN32(x) && isNaN32(y));
     }
     case 'f64': {
-      const bb = (b as typeof a).bits;
-      return a.bits === bb || (isNaN64(a.bits) && isNaN64(bb));
+      const [x, y] = [BigInt.asUintN(64, a.bits), BigInt.asUintN(64, (b as typeof a).bits)];
+      return x === y || (isNaN64(x) && isNaN64(y));
     }
     default:
       return a.value === (b as typeof a).value;
+  }
+}
+
+/** A description of how v breaks the Value contract of engine/types.ts, or undefined. */
+export function nonCanonicalValue(v: Value): string | undefined {
+  switch (v.type) {
+    case 'i32':
+      return Number.isInteger(v.value) && v.value === (v.value | 0) ? undefined : `i32 value ${v.value} is not an int32`;
+    case 'i64':
+      return typeof v.value === 'bigint' && v.value === BigInt.asIntN(64, v.value) ? undefined : `i64 value ${v.value} is not a signed 64-bit bigint`;
+    case 'f32':
+      return Number.isInteger(v.bits) && v.bits === v.bits >>> 0 ? undefined : `f32 bits ${v.bits} are not a uint32`;
+    case 'f64':
+      return typeof v.bits === 'bigint' && v.bits === BigInt.asUintN(64, v.bits) ? undefined : `f64 bits ${v.bits} are not a uint64 bigint`;
+    default:
+      return undefined;
   }
 }
 
@@ -96,9 +121,9 @@ export function formatValue(v: Value): string {
     case 'i64':
       return `${v.type}:${v.value}`;
     case 'f32':
-      return `f32:0x${v.bits.toString(16).padStart(8, '0')}`;
+      return `f32:0x${(v.bits >>> 0).toString(16).padStart(8, '0')}`;
     case 'f64':
-      return `f64:0x${v.bits.toString(16).padStart(16, '0')}`;
+      return `f64:0x${BigInt.asUintN(64, v.bits).toString(16).padStart(16, '0')}`;
     default:
       return `${v.type}:${v.value === null ? 'null' : 'ref'}`;
   }
