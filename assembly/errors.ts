@@ -72,9 +72,9 @@ export function trapMessage(trap: Trap): string {
   }
 }
 
-export function failTrap(trap: Trap): Status {
+export function failTrap(trap: Trap, detail: i64 = -1): Status {
   lastError.status = Status.Trap;
-  lastError.message = trapMessage(trap);
+  lastError.message = detail < 0 ? trapMessage(trap) : trapMessage(trap) + " " + detail.toString();
   lastError.offset = 0;
   lastError.trap = trap;
   return Status.Trap;

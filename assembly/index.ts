@@ -6,6 +6,7 @@
  * until the next call that returns one. Fallible calls return -1 (or 0 for
  * pointers) and leave the details in error_*().
  */
+import "./abort"; // the VMM's abort handler (asconfig "use": abort=...)
 import { Status, clearError, fail, lastError } from "./errors";
 import { decodeModule } from "./module/decode";
 import { validateModule } from "./validate/index";

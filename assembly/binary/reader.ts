@@ -150,10 +150,14 @@ export class Reader {
     return start;
   }
 
-  /** A vector length: never more elements than bytes left, so no read allocates wildly. */
+  /**
+   * A vector length. Every element takes at least one byte, so a count larger
+   * than the bytes left must run out of input: fail now, before anything
+   * allocates for it.
+   */
   count(): u32 {
     let n = this.u32();
-    if (<u64>n > <u64>(this.end - this.pos)) { this.fail(E_LENGTH); return 0; }
+    if (<u64>n > <u64>(this.end - this.pos)) { this.fail(E_UNEXPECTED_END_SECTION); return 0; }
     return n;
   }
 

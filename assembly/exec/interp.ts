@@ -30,6 +30,7 @@ export function run(fuelLimit: i64): i32 {
   let func = changetype<usize>(t.func);
   let fuel = fuelLimit;
   let trap: Trap = Trap.None;
+  let trapDetail: i64 = -1; // an index the trap message names, as the spec's does
 
   let curMem: usize = 0;
   let memBase: usize = 0;
@@ -99,7 +100,7 @@ export function run(fuelLimit: i64): i32 {
           let index = load<u32>(fp + load<u32>(ip, 16));
           if (index >= table.size) { trap = Trap.UndefinedElement; break; }
           let fptr = load<usize>(table.elements + (<usize>index << 2));
-          if (fptr == 0) { trap = Trap.UninitializedElement; break; }
+          if (fptr == 0) { trap = Trap.UninitializedElement; trapDetail = index; break; }
           f = changetype<FuncInst>(fptr);
           if (f.typeId != load<u32>(ip, 8)) { trap = Trap.IndirectCallTypeMismatch; break; }
           newFp = fp + load<u32>(ip, 12);
@@ -366,7 +367,8 @@ export function run(fuelLimit: i64): i32 {
       case Op.I32TruncF64S: { let a = load<f64>(fp + load<u32>(ip, 8)); let r = truncI32F64S(a); if (numericTrap != Trap.None) { trap = takeNumericTrap(); break; } store<i32>(fp + load<u32>(ip, 4), r); ip += 12; continue; }
       case Op.I32TruncF64U: { let a = load<f64>(fp + load<u32>(ip, 8)); let r = truncI32F64U(a); if (numericTrap != Trap.None) { trap = takeNumericTrap(); break; } store<i32>(fp + load<u32>(ip, 4), r); ip += 12; continue; }
       case Op.I64ExtendI32S: { let a = load<i32>(fp + load<u32>(ip, 8)); store<i64>(fp + load<u32>(ip, 4), <i64>a); ip += 12; continue; }
-      case Op.I64ExtendI32U: { let a = load<i32>(fp + load<u32>(ip, 8)); store<i64>(fp + load<u32>(ip, 4), <i64><u32>a); ip += 12; continue; }
+      // Loaded as u32: the optimizer miscompiles a u32 cast of a loaded i32 into a sign-extending load.
+      case Op.I64ExtendI32U: { let a = load<u32>(fp + load<u32>(ip, 8)); store<i64>(fp + load<u32>(ip, 4), <i64>a); ip += 12; continue; }
       case Op.I64TruncF32S: { let a = load<f32>(fp + load<u32>(ip, 8)); let r = truncI64F32S(a); if (numericTrap != Trap.None) { trap = takeNumericTrap(); break; } store<i64>(fp + load<u32>(ip, 4), r); ip += 12; continue; }
       case Op.I64TruncF32U: { let a = load<f32>(fp + load<u32>(ip, 8)); let r = truncI64F32U(a); if (numericTrap != Trap.None) { trap = takeNumericTrap(); break; } store<i64>(fp + load<u32>(ip, 4), r); ip += 12; continue; }
       case Op.I64TruncF64S: { let a = load<f64>(fp + load<u32>(ip, 8)); let r = truncI64F64S(a); if (numericTrap != Trap.None) { trap = takeNumericTrap(); break; } store<i64>(fp + load<u32>(ip, 4), r); ip += 12; continue; }
@@ -405,7 +407,7 @@ export function run(fuelLimit: i64): i32 {
     t.ip = ip; t.fp = fp; t.frames = frames; t.func = changetype<FuncInst>(func);
     t.active = false;
     t.fuelUsed += <u64>(fuelLimit - fuel);
-    failTrap(trap);
+    failTrap(trap, trapDetail);
     return RunStatus.Trap;
   }
   return RunStatus.Trap; // not reached: the loop only exits by return

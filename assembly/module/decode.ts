@@ -3,7 +3,7 @@ import { skipExpression } from "../binary/skip";
 import {
   E_AFTER_LAST_SECTION, E_DATA_COUNT_MISMATCH, E_DATA_COUNT_REQUIRED, E_ELEM_KIND, E_EXPORT_KIND,
   E_FUNC_CODE_MISMATCH, E_IMPORT_KIND, E_LEB_TOO_LARGE, E_LEB_TOO_LONG, E_MAGIC, E_MUTABILITY, E_REFTYPE, E_SECTION_ID,
-  E_SECTION_SIZE, E_SIMD, E_TOO_MANY_LOCALS, E_UNEXPECTED_END, E_VALTYPE, E_VERSION, Status, fail,
+  E_SECTION_SIZE, E_SIMD, E_TOO_MANY_LOCALS, E_UNEXPECTED_END, E_UNEXPECTED_END_SECTION, E_VALTYPE, E_VERSION, Status, fail,
 } from "../errors";
 import { Feature } from "./features";
 import {
@@ -24,7 +24,9 @@ export function decodeModule(ptr: usize, len: u32): Module | null {
   let m = new Module();
   m.bytes = ptr;
   m.length = len;
-  if (len < 4 || load<u32>(ptr) != 0x6d736100) { report(r, E_MAGIC, 0); return null; }
+  // The magic is read as a 4-byte word: fewer bytes run out before it is compared.
+  if (len < 4) { report(r, E_UNEXPECTED_END_SECTION, 0); return null; }
+  if (load<u32>(ptr) != 0x6d736100) { report(r, E_MAGIC, 0); return null; }
   if (len < 8) { report(r, E_UNEXPECTED_END, len); return null; }
   if (load<u32>(ptr + 4) != 1) { report(r, E_VERSION, 4); return null; }
   r.pos = ptr + 8;
@@ -65,7 +67,7 @@ export function decodeModule(ptr: usize, len: u32): Module | null {
 
   if (m.funcs.length != m.codes.length) { report(r, E_FUNC_CODE_MISMATCH, len); return null; }
   if (m.dataCount >= 0 && m.dataCount != m.datas.length) { report(r, E_DATA_COUNT_MISMATCH, len); return null; }
-  if (m.dataCount < 0 && usesDataCount(m)) { report(r, E_DATA_COUNT_REQUIRED, len); return null; }
+  if (m.dataCount < 0 && usesDataCount(m) && m.datas.length > 0) { report(r, E_DATA_COUNT_REQUIRED, len); return null; }
   buildIndexSpaces(m);
   return m;
 }
@@ -87,11 +89,21 @@ function sectionOrder(id: u32): i32 {
 
 function customSection(r: Reader, end: usize): void {
   r.name();
-  if (!r.failed && r.pos <= end) r.pos = end;
+  if (r.failed) return;
+  // A name running past the section leaves a negative payload size.
+  if (r.pos > end) { r.fail(E_UNEXPECTED_END_SECTION); return; }
+  r.pos = end;
+}
+
+/** A one-byte type code; the spec reads it as a signed LEB128, hence the error for 0x80. */
+function typeByte(r: Reader): u32 {
+  let t = r.u8();
+  if (!r.failed && (t & 0x80)) { r.pos--; r.fail(E_LEB_TOO_LONG); }
+  return t;
 }
 
 function valType(r: Reader): u8 {
-  let t = r.u8();
+  let t = typeByte(r);
   if (r.failed) return 0;
   if (t == ValType.V128) { r.pos--; r.fail(E_SIMD); return 0; }
   if (!isValType(t)) { r.pos--; r.fail(E_VALTYPE); return 0; }
@@ -99,7 +111,7 @@ function valType(r: Reader): u8 {
 }
 
 function refType(r: Reader): u8 {
-  let t = r.u8();
+  let t = typeByte(r);
   if (r.failed) return 0;
   if (t != ValType.FuncRef && t != ValType.ExternRef) { r.pos--; r.fail(E_REFTYPE); return 0; }
   return <u8>t;
@@ -115,7 +127,7 @@ function valTypes(r: Reader): StaticArray<u8> {
 function typeSection(r: Reader, m: Module): void {
   let n = r.count();
   for (let i: u32 = 0; i < n && !r.failed; i++) {
-    let form = r.u8();
+    let form = typeByte(r);
     if (r.failed) return;
     if (form != 0x60) { r.pos--; r.fail("malformed function type"); return; }
     let params = valTypes(r);
