@@ -7,28 +7,29 @@
  */
 import { ValType } from "../module/types";
 import { isRefType } from "../module/types";
-import { BodyValidator, applySig, readU32, skipLeb } from "./body";
+import { BodyValidator, applySig } from "./body";
 import {
   E_ALIGNMENT, E_TYPE_MISMATCH, E_UNDECLARED_FUNC_REF, E_UNKNOWN_DATA, E_UNKNOWN_ELEM,
   E_UNKNOWN_FUNCTION, E_UNKNOWN_MEMORY, E_UNKNOWN_TABLE, unknownIndex,
 } from "./messages";
 import { MEMOPS, MEMOP_FIRST, MEMOP_LAST, TRUNC_SAT_SIGS } from "./opcodes";
+import { FuncSet } from "./funcrefs";
 import { UNKNOWN } from "./stacks";
 
 const I32 = ValType.I32;
 
 /** 0x28-0x3e loads and stores, 0x3f memory.size, 0x40 memory.grow. */
 export function checkMemoryOp(v: BodyValidator, op: u32): void {
-  let s = v.s, r = v.r;
+  let s = v.s;
   if (op > MEMOP_LAST) {
-    r.u8(); // the reserved memory index byte, zero (checked by the decoder)
+    v.byte(); // the reserved memory index byte, zero (checked by the decoder)
     if (!hasMemory(v)) return;
     if (op == 0x40) s.popExpect(I32);
     s.push(I32);
     return;
   }
-  let align = readU32(r);
-  skipLeb(r); // offset
+  let align = v.u32();
+  v.skipLeb(); // offset
   if (!hasMemory(v)) return;
   // SAFETY: MEMOP_FIRST <= op <= MEMOP_LAST (the caller's range and the test above).
   let info = unchecked(MEMOPS[op - MEMOP_FIRST]);
@@ -44,24 +45,24 @@ export function checkMemoryOp(v: BodyValidator, op: u32): void {
 }
 
 function hasMemory(v: BodyValidator): bool {
-  if (v.m.allMemories.length > 0) return true;
+  if (v.hasMemory) return true;
   v.s.error(unknownIndex(E_UNKNOWN_MEMORY, 0));
   return false;
 }
 
 /** 0xd0 ref.null, 0xd1 ref.is_null, 0xd2 ref.func. */
 export function checkRefOp(v: BodyValidator, op: u32): void {
-  let s = v.s, r = v.r;
-  if (op == 0xd0) { s.push(<u8>r.u8()); return; }
+  let s = v.s;
+  if (op == 0xd0) { s.push(<u8>v.byte()); return; }
   if (op == 0xd1) {
     let t = s.pop();
     if (t != UNKNOWN && !isRefType(t)) { s.error(E_TYPE_MISMATCH); return; }
     s.push(I32);
     return;
   }
-  let x = r.u32();
+  let x = v.u32();
   if (x >= <u32>v.m.funcTypeIndices.length) { s.error(unknownIndex(E_UNKNOWN_FUNCTION, x)); return; }
-  let declared = v.declared;
+  let declared = changetype<FuncSet | null>(v.declared);
   if (declared && !declared.has(x)) { s.error(E_UNDECLARED_FUNC_REF); return; }
   s.push(ValType.FuncRef);
 }
@@ -69,7 +70,7 @@ export function checkRefOp(v: BodyValidator, op: u32): void {
 /** 0x25 table.get, 0x26 table.set. */
 export function checkTableAccess(v: BodyValidator, op: u32): void {
   let s = v.s;
-  let t = tableElem(v, v.r.u32());
+  let t = tableElem(v, v.u32());
   if (t == 0) return;
   if (op == 0x25) {
     s.popExpect(I32);
@@ -109,7 +110,7 @@ function popI32s(v: BodyValidator, n: i32): void {
 
 /** The 0xfc instructions, by their sub-opcode. */
 export function checkPrefixed(v: BodyValidator, sub: u32): void {
-  let s = v.s, r = v.r;
+  let s = v.s;
   if (sub < 8) {
     // SAFETY: sub < 8 == TRUNC_SAT_SIGS.length.
     applySig(s, unchecked(TRUNC_SAT_SIGS[sub]));
@@ -117,18 +118,18 @@ export function checkPrefixed(v: BodyValidator, sub: u32): void {
   }
   switch (sub) {
     case 8: { // memory.init data 0
-      let x = r.u32();
-      r.u8();
+      let x = v.u32();
+      v.byte();
       if (!hasMemory(v) || !hasData(v, x)) return;
       popI32s(v, 3);
       return;
     }
-    case 9: hasData(v, r.u32()); return; // data.drop
-    case 10: r.u8(); r.u8(); if (hasMemory(v)) popI32s(v, 3); return; // memory.copy
-    case 11: r.u8(); if (hasMemory(v)) popI32s(v, 3); return; // memory.fill
+    case 9: hasData(v, v.u32()); return; // data.drop
+    case 10: v.byte(); v.byte(); if (hasMemory(v)) popI32s(v, 3); return; // memory.copy
+    case 11: v.byte(); if (hasMemory(v)) popI32s(v, 3); return; // memory.fill
     case 12: { // table.init elem table
-      let y = r.u32();
-      let t = tableElem(v, r.u32());
+      let y = v.u32();
+      let t = tableElem(v, v.u32());
       if (t == 0) return;
       let e = elemType(v, y);
       if (e == 0) return;
@@ -136,27 +137,27 @@ export function checkPrefixed(v: BodyValidator, sub: u32): void {
       popI32s(v, 3);
       return;
     }
-    case 13: elemType(v, r.u32()); return; // elem.drop
+    case 13: elemType(v, v.u32()); return; // elem.drop
     case 14: { // table.copy dst src
-      let dst = tableElem(v, r.u32());
+      let dst = tableElem(v, v.u32());
       if (dst == 0) return;
-      let src = tableElem(v, r.u32());
+      let src = tableElem(v, v.u32());
       if (src == 0) return;
       if (dst != src) { s.error(E_TYPE_MISMATCH); return; }
       popI32s(v, 3);
       return;
     }
     case 15: { // table.grow: [t i32] -> [i32]
-      let t = tableElem(v, r.u32());
+      let t = tableElem(v, v.u32());
       if (t == 0) return;
       s.popExpect(I32);
       s.popExpect(t);
       s.push(I32);
       return;
     }
-    case 16: if (tableElem(v, r.u32()) != 0) s.push(I32); return; // table.size
+    case 16: if (tableElem(v, v.u32()) != 0) s.push(I32); return; // table.size
     case 17: { // table.fill: [i32 t i32] -> []
-      let t = tableElem(v, r.u32());
+      let t = tableElem(v, v.u32());
       if (t == 0) return;
       s.popExpect(I32);
       s.popExpect(t);

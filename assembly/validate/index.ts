@@ -8,8 +8,16 @@ import { Reader } from "../binary/reader";
 import { Status, fail } from "../errors";
 import { Module } from "../module/types";
 import { BodyValidator, NO_STOP, Walk } from "./body";
+import { stackError } from "./stacks";
 import { FuncSet } from "./funcrefs";
 import { checkDeclarations, checkExports, checkInitializers, checkStart, declareExports } from "./module";
+
+/**
+ * One validator, unmanaged and never freed, reused by every call: its stack
+ * buffers keep their grown size. The VMM is single-threaded and neither entry
+ * point re-enters the other.
+ */
+const VALIDATOR = new BodyValidator();
 
 /**
  * Returns Status.Ok, or Status.Invalid with lastError holding the spec's
@@ -21,10 +29,12 @@ export function validateModule(m: Module): Status {
   let r = new Reader(m.bytes, m.bytes + m.length);
   if (!checkInitializers(m, r, declared)) return Status.Invalid;
   declareExports(m, declared);
-  let v = new BodyValidator(m, declared);
+  let v = VALIDATOR;
+  v.bind(m, declared);
   for (let i = 0, n = m.codes.length; i < n; i++) {
-    if (v.walk(i, NO_STOP) == Walk.Failed) return fail(Status.Invalid, v.s.message, v.s.errorAt);
+    if (v.walk(i, NO_STOP) == Walk.Failed) return fail(Status.Invalid, stackError, v.s.errorAt);
   }
+  v.bind(m, null); // drop the raw reference to `declared`
   if (!checkStart(m) || !checkExports(m)) return Status.Invalid;
   return Status.Ok;
 }
@@ -44,7 +54,8 @@ export function operandTypesAt(m: Module, funcIndex: u32, offset: u32): StaticAr
   if (defIndex >= <u32>m.codes.length || defIndex >= <u32>m.funcs.length) return null;
   let code = m.codes[defIndex];
   if (offset < code.start || offset > code.end) return null;
-  let v = new BodyValidator(m, null);
+  let v = VALIDATOR;
+  v.bind(m, null);
   if (v.walk(<i32>defIndex, offset) != Walk.Stopped) return null;
   return v.s.snapshot();
 }

@@ -4,8 +4,12 @@
  * open blocks (opcode, block type, operand height at entry, unreachable flag).
  * It checks that pops find the expected types, that blocks end with their
  * result types and nothing else, and that branches carry their label's types.
- * Buffers grow by doubling and are reused across bodies: checking one
- * instruction does not allocate. The first error is kept (sticky).
+ *
+ * Speed: this is per-instruction code. The class is unmanaged and its
+ * buffers are raw heap blocks that grow by doubling and are reused across
+ * bodies, so checking an instruction neither allocates nor spills GC roots to
+ * the shadow stack. The first error is kept (sticky); its message lives in
+ * the managed global `stackError`.
  */
 import { FuncType } from "../module/types";
 import { E_TYPE_MISMATCH, E_UNKNOWN_LABEL, unknownIndex } from "./messages";
@@ -24,50 +28,57 @@ export const BT_INDEX: u32 = 0x80000000;
 const OP_BLOCK: u32 = 0x02;
 const OP_LOOP: u32 = 0x03;
 
-// A control frame takes FRAME_SLOTS u32s: opcode, block type, height, unreachable.
-const FRAME_SLOTS: i32 = 4;
+/** Message of the first error of the current walk. */
+export let stackError: string = "";
 
+// A control frame: opcode, block type, height at entry, unreachable flag.
+const FRAME_BYTES: i32 = 16;
+
+@unmanaged
 export class TypeStacks {
-  vals: StaticArray<u8> = new StaticArray<u8>(256);
+  vals: usize = heap.alloc(256);
+  valCap: i32 = 256;
   height: i32 = 0;
-  ctrls: StaticArray<u32> = new StaticArray<u32>(64 * FRAME_SLOTS);
+  ctrls: usize = heap.alloc(64 * FRAME_BYTES);
+  ctrlCap: i32 = 64;
   depth: i32 = 0;
   /** Height and unreachable flag of the innermost frame, cached for pops. */
   base: i32 = 0;
   polymorphic: bool = false;
-
-  types: Array<FuncType> = [];
+  /** The module's Array<FuncType>, held (and kept alive) by the caller. */
+  types: usize = 0;
   failed: bool = false;
-  message: string = "";
   /** Module offset of the instruction being checked, and of the first error. */
   at: u32 = 0;
   errorAt: u32 = 0;
 
   reset(types: Array<FuncType>): void {
-    this.types = types;
+    this.types = changetype<usize>(types);
     this.height = 0;
     this.depth = 0;
     this.base = 0;
     this.polymorphic = false;
     this.failed = false;
-    this.message = "";
     this.errorAt = 0;
+    stackError = "";
   }
 
   error(message: string): void {
     if (this.failed) return;
     this.failed = true;
-    this.message = message;
+    stackError = message;
     this.errorAt = this.at;
   }
+
+  @inline mismatch(): void { this.error(E_TYPE_MISMATCH); }
 
   // Operand stack
 
   @inline push(t: u8): void {
     let h = this.height;
-    if (h >= this.vals.length) this.growVals(); // rare: keeps the common path small
-    // SAFETY: growVals made h < vals.length.
-    unchecked(this.vals[h] = t);
+    if (h >= this.valCap) this.growVals();
+    // SAFETY: h < valCap, the size of the vals block.
+    store<u8>(this.vals + <usize>h, t);
     this.height = h + 1;
   }
 
@@ -75,30 +86,29 @@ export class TypeStacks {
   @inline pop(): u8 {
     let h = this.height;
     if (h == this.base) {
-      if (!this.polymorphic) this.error(E_TYPE_MISMATCH);
+      if (!this.polymorphic) this.mismatch();
       return UNKNOWN;
     }
     this.height = --h;
-    // SAFETY: base <= h < previous height <= vals.length.
-    return unchecked(this.vals[h]);
+    // SAFETY: 0 <= base <= h < valCap.
+    return load<u8>(this.vals + <usize>h);
   }
 
   /** Pops a value that must have type `t` (UNKNOWN matches anything). */
-  @inline popExpect(t: u8): u8 {
+  @inline popExpect(t: u8): void {
     let actual = this.pop();
-    if (actual != t && actual != UNKNOWN && t != UNKNOWN) this.error(E_TYPE_MISMATCH);
-    return actual == UNKNOWN ? t : actual;
+    if (actual != t && actual != UNKNOWN && t != UNKNOWN) this.mismatch();
   }
 
   /** The type `i` values below the top, without popping; UNKNOWN below a polymorphic base. */
   peek(i: i32): u8 {
     let at = this.height - 1 - i;
     if (at < this.base) {
-      if (!this.polymorphic) this.error(E_TYPE_MISMATCH);
+      if (!this.polymorphic) this.mismatch();
       return UNKNOWN;
     }
-    // SAFETY: base <= at < height <= vals.length.
-    return unchecked(this.vals[at]);
+    // SAFETY: base <= at < height <= valCap.
+    return load<u8>(this.vals + <usize>at);
   }
 
   pushTypes(ts: StaticArray<u8>): void {
@@ -114,10 +124,10 @@ export class TypeStacks {
     this.height = this.base;
     this.polymorphic = true;
     // SAFETY: depth >= 1 whenever instructions are checked (the function frame).
-    unchecked(this.ctrls[(this.depth - 1) * FRAME_SLOTS + 3] = 1);
+    store<u32>(this.frame(this.depth - 1), 1, 12);
   }
 
-  // Block types
+  // Block types. Only type indices reach the (managed) type section.
 
   pushBlockParams(bt: u32): void {
     if (bt & BT_INDEX) this.pushTypes(this.blockFuncType(bt).params);
@@ -137,23 +147,26 @@ export class TypeStacks {
     else if (bt != BT_EMPTY) this.popExpect(<u8>bt);
   }
 
-  @inline blockFuncType(bt: u32): FuncType {
+  blockFuncType(bt: u32): FuncType {
     // SAFETY: type indices are checked against `types` before they are encoded.
-    return unchecked(this.types[bt & ~BT_INDEX]);
+    return unchecked(changetype<Array<FuncType>>(this.types)[bt & ~BT_INDEX]);
   }
 
   // Control stack
 
+  /** Address of frame `i`; callers keep 0 <= i < depth (or == depth when pushing). */
+  @inline frame(i: i32): usize { return this.ctrls + <usize>(i * FRAME_BYTES); }
+
   /** Opens a block whose parameters have been popped already; pushes them inside. */
   pushCtrl(opcode: u32, bt: u32): void {
     let d = this.depth;
-    if ((d + 1) * FRAME_SLOTS > this.ctrls.length) this.growCtrls();
-    let f = d * FRAME_SLOTS;
-    // SAFETY: growCtrls made room for frame d.
-    unchecked(this.ctrls[f] = opcode);
-    unchecked(this.ctrls[f + 1] = bt);
-    unchecked(this.ctrls[f + 2] = <u32>this.height);
-    unchecked(this.ctrls[f + 3] = 0);
+    if (d >= this.ctrlCap) this.growCtrls();
+    // SAFETY: d < ctrlCap: frame d is inside the ctrls block.
+    let f = this.frame(d);
+    store<u32>(f, opcode);
+    store<u32>(f, bt, 4);
+    store<u32>(f, <u32>this.height, 8);
+    store<u32>(f, 0, 12);
     this.depth = d + 1;
     this.base = this.height;
     this.polymorphic = false;
@@ -170,34 +183,36 @@ export class TypeStacks {
   /** Closes the innermost block: its results must be exactly what is left. */
   popCtrl(): void {
     this.popBlockResults(this.topBlockType());
-    if (this.height != this.base) this.error(E_TYPE_MISMATCH);
+    if (this.height != this.base) this.mismatch();
     this.height = this.base;
     let d = this.depth - 1;
     this.depth = d;
     if (d > 0) {
-      let f = (d - 1) * FRAME_SLOTS;
       // SAFETY: frame d-1 exists.
-      this.base = <i32>unchecked(this.ctrls[f + 2]);
-      this.polymorphic = unchecked(this.ctrls[f + 3]) != 0;
+      let f = this.frame(d - 1);
+      this.base = <i32>load<u32>(f, 8);
+      this.polymorphic = load<u32>(f, 12) != 0;
     } else {
       this.base = 0;
       this.polymorphic = false;
     }
   }
 
-  topOpcode(): u32 { return unchecked(this.ctrls[(this.depth - 1) * FRAME_SLOTS]); }
-  topBlockType(): u32 { return unchecked(this.ctrls[(this.depth - 1) * FRAME_SLOTS + 1]); }
+  // SAFETY (both): depth >= 1 while instructions are checked.
+  topOpcode(): u32 { return load<u32>(this.frame(this.depth - 1)); }
+  topBlockType(): u32 { return load<u32>(this.frame(this.depth - 1), 4); }
 
-  /** Frame slot of branch target `label`, or -1 after reporting "unknown label". */
+  /** Frame of branch target `label`, or -1 after reporting "unknown label". */
   labelFrame(label: u32): i32 {
     if (label >= <u32>this.depth) { this.error(unknownIndex(E_UNKNOWN_LABEL, label)); return -1; }
-    return (this.depth - 1 - <i32>label) * FRAME_SLOTS;
+    return this.depth - 1 - <i32>label;
   }
 
-  /** Types a branch to the frame at `f` carries: a loop's parameters, else the results. */
-  labelArity(f: i32): i32 {
-    let bt = unchecked(this.ctrls[f + 1]);
-    let isLoop = unchecked(this.ctrls[f]) == OP_LOOP;
+  /** Types a branch to frame `i` carries: a loop's parameters, else the results. */
+  labelArity(i: i32): i32 {
+    let f = this.frame(i);
+    let bt = load<u32>(f, 4);
+    let isLoop = load<u32>(f) == OP_LOOP;
     if (bt & BT_INDEX) {
       let ft = this.blockFuncType(bt);
       return isLoop ? ft.params.length : ft.results.length;
@@ -205,50 +220,48 @@ export class TypeStacks {
     return isLoop || bt == BT_EMPTY ? 0 : 1;
   }
 
-  /** Type `i` of the label of frame `f` (0 <= i < labelArity(f)). */
-  labelType(f: i32, i: i32): u8 {
-    let bt = unchecked(this.ctrls[f + 1]);
+  /** Type `k` of the label of frame `i` (0 <= k < labelArity(i)). */
+  labelType(i: i32, k: i32): u8 {
+    let f = this.frame(i);
+    let bt = load<u32>(f, 4);
     if (bt & BT_INDEX) {
       let ft = this.blockFuncType(bt);
-      return unchecked(this.ctrls[f]) == OP_LOOP ? unchecked(ft.params[i]) : unchecked(ft.results[i]);
+      return load<u32>(f) == OP_LOOP ? ft.params[k] : ft.results[k];
     }
     return <u8>bt;
   }
 
-  popLabel(f: i32): void {
-    for (let i = this.labelArity(f) - 1; i >= 0; i--) this.popExpect(this.labelType(f, i));
+  popLabel(i: i32): void {
+    for (let k = this.labelArity(i) - 1; k >= 0; k--) this.popExpect(this.labelType(i, k));
   }
 
-  pushLabel(f: i32): void {
-    for (let i = 0, n = this.labelArity(f); i < n; i++) this.push(this.labelType(f, i));
+  pushLabel(i: i32): void {
+    for (let k = 0, n = this.labelArity(i); k < n; k++) this.push(this.labelType(i, k));
   }
 
-  /** Checks, without popping, that the top of the stack fits the label of frame `f`. */
-  peekLabel(f: i32): void {
-    let n = this.labelArity(f);
-    for (let i = 0; i < n; i++) {
-      let actual = this.peek(i);
-      let expected = this.labelType(f, n - 1 - i);
-      if (actual != expected && actual != UNKNOWN) this.error(E_TYPE_MISMATCH);
+  /** Checks, without popping, that the top of the stack fits the label of frame `i`. */
+  peekLabel(i: i32): void {
+    let n = this.labelArity(i);
+    for (let k = 0; k < n; k++) {
+      let actual = this.peek(k);
+      if (actual != this.labelType(i, n - 1 - k) && actual != UNKNOWN) this.mismatch();
     }
   }
 
   /** The operand types from the bottom of the function's stack: for checkpoints. */
   snapshot(): StaticArray<u8> {
     let out = new StaticArray<u8>(this.height);
-    memory.copy(changetype<usize>(out), changetype<usize>(this.vals), <usize>this.height);
+    memory.copy(changetype<usize>(out), this.vals, <usize>this.height);
     return out;
   }
 
   private growVals(): void {
-    let next = new StaticArray<u8>(this.vals.length * 2);
-    memory.copy(changetype<usize>(next), changetype<usize>(this.vals), <usize>this.height);
-    this.vals = next;
+    this.valCap *= 2;
+    this.vals = heap.realloc(this.vals, <usize>this.valCap);
   }
 
   private growCtrls(): void {
-    let next = new StaticArray<u32>(this.ctrls.length * 2);
-    memory.copy(changetype<usize>(next), changetype<usize>(this.ctrls), <usize>this.depth * FRAME_SLOTS * 4);
-    this.ctrls = next;
+    this.ctrlCap *= 2;
+    this.ctrls = heap.realloc(this.ctrls, <usize>(this.ctrlCap * FRAME_BYTES));
   }
 }
