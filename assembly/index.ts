@@ -20,8 +20,10 @@ import { tableGrow } from "./exec/bulk";
 import { run as interpret } from "./exec/interp";
 import { thread, FRAME_BYTES } from "./exec/thread";
 import { ensureCompiled } from "./compile/compiler";
-import { wasiFunctionId } from "./wasi/dispatch";
+import { wasiFunctionId, wasiFunctionType } from "./wasi/dispatch";
 
+
+export * from "./wasi/exports";
 
 // ---- buffers ----
 
@@ -103,7 +105,8 @@ export function func_new_host(ptr: usize, params: u32, results: u32, hostId: u32
 export function wasi_func(ptr: usize, len: u32): i32 {
   let id = wasiFunctionId(String.UTF8.decodeUnsafe(ptr, len));
   if (id < 0) return -1;
-  return -1;
+  let f = new FuncInst(wasiFunctionType(id));
+  return hostFunction(f, <u32>id, FuncKind.Wasi).index;
 }
 
 export function global_new(type: u8, mutable: bool, bits: u64): i32 {

@@ -4,7 +4,7 @@
  * host functions when the VMM asks for them. One VmmEngine is one VMM store.
  */
 import { GuestTrap, HostError, LinkError, ModuleError, UsageError, WasmotionError } from '../errors.js';
-import { ConfigKey, RunStatus, VmmBinding, VmmStatus } from '../vmm/binding.js';
+import { ConfigKey, RunStatus, VmmBinding, VmmStatus, type VmmDevices } from '../vmm/binding.js';
 import { SLOT_BYTES, TYPE_CODES, guestTrap, typeName, writeSlot } from '../vmm/values.js';
 import { registerEngine, type EngineOptions } from './index.js';
 import type {
@@ -87,8 +87,8 @@ export class VmmEngine implements Engine {
   /** Steps a single call may take before it traps with out_of_fuel; undefined is unlimited. */
   fuelPerCall: bigint | undefined;
 
-  constructor(options: EngineOptions = {}) {
-    this.vmm = new VmmBinding();
+  constructor(options: EngineOptions = {}, devices?: VmmDevices) {
+    this.vmm = new VmmBinding(devices);
     if (options.maxMemoryPages !== undefined) this.vmm.x.config_set(ConfigKey.MaxMemoryPages, options.maxMemoryPages);
     if (options.maxCallDepth !== undefined) this.vmm.x.config_set(ConfigKey.MaxCallDepth, options.maxCallDepth);
   }
@@ -147,6 +147,12 @@ export class VmmEngine implements Engine {
     } finally {
       this.vmm.x.vmm_free(ptr);
     }
+  }
+
+  /** The VMM's own implementation of WASI preview1 function `name`, or undefined. */
+  wasiFunction(name: string): Extern | undefined {
+    const addr = this.vmm.withString(name, (ptr, len) => this.vmm.x.wasi_func(ptr, len));
+    return addr < 0 ? undefined : this.funcExtern(addr);
   }
 
   hostGlobal(type: GlobalTypeDesc, value: Value): Extern {

@@ -101,6 +101,35 @@ function vmmModule(): WebAssembly.Module {
   return compiled;
 }
 
+/**
+ * The host's side of the VMM's virtual devices (assembly/wasi/host.ts): what
+ * the VMM calls synchronously when a guest's WASI call needs the outside
+ * world. Defaults: console output is dropped, clocks are the process clocks,
+ * randomness is crypto-grade.
+ */
+export interface VmmDevices {
+  /** Bytes the guest wrote to fd 1 or 2. The view is only valid during the call. */
+  consoleWrite(fd: number, bytes: Uint8Array): void;
+  /** Nanoseconds: clock 0 is realtime (since the epoch), 1 is monotonic. */
+  clockNow(clock: number): bigint;
+  /** Fills `into` with random bytes. */
+  randomFill(into: Uint8Array): void;
+}
+
+export const defaultDevices: VmmDevices = {
+  consoleWrite: () => {},
+  clockNow: (clock) => (clock === 0 ? BigInt(Date.now()) * 1_000_000n : process.hrtime.bigint()),
+  randomFill: (into) => {
+    crypto.getRandomValues(into);
+  },
+};
+
+/** Entry points returning an address in VMM memory. */
+const POINTER_RESULTS = new Set([
+  'vmm_alloc', 'error_message', 'module_describe', 'func_type', 'call_begin', 'results_ptr',
+  'host_call_args', 'memory_base', 'memory_dirty',
+]);
+
 /** Initial VMM memory: the VMM's own heap. Guest memories are reserved above it. */
 const HEAP_PAGES = 256;
 
@@ -109,25 +138,36 @@ export class VmmBinding {
   readonly x: VmmExports;
   private poisoned: VmmFault | undefined;
 
-  constructor() {
+  constructor(devices: VmmDevices = defaultDevices) {
     this.memory = new WebAssembly.Memory({ initial: HEAP_PAGES, maximum: 65536 });
     const instance = new WebAssembly.Instance(vmmModule(), {
       env: { memory: this.memory },
-      host: { vmm_abort: (msg: number, file: number, line: number, col: number) => this.abort(msg, file, line, col) },
+      host: {
+        vmm_abort: (msg: number, file: number, line: number, col: number) => this.abort(msg, file, line, col),
+        console_write: (fd: number, ptr: number, len: number) => devices.consoleWrite(fd, this.bytes(ptr, len)),
+        clock_now: (clock: number) => devices.clockNow(clock),
+        random_fill: (ptr: number, len: number) => devices.randomFill(this.bytes(ptr, len)),
+      },
     });
     this.x = this.guard(instance.exports as unknown as VmmExports);
   }
 
-  /** Wraps every entry point so a trap of vmm.wasm becomes a VmmFault and poisons the binding. */
+  /**
+   * Wraps every entry point so a trap of vmm.wasm becomes a VmmFault and
+   * poisons the binding. Pointers come back unsigned: VMM memory passes 2 GiB
+   * once guest memories are reserved, and wasm i32 results arrive signed.
+   */
   private guard(raw: VmmExports): VmmExports {
     const guarded: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(raw)) {
       if (typeof value !== 'function') continue;
       const fn = value as (...a: unknown[]) => unknown;
+      const unsigned = POINTER_RESULTS.has(name);
       guarded[name] = (...args: unknown[]) => {
         if (this.poisoned) throw this.poisoned;
         try {
-          return fn(...args);
+          const result = fn(...args);
+          return unsigned ? (result as number) >>> 0 : result;
         } catch (err) {
           if (err instanceof VmmFault) throw (this.poisoned = err);
           if (err instanceof WebAssembly.RuntimeError || err instanceof RangeError) {

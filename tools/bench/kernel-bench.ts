@@ -31,11 +31,16 @@ export interface RunResult {
   checksum: string;
 }
 
-/** Compiles and instantiates `bytes` `reps` times; kernels import nothing. */
-export function loadKernel(engine: Engine, bytes: Uint8Array, reps: number): LoadResult {
+/**
+ * Compiles and instantiates `bytes` `reps` times; kernels import nothing.
+ * Each rep gets the engine `engineFor()` returns: a VMM store keeps every
+ * instance it made, so a fresh one per rep measures a guest's real load.
+ */
+export function loadKernel(engineFor: () => Engine, bytes: Uint8Array, reps: number): LoadResult {
   let instance: Instance | undefined;
   const times: number[] = [];
   for (let i = 0; i < Math.max(1, reps); i++) {
+    const engine = engineFor();
     const t = timeMs(() => engine.instantiate(engine.compile(bytes), () => undefined));
     times.push(t.ms);
     instance = t.result;

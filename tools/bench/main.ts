@@ -14,6 +14,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { createEngine, type Engine } from '../../host-shim/engine/index.js';
+import { VmmEngine } from '../../host-shim/engine/vmm.js';
 import { GUEST_BUILD_DIR, KERNEL_NAMES, kernelWasmPath, repoRoot } from '../guests/layout.js';
 import { calibrate, loadKernel, measure, runOnce } from './kernel-bench.js';
 import { formatRow, loadSpeedLine, summaryLine, TABLE_HEADER, type KernelRow } from './report.js';
@@ -40,8 +41,8 @@ function parseOptions(argv: string[]): CliOptions {
   return opts;
 }
 
-function benchKernel(name: string, bytes: Uint8Array, native: Engine, vmm: Engine | undefined, s: BenchSettings): KernelRow {
-  const nativeLoaded = loadKernel(native, bytes, s.loadReps);
+function benchKernel(name: string, bytes: Uint8Array, native: Engine, vmm: (() => Engine) | undefined, s: BenchSettings): KernelRow {
+  const nativeLoaded = loadKernel(() => native, bytes, s.loadReps);
   const first = calibrate(nativeLoaded.instance, s.nativeTargetMs, 2 ** 30);
   const nat = measure(nativeLoaded.instance, first, s.nativeTargetMs, 2 ** 30, s.nativeWarmups, s.nativeReps);
   const row: KernelRow = { kernel: name, bytes: bytes.length, nativeN: nat.n, nativeMs: nat.medianMs, nativeLoadMs: nativeLoaded.loadMs };
@@ -85,9 +86,11 @@ async function main(): Promise<number> {
 
   const native = await createEngine('native');
   let vmm: Engine | undefined;
+  let freshVmm: (() => Engine) | undefined;
   if (opts.engineOnly !== 'native') {
     try {
       vmm = await createEngine('vmm');
+      freshVmm = () => new VmmEngine();
     } catch (err) {
       process.stderr.write(`bench: ERROR: cannot create the vmm engine (${err instanceof Error ? err.message : String(err)}); use --engine-only native\n`);
       process.stdout.write(`${summaryLine([])}\n`);
@@ -99,7 +102,7 @@ async function main(): Promise<number> {
   const rows: KernelRow[] = [];
   process.stdout.write(`${TABLE_HEADER}\n`);
   for (const name of kernels) {
-    const row = benchKernel(name, readFileSync(kernelWasmPath(name, root)), native, vmm, settings);
+    const row = benchKernel(name, readFileSync(kernelWasmPath(name, root)), native, freshVmm, settings);
     rows.push(row);
     process.stdout.write(`${formatRow(row)}\n`);
     if (row.error) {

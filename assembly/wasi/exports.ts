@@ -1,0 +1,3 @@
+/**
+ * Entry points of the VMM's WASI layer, re-exported by assembly/index.ts.
+ */
