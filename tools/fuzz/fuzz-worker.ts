@@ -22,6 +22,8 @@ export interface WorkerConfig {
 
 export type WorkerMessage =
   | { start: number }
+  /** The case now runs guest code, which may loop forever legitimately. */
+  | { running: number }
   | { done: number; failure?: string; crashed?: boolean; traps?: number; calls?: number; verdict?: string };
 
 /** Fresh engines every so many cases keep one store from growing without bound. */
@@ -43,7 +45,10 @@ async function main(): Promise<void> {
       await send({ done: i, failure: r.difference, crashed: r.crashed, traps: r.traps, calls: r.calls });
     } else {
       const bytes = decodeInput(config.seed, i, guests);
-      const r = decodeCase(engines[0], bytes, { run: true });
+      // Guest code of a mutated module may loop forever on any engine: the parent
+      // times it out as a verdict, not a failure. The announcement is sent
+      // without waiting: the case continues synchronously, and IPC flushes it.
+      const r = decodeCase(engines[0], bytes, { run: true, beforeGuestCode: () => process.send!({ running: i }) });
       if (r.crash) saveFailure(FAILURE_DIR, `decode-${config.seed}-${i}`, bytes, `seed ${config.seed} input ${i}: ${r.crash}\n`);
       await send({ done: i, failure: r.crash, crashed: r.crash !== undefined, verdict: r.verdict });
     }

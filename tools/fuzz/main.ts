@@ -7,6 +7,9 @@
  *   --mode M           diff | decode | both (default both)
  *   --engines A,B      engines compared by diff (default vmm,native); decode
  *                      fuzzes the first one
+ *   --hang-seconds N   a case taking longer is a hang, a failure (default 10)
+ *   --guest-ms N       decode: a mutated module's own code may loop forever;
+ *                      it is stopped after N ms and counted "timed out
  *
  * Progress goes to stderr every few seconds; the last line on stdout is
  * `fuzz: N modules, M mismatches, C crashes`. Exit status 1 when M or C > 0.
@@ -21,6 +24,7 @@ interface CliOptions {
   mode: 'diff' | 'decode' | 'both';
   engines: EngineName[];
   hangSeconds: number;
+  guestMs: number;
 }
 
 function parseIntArg(value: string): number {
@@ -48,7 +52,8 @@ async function main(): Promise<void> {
     .option('--seed <s>', 'first seed (default: from the clock)', parseIntArg)
     .option('--mode <mode>', 'diff | decode | both', parseMode, 'both')
     .option('--engines <list>', 'engines to compare (first is fuzzed by decode)', parseEngines, ['vmm', 'native'] as EngineName[])
-    .option('--hang-seconds <n>', 'a case running longer than this is a hang', parseIntArg, 10);
+    .option('--hang-seconds <n>', 'a case running longer than this is a hang', parseIntArg, 10)
+    .option('--guest-ms <n>', 'decode: stop a mutated module\'s own code after this long (not a failure)', parseIntArg, 2000);
   program.parse();
   const options = program.opts<CliOptions>();
   const seed = options.seed ?? Date.now() % 0x1_0000_0000;
@@ -68,9 +73,9 @@ async function main(): Promise<void> {
   const decode = emptyTally();
   const progress = setInterval(() => process.stderr.write(`${progressLine(diff, decode)}\n`), 3000);
   const runs: Promise<void>[] = [];
-  const hangMs = options.hangSeconds * 1000;
-  if (options.mode !== 'decode') runs.push(supervise({ mode: 'diff', engines: options.engines, seed }, deadline, hangMs, diff));
-  if (options.mode !== 'diff') runs.push(supervise({ mode: 'decode', engines: options.engines, seed }, deadline, hangMs, decode));
+  const limits = { hangMs: options.hangSeconds * 1000, guestCodeMs: options.guestMs };
+  if (options.mode !== 'decode') runs.push(supervise({ mode: 'diff', engines: options.engines, seed }, deadline, limits, diff));
+  if (options.mode !== 'diff') runs.push(supervise({ mode: 'decode', engines: options.engines, seed }, deadline, limits, decode));
   await Promise.all(runs);
   clearInterval(progress);
 

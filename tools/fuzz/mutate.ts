@@ -124,6 +124,8 @@ export interface DecodeOptions {
    * still instantiated when they have no start function.
    */
   run: boolean;
+  /** Called just before guest code may run (instantiation, then the exports). */
+  beforeGuestCode?: () => void;
 }
 
 /** Feeds one input through compile (and, when allowed, instantiate and the exports). */
@@ -140,6 +142,7 @@ export function decodeCase(engine: Engine, bytes: Uint8Array, options: DecodeOpt
   const hasStart = readSections(bytes).some((s) => s.id === 8);
   if (!options.run && hasStart) return { verdict: 'compiled' };
   let instance;
+  options.beforeGuestCode?.();
   try {
     instance = engine.instantiate(compiled, () => undefined);
   } catch (err) {

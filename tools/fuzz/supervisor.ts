@@ -27,20 +27,31 @@ export function emptyTally(): Tally {
 
 const WORKER = fileURLToPath(new URL('./fuzz-worker.js', import.meta.url));
 
-export async function supervise(config: Omit<WorkerConfig, 'start'>, deadline: number, hangMs: number, tally: Tally): Promise<void> {
+export interface Limits {
+  /** A case that runs longer than this is a hang: a failure. */
+  hangMs: number;
+  /**
+   * A mutated module's own code may loop forever on any engine; when it runs
+   * longer than this it is stopped and counted as "timed out", not a failure.
+   */
+  guestCodeMs: number;
+}
+
+export async function supervise(config: Omit<WorkerConfig, 'start'>, deadline: number, limits: Limits, tally: Tally): Promise<void> {
   let start = 0;
   while (Date.now() < deadline) {
-    const next = await runChild({ ...config, start }, deadline, hangMs, tally);
+    const next = await runChild({ ...config, start }, deadline, limits, tally);
     if (next === undefined) return;
     start = next;
   }
 }
 
 /** Runs one child; resolves with the case to resume at after a failure, or undefined at the deadline. */
-function runChild(config: WorkerConfig, deadline: number, hangMs: number, tally: Tally): Promise<number | undefined> {
+function runChild(config: WorkerConfig, deadline: number, limits: Limits, tally: Tally): Promise<number | undefined> {
   return new Promise((resolve) => {
     const child: ChildProcess = fork(WORKER, [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let current: number | undefined;
+    let inGuestCode = false;
     let startedAt = Date.now();
     let finished = false;
     const finish = (resumeAt: number | undefined): void => {
@@ -57,13 +68,26 @@ function runChild(config: WorkerConfig, deadline: number, hangMs: number, tally:
       record(tally, `${describeCase(config, index)}: ${what} (${saveInput(config, index, what)})`);
       finish(index + 1);
     };
+    const timedOut = (index: number): void => {
+      tally.cases++;
+      tally.verdicts['timed out'] = (tally.verdicts['timed out'] ?? 0) + 1;
+      finish(index + 1);
+    };
     const timer = setInterval(() => {
       if (Date.now() >= deadline) finish(undefined);
-      else if (current !== undefined && Date.now() - startedAt > hangMs) fail(`hang: no result after ${hangMs} ms`);
+      else if (current === undefined) return;
+      else if (inGuestCode && Date.now() - startedAt > limits.guestCodeMs) timedOut(current);
+      else if (Date.now() - startedAt > limits.hangMs) fail(`hang: no result after ${limits.hangMs} ms`);
     }, 100);
     child.on('message', (m: WorkerMessage) => {
       if ('start' in m) {
         current = m.start;
+        startedAt = Date.now();
+        inGuestCode = false;
+        return;
+      }
+      if ('running' in m) {
+        inGuestCode = true;
         startedAt = Date.now();
         return;
       }
