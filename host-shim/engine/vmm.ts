@@ -35,13 +35,14 @@ export class VmmExtern implements Extern {
   ) {}
 }
 
-interface ModuleDescription {
+/** A module's shape as the VMM describes it (assembly/module/describe.ts). */
+export interface ModuleDescription {
   features: number;
-  imports: { module: string; name: string; kind: number }[];
-  exports: { name: string; kind: number }[];
+  imports: { module: string; name: string; kind: number; type?: { params: number[]; results: number[] } }[];
+  exports: { name: string; kind: number; type?: { params: number[]; results: number[] } }[];
 }
 
-class VmmModule implements CompiledModule {
+export class VmmModule implements CompiledModule {
   readonly imports: CompiledModule['imports'];
   readonly exports: CompiledModule['exports'];
   constructor(
