@@ -89,8 +89,9 @@ export class BodyValidator {
     s.reset(m.types);
     // SAFETY: callers pass 0 <= defIndex < codes.length == funcs.length (decoder).
     let code = unchecked(m.codes[defIndex]);
-    let typeIndex = unchecked(m.funcs[defIndex]);
     s.at = code.position;
+    if (defIndex >= m.funcs.length) { s.mismatch(); return false; } // the decoder matched the counts
+    let typeIndex = unchecked(m.funcs[defIndex]);
     if (typeIndex >= <u32>m.types.length) { s.error(unknownIndex(E_UNKNOWN_TYPE, typeIndex)); return false; }
     let params = unchecked(m.types[typeIndex]).params;
     // Raw views of arrays the Module keeps alive.

@@ -21,7 +21,8 @@ const VALIDATOR = new BodyValidator();
 
 /**
  * Returns Status.Ok, or Status.Invalid with lastError holding the spec's
- * message and the module offset of the offending instruction or item.
+ * message and the module offset of the offending instruction or item
+ * (Status.LimitExceeded for a body beyond the validator's stack limits).
  */
 export function validateModule(m: Module): Status {
   if (!checkDeclarations(m)) return Status.Invalid;
@@ -32,7 +33,9 @@ export function validateModule(m: Module): Status {
   let v = VALIDATOR;
   v.bind(m, declared);
   for (let i = 0, n = m.codes.length; i < n; i++) {
-    if (v.walk(i, NO_STOP) == Walk.Failed) return fail(Status.Invalid, stackError, v.s.errorAt);
+    if (v.walk(i, NO_STOP) == Walk.Failed) {
+      return fail(v.s.limitHit ? Status.LimitExceeded : Status.Invalid, stackError, v.s.errorAt);
+    }
   }
   v.bind(m, null); // drop the raw reference to `declared`
   if (!checkStart(m) || !checkExports(m)) return Status.Invalid;

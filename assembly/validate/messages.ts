@@ -26,6 +26,10 @@ export const E_START_TYPE = "start function must not have parameters or results"
 export const E_SELECT_ARITY = "invalid result arity";
 export const E_UNDECLARED_FUNC_REF = "undeclared function reference";
 
+// Implementation limits of the VMM (Status.LimitExceeded), not spec errors.
+export const E_TOO_MANY_OPERANDS = "operand stack too large";
+export const E_BLOCKS_TOO_DEEP = "blocks nested too deeply";
+
 /** "unknown local 7": the message of a failed index lookup. Allocates: error paths only. */
 export function unknownIndex(message: string, index: u32): string {
   return message + " " + index.toString();

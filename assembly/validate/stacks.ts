@@ -12,7 +12,7 @@
  * the managed global `stackError`.
  */
 import { FuncType } from "../module/types";
-import { E_TYPE_MISMATCH, E_UNKNOWN_LABEL, unknownIndex } from "./messages";
+import { E_BLOCKS_TOO_DEEP, E_TOO_MANY_OPERANDS, E_TYPE_MISMATCH, E_UNKNOWN_LABEL, unknownIndex } from "./messages";
 
 /** A value type not known yet: what pops from the stack of unreachable code give. */
 export const UNKNOWN: u8 = 0;
@@ -34,6 +34,14 @@ export let stackError: string = "";
 // A control frame: opcode, block type, height at entry, unreachable flag.
 const FRAME_BYTES: i32 = 16;
 
+/**
+ * Implementation limits, so that no body can make the stacks exhaust VMM
+ * memory (a call to a function with many results pushes them all for two
+ * bytes of code). Far above what compilers emit.
+ */
+export const MAX_OPERANDS: i32 = 1 << 20;
+export const MAX_BLOCK_DEPTH: i32 = 1 << 18;
+
 @unmanaged
 export class TypeStacks {
   vals: usize = heap.alloc(256);
@@ -48,6 +56,8 @@ export class TypeStacks {
   /** The module's Array<FuncType>, held (and kept alive) by the caller. */
   types: usize = 0;
   failed: bool = false;
+  /** The error is an implementation limit, not invalidity. */
+  limitHit: bool = false;
   /** Module offset of the instruction being checked, and of the first error. */
   at: u32 = 0;
   errorAt: u32 = 0;
@@ -59,6 +69,7 @@ export class TypeStacks {
     this.base = 0;
     this.polymorphic = false;
     this.failed = false;
+    this.limitHit = false;
     this.errorAt = 0;
     stackError = "";
   }
@@ -76,7 +87,7 @@ export class TypeStacks {
 
   @inline push(t: u8): void {
     let h = this.height;
-    if (h >= this.valCap) this.growVals();
+    if (h >= this.valCap && !this.growVals()) return;
     // SAFETY: h < valCap, the size of the vals block.
     store<u8>(this.vals + <usize>h, t);
     this.height = h + 1;
@@ -160,7 +171,7 @@ export class TypeStacks {
   /** Opens a block whose parameters have been popped already; pushes them inside. */
   pushCtrl(opcode: u32, bt: u32): void {
     let d = this.depth;
-    if (d >= this.ctrlCap) this.growCtrls();
+    if (d >= this.ctrlCap && !this.growCtrls()) return;
     // SAFETY: d < ctrlCap: frame d is inside the ctrls block.
     let f = this.frame(d);
     store<u32>(f, opcode);
@@ -255,13 +266,23 @@ export class TypeStacks {
     return out;
   }
 
-  private growVals(): void {
+  private growVals(): bool {
+    if (this.valCap >= MAX_OPERANDS) return this.limit(E_TOO_MANY_OPERANDS);
     this.valCap *= 2;
     this.vals = heap.realloc(this.vals, <usize>this.valCap);
+    return true;
   }
 
-  private growCtrls(): void {
+  private growCtrls(): bool {
+    if (this.ctrlCap >= MAX_BLOCK_DEPTH) return this.limit(E_BLOCKS_TOO_DEEP);
     this.ctrlCap *= 2;
     this.ctrls = heap.realloc(this.ctrls, <usize>(this.ctrlCap * FRAME_BYTES));
+    return true;
+  }
+
+  private limit(message: string): bool {
+    if (!this.failed) this.limitHit = true;
+    this.error(message);
+    return false;
   }
 }
