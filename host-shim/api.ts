@@ -23,10 +23,7 @@ export type HostFunction = (...args: JsValue[]) => JsValue | JsValue[] | void;
 /** module name → import name → a host function or another guest's export. */
 export type ImportObject = Record<string, Record<string, HostFunction | Extern>>;
 
-export interface VmmOptions extends EngineOptions {
-  /** Steps one call may run before it traps with "out of fuel"; unlimited when absent. */
-  fuel?: number | bigint;
-}
+export type VmmOptions = EngineOptions;
 
 interface ImportDescription {
   module: string;
@@ -40,7 +37,6 @@ export class Vmm {
 
   constructor(options: VmmOptions = {}) {
     this.engine = new VmmEngine(options);
-    if (options.fuel !== undefined) this.engine.fuelPerCall = BigInt(options.fuel);
   }
 
   /**

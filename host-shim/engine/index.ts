@@ -7,6 +7,8 @@ export interface EngineOptions {
   maxMemoryPages?: number;
   /** Deepest call nesting before the trap "call stack exhausted". */
   maxCallDepth?: number;
+  /** Steps one call may run before it traps with "out of fuel" (VMM engine only); unlimited when absent. */
+  fuel?: number | bigint;
 }
 
 const factories = new Map<EngineName, (options: EngineOptions) => Engine>();

@@ -92,6 +92,7 @@ export class VmmEngine implements Engine {
     this.vmm = new VmmBinding(devices);
     if (options.maxMemoryPages !== undefined) this.vmm.x.config_set(ConfigKey.MaxMemoryPages, options.maxMemoryPages);
     if (options.maxCallDepth !== undefined) this.vmm.x.config_set(ConfigKey.MaxCallDepth, options.maxCallDepth);
+    if (options.fuel !== undefined) this.fuelPerCall = BigInt(options.fuel);
   }
 
   compile(bytes: Uint8Array): CompiledModule {
@@ -294,7 +295,7 @@ export class VmmEngine implements Engine {
       case 'f32':
         return { type: 'f32', bits: Number(bits & 0xffffffffn) };
       case 'f64':
-        return { type: 'f64', bits };
+        return { type: 'f64', bits: BigInt.asUintN(64, bits) };
       case 'funcref': {
         const addr = this.vmm.x.func_addr(Number(bits & 0xffffffffn));
         return { type: 'funcref', value: addr < 0 ? null : this.funcExtern(addr) };
