@@ -9,6 +9,8 @@ import { numericTrap, takeNumericTrap,
   truncI32F32S, truncI32F32U, truncI32F64S, truncI32F64U, truncI64F32S, truncI64F32U, truncI64F64S, truncI64F64U,
   satI32F32S, satI32F32U, satI32F64S, satI32F64U, satI64F32S, satI64F32U, satI64F64S, satI64F64U } from "./convert";
 import { wasiCall, WasiResult } from "../wasi/dispatch";
+import { funcCode, funcFrameBytes, funcKind, funcLocalBytes, funcMemory, funcParamBytes, funcTypeId,
+  memBase as memBaseOf, memByteLength, memDirty, tableElements, tableSize } from "./fields";
 
 /**
  * The dispatch loop. One function, one switch, hot state in locals: ip (the
@@ -36,10 +38,12 @@ export function run(fuelLimit: i64): i32 {
   let memBase: usize = 0;
   let memSize: u64 = 0;
   let dirty: usize = 0;
+  let stackEnd = t.stackEnd;
+  let frameLimit = t.frameLimit;
   {
-    let mp = changetype<FuncInst>(func).memory;
+    let mp = funcMemory(func);
     curMem = mp;
-    if (mp != 0) { let m = changetype<MemInst>(mp); memBase = m.base; memSize = m.byteLength; dirty = m.dirty; }
+    if (mp != 0) { memBase = memBaseOf(mp); memSize = memByteLength(mp); dirty = memDirty(mp); }
   }
 
   while (true) {
@@ -81,62 +85,64 @@ export function run(fuelLimit: i64): i32 {
           t.fuelUsed += <u64>(fuelLimit - fuel);
           return RunStatus.Finished;
         }
-        let mp = changetype<FuncInst>(func).memory;
+        // The callee may have grown a memory shared with the caller: reload.
+        let mp = funcMemory(func);
         curMem = mp;
-        if (mp != 0) { let m = changetype<MemInst>(mp); memBase = m.base; memSize = m.byteLength; dirty = m.dirty; }
+        if (mp != 0) { memBase = memBaseOf(mp); memSize = memByteLength(mp); dirty = memDirty(mp); }
         continue;
       }
       case Op.Call:
       case Op.CallIndirect: {
-        let f: FuncInst;
+        let f: usize;
         let newFp: usize;
         let next: usize;
         if (load<u32>(ip) == Op.Call) {
-          f = changetype<FuncInst>(load<usize>(ip, 4));
+          f = load<usize>(ip, 4);
           newFp = fp + load<u32>(ip, 8);
           next = ip + 12;
         } else {
-          let table = changetype<TableInst>(load<usize>(ip, 4));
+          let table = load<usize>(ip, 4);
           let index = load<u32>(fp + load<u32>(ip, 16));
-          if (index >= table.size) { trap = Trap.UndefinedElement; break; }
-          let fptr = load<usize>(table.elements + (<usize>index << 2));
-          if (fptr == 0) { trap = Trap.UninitializedElement; trapDetail = index; break; }
-          f = changetype<FuncInst>(fptr);
-          if (f.typeId != load<u32>(ip, 8)) { trap = Trap.IndirectCallTypeMismatch; break; }
+          if (index >= tableSize(table)) { trap = Trap.UndefinedElement; break; }
+          f = <usize>load<u32>(tableElements(table) + (<usize>index << 2));
+          if (f == 0) { trap = Trap.UninitializedElement; trapDetail = index; break; }
+          if (funcTypeId(f) != load<u32>(ip, 8)) { trap = Trap.IndirectCallTypeMismatch; break; }
           newFp = fp + load<u32>(ip, 12);
           next = ip + 20;
         }
-        if (f.kind != FuncKind.Wasm) {
-          if (f.kind == FuncKind.Wasi) {
-            let r = wasiCall(f.hostId, newFp, changetype<MemInst>(f.memory));
+        let kind = funcKind(f);
+        if (kind != FuncKind.Wasm) {
+          t.fp = fp; t.frames = frames; t.func = changetype<FuncInst>(func);
+          if (kind == FuncKind.Wasi) {
+            let r = wasiCall(changetype<FuncInst>(f).hostId, newFp, changetype<MemInst>(funcMemory(f)));
             if (r == WasiResult.Done) { ip = next; continue; }
             // Blocked: the call runs again on the next slice. Exit: it never returns.
             t.ip = r == WasiResult.Blocked ? ip : next;
-            t.fp = fp; t.frames = frames; t.func = changetype<FuncInst>(func);
             t.fuelUsed += <u64>(fuelLimit - fuel);
             if (r == WasiResult.Exit) { t.active = false; return RunStatus.Exit; }
             return RunStatus.Blocked;
           }
-          t.ip = next; t.fp = fp; t.frames = frames; t.func = changetype<FuncInst>(func);
-          t.hostFunc = f;
+          t.ip = next;
+          t.hostFunc = changetype<FuncInst>(f);
           t.hostArgs = newFp;
           t.fuelUsed += <u64>(fuelLimit - fuel);
           return RunStatus.HostCall;
         }
-        ensureCompiled(f);
-        if (frames >= t.frameLimit || newFp + f.frameBytes > t.stackEnd) { trap = Trap.CallStackExhausted; break; }
+        if (funcCode(f) == 0) ensureCompiled(changetype<FuncInst>(f));
+        if (frames >= frameLimit || newFp + funcFrameBytes(f) > stackEnd) { trap = Trap.CallStackExhausted; break; }
         store<usize>(frames, next);
         store<usize>(frames, fp, 4);
         store<usize>(frames, func, 8);
         frames += FRAME_BYTES;
-        memory.fill(newFp + f.paramBytes, 0, f.localBytes - f.paramBytes);
+        let params = funcParamBytes(f);
+        memory.fill(newFp + params, 0, funcLocalBytes(f) - params);
         fp = newFp;
-        func = changetype<usize>(f);
-        ip = f.code;
-        let mp = f.memory;
+        func = f;
+        ip = funcCode(f);
+        let mp = funcMemory(f);
         if (mp != curMem) {
           curMem = mp;
-          if (mp != 0) { let m = changetype<MemInst>(mp); memBase = m.base; memSize = m.byteLength; dirty = m.dirty; }
+          if (mp != 0) { memBase = memBaseOf(mp); memSize = memByteLength(mp); dirty = memDirty(mp); }
         }
         continue;
       }
