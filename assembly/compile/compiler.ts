@@ -2,7 +2,7 @@ import { Reader } from "../binary/reader";
 import { Code, FuncType, Module, ValType } from "../module/types";
 import { FuncInst, ModuleInst } from "../runtime/store";
 import { Emitter } from "./emitter";
-import { numericArity, numericHasImm, numericIrOp, numericOp } from "./numeric";
+import { fusedBranch, numericArity, numericHasImm, numericIrOp, numericOp } from "./numeric";
 import { Op } from "./ops";
 import { Ctrl, CtrlKind, OperandStack, SlotKind } from "./stacks";
 
@@ -222,17 +222,48 @@ export class Compiler {
     this.pushCtrl(kind, this.s.height - params, params, results, at);
   }
 
+  /**
+   * If the branch condition on top was just computed by an i32 compare,
+   * rewrites that compare in place into a compare-and-branch and returns its
+   * position, with the jump distance still to fill in at position + 12;
+   * otherwise returns -1.
+   */
+  private fuseCompare(negate: bool): i32 {
+    let e = this.e;
+    let s = this.s;
+    let top = s.height - 1;
+    if (e.lastDst < 0 || s.lastWritten != <i32>top || e.lastOp < 0 || <u32>e.lastOp + 16 != e.len) return -1;
+    let at = <u32>e.lastOp;
+    let fused = fusedBranch(<Op>load<u32>(e.buf + at), negate);
+    if (fused == Op.Count) return -1;
+    // [compare dst a b] becomes [branch a b rel]: same size, same wasm offset.
+    e.patch(at, <u32>fused);
+    e.patch(at + 4, load<u32>(e.buf + at + 8));
+    e.patch(at + 8, load<u32>(e.buf + at + 12));
+    e.lastDst = -1;
+    s.pop(1);
+    return <i32>at;
+  }
+
   private ifBlock(): void {
     let t = this.blockType();
     let params: u32 = t ? <u32>t.params.length : 0;
     let results: u32 = t ? <u32>t.results.length : 0;
-    this.flush(1);
-    let cond = this.src(this.s.height - 1);
-    this.s.pop(1);
-    let at = this.e.op(Op.BrIfEqz, this.opStart);
-    this.e.word(cond);
-    let fix = this.e.len;
-    this.e.word(0);
+    let fusedAt = this.fuseCompare(true);
+    let at: u32;
+    let fix: u32;
+    if (fusedAt >= 0) {
+      at = <u32>fusedAt;
+      fix = at + 12;
+    } else {
+      this.flush(1);
+      let cond = this.src(this.s.height - 1);
+      this.s.pop(1);
+      at = this.e.op(Op.BrIfEqz, this.opStart);
+      this.e.word(cond);
+      fix = this.e.len;
+      this.e.word(0);
+    }
     let c = this.pushCtrl(CtrlKind.If, this.s.height - params, params, results, 0);
     c.elseFixup = <i32>fix;
     c.elseOp = at;
@@ -311,6 +342,19 @@ export class Compiler {
   }
 
   private brIf(label: u32): void {
+    let c0 = this.ctrl(label);
+    let n0 = this.arity(c0);
+    let s0 = this.s;
+    // A simple branch (no values to move) can fuse with the compare before it.
+    if (c0.kind != CtrlKind.Func && (n0 == 0 || s0.slot(s0.height - 1 - n0) == s0.slot(c0.height))) {
+      let at = this.fuseCompare(false);
+      if (at >= 0) {
+        if (c0.kind == CtrlKind.Loop) { this.e.patch(<u32>at + 12, c0.loopPos - <u32>at); return; }
+        c0.fixups.push(<u32>at + 12);
+        c0.fixups.push(<u32>at);
+        return;
+      }
+    }
     this.flush(1);
     let cond = this.src(this.s.height - 1);
     this.s.pop(1);

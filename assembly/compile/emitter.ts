@@ -12,6 +12,8 @@ export class Emitter {
   map: Array<u32> = [];
   /** Byte position of the dst word of the last instruction, or -1 if it cannot be retargeted. */
   lastDst: i32 = -1;
+  /** Start of the last instruction, or -1 after a label (it may then not be rewritten). */
+  lastOp: i32 = -1;
 
   constructor() { this.buf = heap.alloc(this.cap); }
 
@@ -19,6 +21,7 @@ export class Emitter {
     this.len = 0;
     this.map.length = 0;
     this.lastDst = -1;
+    this.lastOp = -1;
   }
 
   /** Starts an instruction implementing wasm code from `wasmOffset`; returns its position. */
@@ -27,6 +30,7 @@ export class Emitter {
     this.map.push(at);
     this.map.push(wasmOffset);
     this.lastDst = -1;
+    this.lastOp = <i32>at;
     this.word(<u32>op);
     return at;
   }
@@ -52,6 +56,7 @@ export class Emitter {
   /** Marks a jump target here: no later instruction may retarget an earlier one. */
   label(): u32 {
     this.lastDst = -1;
+    this.lastOp = -1;
     return this.len;
   }
 

@@ -155,3 +155,34 @@ export function numericOp(code: u32): u32 {
 @inline export function numericIrOp(e: u32): Op { return <Op>(e & 0xffff); }
 @inline export function numericArity(e: u32): u32 { return (e >>> 16) & 0xf; }
 @inline export function numericHasImm(e: u32): bool { return (e & (1 << 20)) != 0; }
+
+/**
+ * The compare-and-branch instruction a compare fuses into when a branch
+ * consumes its result: taken when the compare holds, or when it fails with
+ * `negate` (for `if`, which branches on false). Op.Count if none.
+ */
+export function fusedBranch(op: Op, negate: bool): Op {
+  switch (op) {
+    case Op.I32Eq: return negate ? Op.BrI32Ne : Op.BrI32Eq;
+    case Op.I32EqImm: return negate ? Op.BrI32NeImm : Op.BrI32EqImm;
+    case Op.I32Ne: return negate ? Op.BrI32Eq : Op.BrI32Ne;
+    case Op.I32NeImm: return negate ? Op.BrI32EqImm : Op.BrI32NeImm;
+    case Op.I32LtS: return negate ? Op.BrI32GeS : Op.BrI32LtS;
+    case Op.I32LtSImm: return negate ? Op.BrI32GeSImm : Op.BrI32LtSImm;
+    case Op.I32LtU: return negate ? Op.BrI32GeU : Op.BrI32LtU;
+    case Op.I32LtUImm: return negate ? Op.BrI32GeUImm : Op.BrI32LtUImm;
+    case Op.I32GtS: return negate ? Op.BrI32LeS : Op.BrI32GtS;
+    case Op.I32GtSImm: return negate ? Op.BrI32LeSImm : Op.BrI32GtSImm;
+    case Op.I32GtU: return negate ? Op.BrI32LeU : Op.BrI32GtU;
+    case Op.I32GtUImm: return negate ? Op.BrI32LeUImm : Op.BrI32GtUImm;
+    case Op.I32LeS: return negate ? Op.BrI32GtS : Op.BrI32LeS;
+    case Op.I32LeSImm: return negate ? Op.BrI32GtSImm : Op.BrI32LeSImm;
+    case Op.I32LeU: return negate ? Op.BrI32GtU : Op.BrI32LeU;
+    case Op.I32LeUImm: return negate ? Op.BrI32GtUImm : Op.BrI32LeUImm;
+    case Op.I32GeS: return negate ? Op.BrI32LtS : Op.BrI32GeS;
+    case Op.I32GeSImm: return negate ? Op.BrI32LtSImm : Op.BrI32GeSImm;
+    case Op.I32GeU: return negate ? Op.BrI32LtU : Op.BrI32GeU;
+    case Op.I32GeUImm: return negate ? Op.BrI32LtUImm : Op.BrI32GeUImm;
+  }
+  return Op.Count;
+}

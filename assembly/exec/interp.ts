@@ -406,6 +406,26 @@ export function run(fuelLimit: i64): i32 {
       case Op.I64TruncSatF32U: { let a = load<f32>(fp + load<u32>(ip, 8)); store<i64>(fp + load<u32>(ip, 4), satI64F32U(a)); ip += 12; continue; }
       case Op.I64TruncSatF64S: { let a = load<f64>(fp + load<u32>(ip, 8)); store<i64>(fp + load<u32>(ip, 4), satI64F64S(a)); ip += 12; continue; }
       case Op.I64TruncSatF64U: { let a = load<f64>(fp + load<u32>(ip, 8)); store<i64>(fp + load<u32>(ip, 4), satI64F64U(a)); ip += 12; continue; }
+      case Op.BrI32Eq: { if (load<i32>(fp + load<u32>(ip, 4)) == load<i32>(fp + load<u32>(ip, 8))) ip += load<i32>(ip, 12); else ip += 16; continue; }
+      case Op.BrI32EqImm: { if (load<i32>(fp + load<u32>(ip, 4)) == load<i32>(ip, 8)) ip += load<i32>(ip, 12); else ip += 16; continue; }
+      case Op.BrI32Ne: { if (load<i32>(fp + load<u32>(ip, 4)) != load<i32>(fp + load<u32>(ip, 8))) ip += load<i32>(ip, 12); else ip += 16; continue; }
+      case Op.BrI32NeImm: { if (load<i32>(fp + load<u32>(ip, 4)) != load<i32>(ip, 8)) ip += load<i32>(ip, 12); else ip += 16; continue; }
+      case Op.BrI32LtS: { if (load<i32>(fp + load<u32>(ip, 4)) < load<i32>(fp + load<u32>(ip, 8))) ip += load<i32>(ip, 12); else ip += 16; continue; }
+      case Op.BrI32LtSImm: { if (load<i32>(fp + load<u32>(ip, 4)) < load<i32>(ip, 8)) ip += load<i32>(ip, 12); else ip += 16; continue; }
+      case Op.BrI32LtU: { if (load<u32>(fp + load<u32>(ip, 4)) < load<u32>(fp + load<u32>(ip, 8))) ip += load<i32>(ip, 12); else ip += 16; continue; }
+      case Op.BrI32LtUImm: { if (load<u32>(fp + load<u32>(ip, 4)) < load<u32>(ip, 8)) ip += load<i32>(ip, 12); else ip += 16; continue; }
+      case Op.BrI32GtS: { if (load<i32>(fp + load<u32>(ip, 4)) > load<i32>(fp + load<u32>(ip, 8))) ip += load<i32>(ip, 12); else ip += 16; continue; }
+      case Op.BrI32GtSImm: { if (load<i32>(fp + load<u32>(ip, 4)) > load<i32>(ip, 8)) ip += load<i32>(ip, 12); else ip += 16; continue; }
+      case Op.BrI32GtU: { if (load<u32>(fp + load<u32>(ip, 4)) > load<u32>(fp + load<u32>(ip, 8))) ip += load<i32>(ip, 12); else ip += 16; continue; }
+      case Op.BrI32GtUImm: { if (load<u32>(fp + load<u32>(ip, 4)) > load<u32>(ip, 8)) ip += load<i32>(ip, 12); else ip += 16; continue; }
+      case Op.BrI32LeS: { if (load<i32>(fp + load<u32>(ip, 4)) <= load<i32>(fp + load<u32>(ip, 8))) ip += load<i32>(ip, 12); else ip += 16; continue; }
+      case Op.BrI32LeSImm: { if (load<i32>(fp + load<u32>(ip, 4)) <= load<i32>(ip, 8)) ip += load<i32>(ip, 12); else ip += 16; continue; }
+      case Op.BrI32LeU: { if (load<u32>(fp + load<u32>(ip, 4)) <= load<u32>(fp + load<u32>(ip, 8))) ip += load<i32>(ip, 12); else ip += 16; continue; }
+      case Op.BrI32LeUImm: { if (load<u32>(fp + load<u32>(ip, 4)) <= load<u32>(ip, 8)) ip += load<i32>(ip, 12); else ip += 16; continue; }
+      case Op.BrI32GeS: { if (load<i32>(fp + load<u32>(ip, 4)) >= load<i32>(fp + load<u32>(ip, 8))) ip += load<i32>(ip, 12); else ip += 16; continue; }
+      case Op.BrI32GeSImm: { if (load<i32>(fp + load<u32>(ip, 4)) >= load<i32>(ip, 8)) ip += load<i32>(ip, 12); else ip += 16; continue; }
+      case Op.BrI32GeU: { if (load<u32>(fp + load<u32>(ip, 4)) >= load<u32>(fp + load<u32>(ip, 8))) ip += load<i32>(ip, 12); else ip += 16; continue; }
+      case Op.BrI32GeUImm: { if (load<u32>(fp + load<u32>(ip, 4)) >= load<u32>(ip, 8)) ip += load<i32>(ip, 12); else ip += 16; continue; }
       default: abort("interpreter: unknown instruction");
     }
     // A trap: the call is abandoned. The state stays as it was at the

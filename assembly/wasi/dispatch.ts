@@ -1,4 +1,5 @@
 import { MemInst } from "../runtime/store";
+import { FuncType } from "../module/types";
 
 /** Outcome of a WASI call made by the guest. */
 export namespace WasiResult {
@@ -19,4 +20,9 @@ export function wasiCall(id: u32, args: usize, mem: MemInst | null): i32 {
 /** The WASI call id for an import name, or -1. */
 export function wasiFunctionId(name: string): i32 {
   return -1;
+}
+
+/** The signature of WASI call `id`. */
+export function wasiFunctionType(id: i32): FuncType {
+  return new FuncType(new StaticArray<u8>(0), new StaticArray<u8>(0));
 }
