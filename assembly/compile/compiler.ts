@@ -31,7 +31,18 @@ export class Compiler {
   private localCount: u32 = 0;
   /** Nesting of blocks inside unreachable code, which emits nothing. */
   private deadDepth: i32 = 0;
+  /**
+   * Wasm offset every instruction emitted for the current wasm instruction is
+   * mapped to: the instruction itself, or the earliest pending local.get or
+   * constant it carries out. Pausing anywhere in that group and resuming at
+   * this offset re-executes the whole group, whose only instruction with an
+   * effect on wasm state is its last (see docs/vmm.md).
+   */
   private opStart: u32 = 0;
+  /** Wasm offset of the instruction being compiled. */
+  private instrStart: u32 = 0;
+  /** Pairs (wasm offset of a call instruction, IR position after its Call). */
+  private callSites: Array<u32> = [];
 
   compile(f: FuncInst): void {
     let inst = <ModuleInst>f.instance;
@@ -42,6 +53,7 @@ export class Compiler {
     let params = f.type.params.length;
     this.localCount = <u32>(params + code.locals.length);
     this.e.reset();
+    this.callSites.length = 0;
     this.s.reset(this.localCount);
     this.depth = 0;
     this.deadDepth = 0;
@@ -56,6 +68,7 @@ export class Compiler {
     f.frameBytes = (this.localCount + this.s.maxHeight + 1) << 3;
     f.resultCount = <u32>f.type.results.length;
     f.offsetMap = this.e.map.slice(0);
+    f.callSites = this.callSites.slice(0);
   }
 
   // ---- control frames ----
@@ -148,7 +161,9 @@ export class Compiler {
 
   private instruction(): void {
     let r = this.r;
-    this.opStart = <u32>(r.pos - r.base);
+    this.instrStart = <u32>(r.pos - r.base);
+    let pending = this.s.earliestVirtual();
+    this.opStart = pending >= 0 && <u32>pending < this.instrStart ? <u32>pending : this.instrStart;
     let op = r.u8();
     if (this.ctrls[this.depth - 1].unreachable) { this.deadInstruction(op); return; }
     if (op >= 0x45 && op <= 0xc4) { this.numeric(op); return; }
@@ -170,7 +185,7 @@ export class Compiler {
       case 0x1a: this.s.pop(1); return;
       case 0x1b: this.select(); return;
       case 0x1c: { let n = r.u32(); r.pos += n; this.select(); return; }
-      case 0x20: this.s.pushLocal(this.localSlot(r.u32())); return;
+      case 0x20: this.s.pushLocal(this.localSlot(r.u32()), this.instrStart); return;
       case 0x21: this.localSet(r.u32(), false); return;
       case 0x22: this.localSet(r.u32(), true); return;
       case 0x23: this.globalGet(r.u32()); return;
@@ -179,13 +194,13 @@ export class Compiler {
       case 0x26: this.tableSet(r.u32()); return;
       case 0x3f: r.u8(); this.flush(0); this.e.op(Op.MemorySize, this.opStart); this.e.dst(this.pushResult()); return;
       case 0x40: r.u8(); this.unary(Op.MemoryGrow); return;
-      case 0x41: this.s.pushConst(<i64>r.i32()); return;
-      case 0x42: this.s.pushConst(r.i64()); return;
-      case 0x43: this.s.pushConst(<i64>r.f32bits()); return;
-      case 0x44: this.s.pushConst(<i64>r.f64bits()); return;
-      case 0xd0: r.u8(); this.s.pushConst(0); return;
+      case 0x41: this.s.pushConst(<i64>r.i32(), this.instrStart); return;
+      case 0x42: this.s.pushConst(r.i64(), this.instrStart); return;
+      case 0x43: this.s.pushConst(<i64>r.f32bits(), this.instrStart); return;
+      case 0x44: this.s.pushConst(<i64>r.f64bits(), this.instrStart); return;
+      case 0xd0: r.u8(); this.s.pushConst(0, this.instrStart); return;
       case 0xd1: this.unary(Op.RefIsNull); return;
-      case 0xd2: this.s.pushConst(<i64>changetype<usize>(this.inst.funcs[r.u32()])); return;
+      case 0xd2: this.s.pushConst(<i64>changetype<usize>(this.inst.funcs[r.u32()]), this.instrStart); return;
       case 0xfc: this.prefixed(r.u32()); return;
     }
     abort("compiler: opcode passed validation but is unknown");
@@ -303,41 +318,45 @@ export class Compiler {
     this.depth--;
   }
 
-  /** Moves the top `n` values to the label's slots, if they are not there already. */
-  private moveBranchValues(target: Ctrl, n: u32): void {
-    let s = this.s;
-    let from = s.slot(s.height - n);
-    let to = s.slot(target.height);
-    if (n == 0 || from == to) return;
-    this.e.op(n == 1 ? Op.Copy : Op.CopyN, this.opStart);
-    this.e.word(to);
-    this.e.word(from);
-    if (n != 1) this.e.word(n);
-  }
-
   private arity(c: Ctrl): u32 { return c.kind == CtrlKind.Loop ? c.params : c.results; }
 
-  /** Emits the jump itself: to a loop start, or a forward jump patched at the block's end. */
-  private jump(label: u32): void {
+  /**
+   * Branches to `label` with its values on top of the stack: a return for
+   * the function's label, a plain jump when the values are in place already,
+   * otherwise one BrMove that moves them and jumps (one instruction, so a
+   * pause can never fall between the move and the jump).
+   */
+  private branchTo(label: u32): void {
     let c = this.ctrl(label);
+    let s = this.s;
+    let e = this.e;
     if (c.kind == CtrlKind.Func) {
-      this.e.op(Op.Return, this.opStart);
-      this.e.word(this.s.slot(this.s.height - c.results));
-      this.e.word(c.results);
+      e.op(Op.Return, this.opStart);
+      e.word(s.slot(s.height - c.results));
+      e.word(c.results);
       return;
     }
-    let at = this.e.op(Op.Br, this.opStart);
-    if (c.kind == CtrlKind.Loop) { this.e.word(c.loopPos - at); return; }
-    c.fixups.push(this.e.len);
+    let n = this.arity(c);
+    let from = s.slot(s.height - n);
+    let to = s.slot(c.height);
+    let at: u32;
+    if (n == 0 || from == to) {
+      at = e.op(Op.Br, this.opStart);
+    } else {
+      at = e.op(Op.BrMove, this.opStart);
+      e.word(to);
+      e.word(from);
+      e.word(n);
+    }
+    if (c.kind == CtrlKind.Loop) { e.word(c.loopPos - at); return; }
+    c.fixups.push(e.len);
     c.fixups.push(at);
-    this.e.word(0);
+    e.word(0);
   }
 
   private br(label: u32): void {
     this.flush(0);
-    let c = this.ctrl(label);
-    if (c.kind != CtrlKind.Func) this.moveBranchValues(c, this.arity(c));
-    this.jump(label);
+    this.branchTo(label);
     this.markUnreachable();
   }
 
@@ -376,8 +395,7 @@ export class Compiler {
     this.e.word(cond);
     let fix = this.e.len;
     this.e.word(0);
-    if (c.kind != CtrlKind.Func) this.moveBranchValues(c, n);
-    this.jump(label);
+    this.branchTo(label);
     this.e.patch(fix, this.e.label() - skip);
   }
 
@@ -398,9 +416,7 @@ export class Compiler {
     // which keeps each stub a plain br.
     for (let i: u32 = 0; i <= n; i++) {
       this.e.patch(table + (i << 2), this.e.label() - at);
-      let c = this.ctrl(labels[i]);
-      if (c.kind != CtrlKind.Func) this.moveBranchValues(c, this.arity(c));
-      this.jump(labels[i]);
+      this.branchTo(labels[i]);
     }
     this.markUnreachable();
   }
@@ -421,6 +437,8 @@ export class Compiler {
     this.e.op(Op.Call, this.opStart);
     this.e.word(<u32>changetype<usize>(f));
     this.e.word(this.s.slot(this.s.height - params));
+    this.callSites.push(this.instrStart);
+    this.callSites.push(this.e.len);
     this.s.pop(params);
     let results = f.type.results.length;
     for (let i = 0; i < results; i++) this.s.pushSlot();
@@ -437,6 +455,8 @@ export class Compiler {
     this.e.word(this.inst.typeIds[typeIndex]);
     this.e.word(this.s.slot(this.s.height - params));
     this.e.word(index);
+    this.callSites.push(this.instrStart);
+    this.callSites.push(this.e.len);
     this.s.pop(params);
     for (let i = 0; i < t.results.length; i++) this.s.pushSlot();
   }
@@ -463,10 +483,13 @@ export class Compiler {
       this.e.patch(<u32>this.e.lastDst, slot);
       this.e.lastDst = -1;
       s.pop(1);
-      if (tee) s.pushLocal(slot);
+      if (tee) s.pushLocal(slot, this.instrStart);
       return;
     }
     this.flush(1);
+    // local.tee leaves the value on the stack: give it its slot now, so no
+    // virtual entry outlives the instruction that copied it.
+    if (tee) this.materializeOne(top);
     let k = s.kind(top);
     if (k == SlotKind.Const) {
       let v = s.constant(top);

@@ -19,7 +19,7 @@
 export const enum Op {
   Unreachable,
   Copy,        // dst src: copy one 8-byte slot
-  CopyN,       // dst src n: copy n slots, ascending (dst < src or no overlap)
+  BrMove,      // dst src n rel: move n slots (overlap allowed), then jump
   Const32,     // dst value
   Const64,     // dst lo hi
   Br,          // rel

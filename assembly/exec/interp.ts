@@ -55,7 +55,7 @@ export function run(fuelLimit: i64): i32 {
     switch (load<u32>(ip)) {
       case Op.Unreachable: { trap = Trap.Unreachable; break; }
       case Op.Copy: { store<u64>(fp + load<u32>(ip, 4), load<u64>(fp + load<u32>(ip, 8))); ip += 12; continue; }
-      case Op.CopyN: { memory.copy(fp + load<u32>(ip, 4), fp + load<u32>(ip, 8), <usize>load<u32>(ip, 12) << 3); ip += 16; continue; }
+      case Op.BrMove: { memory.copy(fp + load<u32>(ip, 4), fp + load<u32>(ip, 8), <usize>load<u32>(ip, 12) << 3); ip += load<i32>(ip, 16); continue; }
       case Op.Const32: { store<i64>(fp + load<u32>(ip, 4), <i64>load<i32>(ip, 8)); ip += 12; continue; }
       case Op.Const64: { store<u64>(fp + load<u32>(ip, 4), load<u64>(ip, 8)); ip += 16; continue; }
       case Op.Br: { ip += load<i32>(ip, 4); continue; }

@@ -35,6 +35,8 @@ export class FuncInst {
   memory: usize = 0;
   /** Pairs (IR position, wasm offset) of the compiled code; see compile/emitter.ts. */
   offsetMap: Array<u32> | null = null;
+  /** Pairs (wasm offset of a call, IR position after it): where a suspended caller resumes. */
+  callSites: Array<u32> | null = null;
 
   constructor(type: FuncType) { this.type = type; }
 }
