@@ -2,7 +2,7 @@
 // VMM does not offer answer ENOSYS instead of being missing.
 import { WASI } from 'node:wasi';
 import { describe, expect, it } from 'vitest';
-import { VmmEngine } from '../../host-shim/engine/vmm.js';
+import { VmmEngine, type VmmExtern } from '../../host-shim/engine/vmm.js';
 import { LinkError } from '../../host-shim/errors.js';
 import { runWasi } from '../../host-shim/wasi/run.js';
 import { wat } from '../support/wat.js';
@@ -11,7 +11,8 @@ import { Errno, IMPLEMENTED, PREVIEW1_NAMES, PREVIEW1_SIGNATURES } from './previ
 
 describe('WASI preview1 linking', () => {
   it('offers exactly the functions node:wasi offers, with the same parameter counts', () => {
-    const node = new WASI({ version: 'preview1' }).getImportObject().wasi_snapshot_preview1 as Record<string, (...a: unknown[]) => unknown>;
+    const imports = new WASI({ version: 'preview1' }).getImportObject() as Record<string, Record<string, (...a: unknown[]) => unknown>>;
+    const node = imports.wasi_snapshot_preview1;
     expect(Object.keys(node).sort()).toEqual([...PREVIEW1_NAMES].sort());
     for (const name of PREVIEW1_NAMES) expect([name, node[name].length]).toEqual([name, PREVIEW1_SIGNATURES[name].length]);
   });
@@ -19,7 +20,7 @@ describe('WASI preview1 linking', () => {
   it('links a guest importing all 46 functions with their preview1 signatures', () => {
     const h = new WasiHarness();
     for (const name of PREVIEW1_NAMES) {
-      const type = h.engine.funcType((h.engine.wasiFunction(name) as { address: number }).address);
+      const type = h.engine.funcType((h.engine.wasiFunction(name) as VmmExtern).address);
       const params = [...PREVIEW1_SIGNATURES[name]].map((t) => (t === 'I' ? 'i64' : 'i32'));
       expect({ name, ...type }).toEqual({ name, params, results: name === 'proc_exit' ? [] : ['i32'] });
     }
