@@ -13,6 +13,9 @@ export class StdinBuffer {
 
   get available(): u32 { return this.end - this.start; }
 
+  /** Where the unread bytes start in VMM memory (valid until the next push or take). */
+  get unread(): usize { return this.data + this.start; }
+
   /** Appends a copy of VMM memory [ptr, ptr+len). Ignored once closed. */
   push(ptr: usize, len: u32): void {
     if (this.closed || len == 0) return;

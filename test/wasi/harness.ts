@@ -5,7 +5,7 @@
  * clocks are fake and set by the test.
  */
 import { VmmEngine, type VmmExtern } from '../../host-shim/engine/vmm.js';
-import type { Instance, Value } from '../../host-shim/engine/types.js';
+import type { CompiledModule, Instance, Value } from '../../host-shim/engine/types.js';
 import { RunStatus } from '../../host-shim/vmm/binding.js';
 import { nulSeparated, wasiEntryPoints, withBytes, type WasiEntryPoints } from '../../host-shim/wasi/entry-points.js';
 import { wat } from '../support/wat.js';
@@ -24,7 +24,10 @@ export class WasiHarness {
   readonly engine: VmmEngine;
   readonly wasi: WasiEntryPoints;
   readonly instance: Instance;
-  readonly memoryAddr: number;
+  readonly module: CompiledModule;
+  /** The guest module's bytes, to load it into another VMM. */
+  readonly bytes: Uint8Array;
+  memoryAddr: number;
   /** Console output in order: fd and bytes. */
   readonly console: { fd: number; bytes: Uint8Array }[] = [];
   /** The fake host clocks, in ns. */
@@ -46,7 +49,8 @@ export class WasiHarness {
       ${PREVIEW1_NAMES.map(watImport).join('\n')}
       (memory (export "memory") ${options.pages ?? 2})
       ${PREVIEW1_NAMES.map(watWrapper).join('\n')})`;
-    const module = this.engine.compile(wat(text));
+    this.bytes = wat(text);
+    const module = (this.module = this.engine.compile(this.bytes));
     this.instance = this.engine.instantiate(module, (mod, name) => (mod === 'wasi_snapshot_preview1' ? this.engine.wasiFunction(name) : undefined));
     this.memoryAddr = (this.instance.getExport('memory') as VmmExtern).address;
     expect1(this.wasi.wasi_bind_memory(this.memoryAddr));
