@@ -62,7 +62,7 @@ describe('runWasi', () => {
       clearInterval(ticker);
     }
     expect(performance.now() - started).toBeGreaterThanOrEqual(59);
-    expect(ticks).toBeGreaterThanOrEqual(4);
+    expect(ticks).toBeGreaterThanOrEqual(2); // a loop held for the whole sleep would tick at most once, at its end
   });
 
   it('fills more than 64 KiB of randomness in one call', async () => {
