@@ -21,6 +21,7 @@ import { run as interpret } from "./exec/interp";
 import { thread, FRAME_BYTES } from "./exec/thread";
 import { ensureCompiled } from "./compile/compiler";
 import { wasiFunctionId, wasiFunctionType } from "./wasi/dispatch";
+import { restoreCheckpoint, saveCheckpoint } from "./checkpoint/index";
 
 
 export * from "./wasi/exports";
@@ -189,6 +190,39 @@ export function func_host_id(addr: u32): u32 { return theStore.funcs[addr].hostI
 /** A funcref value (FuncInst address) from a function's store address, and back. */
 export function func_ref(addr: u32): u32 { return <u32>changetype<usize>(theStore.funcs[addr]); }
 export function func_addr(ref: u32): i32 { return ref == 0 ? -1 : <i32>changetype<FuncInst>(<usize>ref).index; }
+
+// ---- checkpoints ----
+
+/**
+ * The checkpoint state of instance `inst` and the thread (everything but
+ * memory bytes), as u32 length then bytes in a buffer the embedder frees
+ * with vmm_free. Returns 0 when the guest cannot be checkpointed now.
+ */
+export function checkpoint_save(inst: u32): usize {
+  clearError();
+  if (inst >= <u32>theStore.instances.length) { fail(Status.BadArgument, "unknown instance", 0); return 0; }
+  return saveCheckpoint(theStore.instances[inst]);
+}
+
+/**
+ * Instantiates module `id` as the checkpoint state in [ptr, ptr+len)
+ * describes it, without running segments or the start function, and
+ * rebuilds the thread. Memory bytes are the embedder's to write afterwards.
+ * Returns the instance id or -1.
+ */
+export function instance_restore(id: u32, importsPtr: usize, count: u32, ptr: usize, len: u32): i32 {
+  clearError();
+  ensureThread();
+  if (thread.active) { fail(Status.BadArgument, "a call is in progress", 0); return -1; }
+  if (id >= <u32>theStore.modules.length) { fail(Status.BadArgument, "unknown module", 0); return -1; }
+  let imports = new StaticArray<u32>(count * 2);
+  for (let i: u32 = 0; i < count * 2; i++) imports[i] = load<u32>(importsPtr + (<usize>i << 2));
+  let inst = restoreCheckpoint(theStore.modules[id], imports, ptr, len);
+  return inst ? <i32>inst.index : -1;
+}
+
+/** Whether a call is in progress (1) or the thread is idle (0). */
+export function thread_active(): i32 { return thread.active ? 1 : 0; }
 
 // ---- calls ----
 

@@ -20,6 +20,9 @@ import { Ctrl, CtrlKind, OperandStack, SlotKind } from "./stacks";
  *
  * The body was validated, so the compiler trusts types and indices.
  */
+/** Marks an offset-map entry of an operand copy (not a resume point). */
+export const PREPARE: u32 = 0x80000000;
+
 export class Compiler {
   private e: Emitter = new Emitter();
   private s: OperandStack = new OperandStack();
@@ -32,11 +35,9 @@ export class Compiler {
   /** Nesting of blocks inside unreachable code, which emits nothing. */
   private deadDepth: i32 = 0;
   /**
-   * Wasm offset every instruction emitted for the current wasm instruction is
-   * mapped to: the instruction itself, or the earliest pending local.get or
-   * constant it carries out. Pausing anywhere in that group and resuming at
-   * this offset re-executes the whole group, whose only instruction with an
-   * effect on wasm state is its last (see docs/vmm.md).
+   * Wasm offset the instruction emitted for the current wasm instruction is
+   * mapped to. Each wasm instruction compiles to at most one such
+   * instruction, preceded by operand copies marked PREPARE in the map.
    */
   private opStart: u32 = 0;
   /** Wasm offset of the instruction being compiled. */
@@ -122,18 +123,21 @@ export class Compiler {
     let slot = s.slot(i);
     let k = s.kind(i);
     if (k == SlotKind.Slot) return;
+    // Copies that only prepare the instruction's operands are marked in the
+    // offset map: a checkpoint never stops between them (see persist.ts).
+    let at = this.instrStart | PREPARE;
     if (k == SlotKind.Local) {
-      this.e.op(Op.Copy, this.opStart);
+      this.e.op(Op.Copy, at);
       this.e.word(slot);
       this.e.word(s.source(i));
     } else {
       let v = s.constant(i);
       if (v == <i64><i32>v) {
-        this.e.op(Op.Const32, this.opStart);
+        this.e.op(Op.Const32, at);
         this.e.word(slot);
         this.e.word(<u32>v);
       } else {
-        this.e.op(Op.Const64, this.opStart);
+        this.e.op(Op.Const64, at);
         this.e.word(slot);
         this.e.word(<u32>v);
         this.e.word(<u32>(v >>> 32));
@@ -162,8 +166,7 @@ export class Compiler {
   private instruction(): void {
     let r = this.r;
     this.instrStart = <u32>(r.pos - r.base);
-    let pending = this.s.earliestVirtual();
-    this.opStart = pending >= 0 && <u32>pending < this.instrStart ? <u32>pending : this.instrStart;
+    this.opStart = this.instrStart;
     let op = r.u8();
     if (this.ctrls[this.depth - 1].unreachable) { this.deadInstruction(op); return; }
     if (op >= 0x45 && op <= 0xc4) { this.numeric(op); return; }
@@ -185,7 +188,7 @@ export class Compiler {
       case 0x1a: this.s.pop(1); return;
       case 0x1b: this.select(); return;
       case 0x1c: { let n = r.u32(); r.pos += n; this.select(); return; }
-      case 0x20: this.s.pushLocal(this.localSlot(r.u32()), this.instrStart); return;
+      case 0x20: this.s.pushLocal(this.localSlot(r.u32())); return;
       case 0x21: this.localSet(r.u32(), false); return;
       case 0x22: this.localSet(r.u32(), true); return;
       case 0x23: this.globalGet(r.u32()); return;
@@ -194,13 +197,13 @@ export class Compiler {
       case 0x26: this.tableSet(r.u32()); return;
       case 0x3f: r.u8(); this.flush(0); this.e.op(Op.MemorySize, this.opStart); this.e.dst(this.pushResult()); return;
       case 0x40: r.u8(); this.unary(Op.MemoryGrow); return;
-      case 0x41: this.s.pushConst(<i64>r.i32(), this.instrStart); return;
-      case 0x42: this.s.pushConst(r.i64(), this.instrStart); return;
-      case 0x43: this.s.pushConst(<i64>r.f32bits(), this.instrStart); return;
-      case 0x44: this.s.pushConst(<i64>r.f64bits(), this.instrStart); return;
-      case 0xd0: r.u8(); this.s.pushConst(0, this.instrStart); return;
+      case 0x41: this.s.pushConst(<i64>r.i32()); return;
+      case 0x42: this.s.pushConst(r.i64()); return;
+      case 0x43: this.s.pushConst(<i64>r.f32bits()); return;
+      case 0x44: this.s.pushConst(<i64>r.f64bits()); return;
+      case 0xd0: r.u8(); this.s.pushConst(0); return;
       case 0xd1: this.unary(Op.RefIsNull); return;
-      case 0xd2: this.s.pushConst(<i64>changetype<usize>(this.inst.funcs[r.u32()]), this.instrStart); return;
+      case 0xd2: this.s.pushConst(<i64>changetype<usize>(this.inst.funcs[r.u32()])); return;
       case 0xfc: this.prefixed(r.u32()); return;
     }
     abort("compiler: opcode passed validation but is unknown");
@@ -337,21 +340,16 @@ export class Compiler {
       return;
     }
     let n = this.arity(c);
-    let from = s.slot(s.height - n);
-    let to = s.slot(c.height);
     let at: u32;
-    if (n == 0 || from == to) {
+    if (this.inPlace(c, 0)) {
       at = e.op(Op.Br, this.opStart);
     } else {
       at = e.op(Op.BrMove, this.opStart);
-      e.word(to);
-      e.word(from);
+      e.word(s.slot(c.height));
+      e.word(s.slot(s.height - n));
       e.word(n);
     }
-    if (c.kind == CtrlKind.Loop) { e.word(c.loopPos - at); return; }
-    c.fixups.push(e.len);
-    c.fixups.push(at);
-    e.word(0);
+    this.target(c, at);
   }
 
   private br(label: u32): void {
@@ -360,63 +358,73 @@ export class Compiler {
     this.markUnreachable();
   }
 
+  /** Whether the top `n` values (below `extra` more) already sit in the label's slots. */
+  private inPlace(c: Ctrl, extra: u32): bool {
+    let n = this.arity(c);
+    let s = this.s;
+    return n == 0 || s.slot(s.height - extra - n) == s.slot(c.height);
+  }
+
+  /** Writes a jump distance to `label` at the next word, for the instruction at `at`. */
+  private target(c: Ctrl, at: u32): void {
+    if (c.kind == CtrlKind.Loop) { this.e.word(c.loopPos - at); return; }
+    // Blocks, ifs and the function's own label (its final Return) are ahead.
+    c.fixups.push(this.e.len);
+    c.fixups.push(at);
+    this.e.word(0);
+  }
+
   private brIf(label: u32): void {
-    let c0 = this.ctrl(label);
-    let n0 = this.arity(c0);
-    let s0 = this.s;
-    // A simple branch (no values to move) can fuse with the compare before it.
-    if (c0.kind != CtrlKind.Func && (n0 == 0 || s0.slot(s0.height - 1 - n0) == s0.slot(c0.height))) {
+    let c = this.ctrl(label);
+    // A simple branch can fuse with the compare that computed its condition.
+    if (this.inPlace(c, 1)) {
       let at = this.fuseCompare(false);
       if (at >= 0) {
-        if (c0.kind == CtrlKind.Loop) { this.e.patch(<u32>at + 12, c0.loopPos - <u32>at); return; }
-        c0.fixups.push(<u32>at + 12);
-        c0.fixups.push(<u32>at);
+        this.e.len = <u32>at + 12;
+        this.target(c, <u32>at);
         return;
       }
     }
     this.flush(1);
     let cond = this.src(this.s.height - 1);
     this.s.pop(1);
-    let c = this.ctrl(label);
-    let n = this.arity(c);
     let s = this.s;
-    let inPlace = c.kind != CtrlKind.Func && (n == 0 || s.slot(s.height - n) == s.slot(c.height));
-    if (inPlace) {
+    let n = this.arity(c);
+    if (this.inPlace(c, 0)) {
       let at = this.e.op(Op.BrIf, this.opStart);
       this.e.word(cond);
-      if (c.kind == CtrlKind.Loop) { this.e.word(c.loopPos - at); return; }
-      c.fixups.push(this.e.len);
-      c.fixups.push(at);
-      this.e.word(0);
+      this.target(c, at);
       return;
     }
-    // Values must move first: skip over the move and the jump when cond is 0.
-    let skip = this.e.op(Op.BrIfEqz, this.opStart);
+    // One instruction tests, moves and jumps: a pause never splits them.
+    let at = this.e.op(Op.BrIfMove, this.opStart);
     this.e.word(cond);
-    let fix = this.e.len;
-    this.e.word(0);
-    this.branchTo(label);
-    this.e.patch(fix, this.e.label() - skip);
+    this.e.word(s.slot(c.height));
+    this.e.word(s.slot(s.height - n));
+    this.e.word(n);
+    this.target(c, at);
   }
 
   private brTable(): void {
     let r = this.r;
-    let n = r.u32();
-    let labels = new StaticArray<u32>(n + 1);
-    for (let i: u32 = 0; i <= n; i++) labels[i] = r.u32();
+    let count = r.u32();
+    let labels = new StaticArray<u32>(count + 1);
+    for (let i: u32 = 0; i <= count; i++) labels[i] = r.u32();
     this.flush(1);
     let index = this.src(this.s.height - 1);
     this.s.pop(1);
+    let s = this.s;
+    // All targets take the same number of values, from the same slots.
+    let n = this.arity(this.ctrl(labels[0]));
     let at = this.e.op(Op.BrTable, this.opStart);
     this.e.word(index);
+    this.e.word(count);
+    this.e.word(s.slot(s.height - n));
     this.e.word(n);
-    let table = this.e.len;
-    for (let i: u32 = 0; i <= n; i++) this.e.word(0);
-    // One stub per entry: move the values, then jump. Entries share nothing,
-    // which keeps each stub a plain br.
-    for (let i: u32 = 0; i <= n; i++) {
-      this.e.patch(table + (i << 2), this.e.label() - at);
-      this.branchTo(labels[i]);
+    for (let i: u32 = 0; i <= count; i++) {
+      let c = this.ctrl(labels[i]);
+      this.e.word(s.slot(c.height));
+      this.target(c, at);
     }
     this.markUnreachable();
   }
@@ -483,7 +491,7 @@ export class Compiler {
       this.e.patch(<u32>this.e.lastDst, slot);
       this.e.lastDst = -1;
       s.pop(1);
-      if (tee) s.pushLocal(slot, this.instrStart);
+      if (tee) s.pushLocal(slot);
       return;
     }
     this.flush(1);

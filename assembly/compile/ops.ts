@@ -25,7 +25,9 @@ export const enum Op {
   Br,          // rel
   BrIf,        // cond rel: jump if the i32 in cond is not 0
   BrIfEqz,     // cond rel: jump if the i32 in cond is 0
-  BrTable,     // index n rel0 .. rel(n-1) relDefault
+  BrTable,     // index count src n, then (dst rel) per target, the default last:
+               // move n slots from src to the target's dst, then jump
+  BrIfMove,    // cond dst src n rel: if cond is not 0, move n slots, then jump
   Return,      // src n: copy n result slots from src to slot 0 and return
   Call,        // func base: callee's frame starts at slot offset base
   CallIndirect, // table typeId base index

@@ -13,8 +13,6 @@ export namespace SlotKind {
 export class OperandStack {
   private kinds: Array<u8> = [];
   private values: Array<i64> = [];
-  /** Wasm offset of the instruction that pushed each virtual entry. */
-  private offsets: Array<u32> = [];
   height: u32 = 0;
   maxHeight: u32 = 0;
   /** Entries below this index are all in their slots. */
@@ -43,35 +41,23 @@ export class OperandStack {
 
   setSlot(i: u32): void { this.kinds[i] = SlotKind.Slot; }
 
-  private push(kind: u8, value: i64, offset: u32): void {
+  private push(kind: u8, value: i64): void {
     let h = this.height;
-    if (h == <u32>this.kinds.length) { this.kinds.push(kind); this.values.push(value); this.offsets.push(offset); }
-    else { this.kinds[h] = kind; this.values[h] = value; this.offsets[h] = offset; }
+    if (h == <u32>this.kinds.length) { this.kinds.push(kind); this.values.push(value); }
+    else { this.kinds[h] = kind; this.values[h] = value; }
     this.height = h + 1;
     if (this.height > this.maxHeight) this.maxHeight = this.height;
     if (kind != SlotKind.Slot && this.firstVirtual > h) this.firstVirtual = h;
   }
 
-  pushSlot(): void { this.push(SlotKind.Slot, 0, 0); }
-  pushLocal(slot: u32, offset: u32): void { this.push(SlotKind.Local, <i64>slot, offset); }
-  pushConst(v: i64, offset: u32): void { this.push(SlotKind.Const, v, offset); }
-
-  /**
-   * Wasm offset of the earliest instruction whose pushed value is still
-   * virtual, or -1. The IR emitted next starts there in wasm terms: those
-   * pushes are only carried out (materialized) by it.
-   */
-  earliestVirtual(): i64 {
-    for (let i = this.firstVirtual; i < this.height; i++) {
-      if (this.kinds[i] != SlotKind.Slot) return <i64>this.offsets[i];
-    }
-    return -1;
-  }
+  pushSlot(): void { this.push(SlotKind.Slot, 0); }
+  pushLocal(slot: u32): void { this.push(SlotKind.Local, <i64>slot); }
+  pushConst(v: i64): void { this.push(SlotKind.Const, v); }
 
   /** Pushes the result of the instruction being emitted, remembering it wrote it. */
   pushWritten(): void {
     this.lastWritten = <i32>this.height;
-    this.push(SlotKind.Slot, 0, 0);
+    this.push(SlotKind.Slot, 0);
   }
 
   pop(n: u32): void { this.truncate(this.height - n); }

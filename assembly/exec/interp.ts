@@ -63,9 +63,19 @@ export function run(fuelLimit: i64): i32 {
       case Op.BrIfEqz: { if (load<i32>(fp + load<u32>(ip, 4)) == 0) ip += load<i32>(ip, 8); else ip += 12; continue; }
       case Op.BrTable: {
         let i = load<u32>(fp + load<u32>(ip, 4));
-        let n = load<u32>(ip, 8);
-        if (i > n) i = n;
-        ip += load<i32>(ip + 12 + (<usize>i << 2));
+        let count = load<u32>(ip, 8);
+        if (i > count) i = count;
+        let entry = ip + 20 + (<usize>i << 3);
+        let src = load<u32>(ip, 12);
+        let dst = load<u32>(entry);
+        if (dst != src) memory.copy(fp + dst, fp + src, <usize>load<u32>(ip, 16) << 3);
+        ip += load<i32>(entry, 4);
+        continue;
+      }
+      case Op.BrIfMove: {
+        if (load<i32>(fp + load<u32>(ip, 4)) == 0) { ip += 24; continue; }
+        memory.copy(fp + load<u32>(ip, 8), fp + load<u32>(ip, 12), <usize>load<u32>(ip, 16) << 3);
+        ip += load<i32>(ip, 20);
         continue;
       }
       case Op.Return: {

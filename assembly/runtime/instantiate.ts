@@ -10,11 +10,12 @@ import { tableGrow } from "../exec/bulk";
  * Instantiates a validated module against imports given as (kind, store
  * address) pairs in import order, following the spec's instantiation steps:
  * check imports, allocate, evaluate globals and segments, then apply active
- * segments in order. A trap while applying segments fails instantiation but
+ * segments in order (unless `initialize` is false, for a restore). A trap
+ * while applying segments fails instantiation but
  * keeps the writes already made (Wasm 2.0 semantics). The start function is
  * not run here: the embedder calls it through run() like any other.
  */
-export function instantiate(m: Module, imports: StaticArray<u32>): ModuleInst | null {
+export function instantiate(m: Module, imports: StaticArray<u32>, initialize: bool = true): ModuleInst | null {
   if (imports.length != m.imports.length * 2) { fail(Status.BadArgument, "wrong number of imports", 0); return null; }
   let inst = new ModuleInst(m);
   if (!linkImports(m, inst, imports)) return null;
@@ -62,7 +63,8 @@ export function instantiate(m: Module, imports: StaticArray<u32>): ModuleInst | 
   }
   inst.index = <u32>theStore.instances.length;
   theStore.instances.push(inst);
-  if (!applySegments(m, inst)) return null;
+  // A restore brings memory, tables and dropped segments from the checkpoint.
+  if (initialize && !applySegments(m, inst)) return null;
   return inst;
 }
 

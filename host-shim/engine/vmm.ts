@@ -55,7 +55,7 @@ export class VmmModule implements CompiledModule {
   }
 }
 
-class VmmInstance implements Instance {
+export class VmmInstance implements Instance {
   constructor(
     private readonly engine: VmmEngine,
     readonly id: number,
@@ -108,6 +108,48 @@ export class VmmEngine implements Engine {
   }
 
   instantiate(module: CompiledModule, resolve: ImportResolver): Instance {
+    const id = this.withImports(module, resolve, (ptr, count) => this.vmm.x.instance_new((module as VmmModule).id, ptr, count));
+    if (id < 0) throw this.instantiationError();
+    const start = this.vmm.x.instance_start(id);
+    if (start >= 0) this.call(start, []);
+    return new VmmInstance(this, id);
+  }
+
+  /**
+   * Creates the instance a checkpoint state (from checkpoint()) describes,
+   * with its thread ready to continue. Memory bytes are the caller's to
+   * write into the instance's memory afterwards.
+   */
+  restore(module: CompiledModule, resolve: ImportResolver, state: Uint8Array): VmmInstance {
+    const statePtr = this.vmm.writeBytes(state);
+    try {
+      const id = this.withImports(module, resolve, (ptr, count) =>
+        this.vmm.x.instance_restore((module as VmmModule).id, ptr, count, statePtr, state.length),
+      );
+      if (id < 0) {
+        const e = this.vmm.lastError();
+        throw new WasmotionError('WASMOTION_ERR_BAD_CHECKPOINT', e.message);
+      }
+      return new VmmInstance(this, id);
+    } finally {
+      this.vmm.x.vmm_free(statePtr);
+    }
+  }
+
+  /** The VMM's state of an instance and the thread, everything but memory bytes. */
+  checkpoint(instance: VmmInstance): Uint8Array {
+    const ptr = this.vmm.x.checkpoint_save(instance.id);
+    if (!ptr) throw new WasmotionError('WASMOTION_ERR_CHECKPOINT', this.vmm.lastError().message);
+    try {
+      const len = this.vmm.view().getUint32(ptr, true);
+      return this.vmm.bytes(ptr + 4, len).slice();
+    } finally {
+      this.vmm.x.vmm_free(ptr);
+    }
+  }
+
+  /** Resolves imports to (kind, address) pairs in VMM memory for `fn`. */
+  private withImports(module: CompiledModule, resolve: ImportResolver, fn: (ptr: number, count: number) => number): number {
     if (!(module instanceof VmmModule) || module.engine !== this) throw new UsageError('module was compiled by another engine');
     const pairs = new Uint32Array(module.imports.length * 2);
     module.imports.forEach((imp, i) => {
@@ -120,16 +162,11 @@ export class VmmEngine implements Engine {
       pairs[i * 2 + 1] = extern.address;
     });
     const ptr = this.vmm.writeBytes(new Uint8Array(pairs.buffer));
-    let id: number;
     try {
-      id = this.vmm.x.instance_new(module.id, ptr, module.imports.length);
+      return fn(ptr, module.imports.length);
     } finally {
       this.vmm.x.vmm_free(ptr);
     }
-    if (id < 0) throw this.instantiationError();
-    const start = this.vmm.x.instance_start(id);
-    if (start >= 0) this.call(start, []);
-    return new VmmInstance(this, id);
   }
 
   private instantiationError(): WasmotionError {
@@ -209,14 +246,29 @@ export class VmmEngine implements Engine {
     if (this.vmm.x.func_kind(addr) !== 0) {
       return this.hostFns[this.vmm.x.func_host_id(addr)](args);
     }
+    this.begin(addr, type.params, args);
+    return this.drive(type.results);
+  }
+
+  /** Starts a call of guest function `addr`; run it with step() or drive(). */
+  begin(addr: number, params: ValType[], args: Value[]): void {
     const base = this.vmm.x.call_begin(addr);
     if (!base) throw new UsageError(this.vmm.lastError().message);
-    this.writeValues(base, type.params, args);
+    this.writeValues(base, params, args);
+  }
+
+  /** Runs the call in progress for at most `fuel` steps; returns a RunStatus. */
+  step(fuel: bigint): number {
+    return this.vmm.x.run(fuel);
+  }
+
+  /** Runs the call in progress to its end, serving host calls; returns its results. */
+  drive(results: ValType[]): Value[] {
     let budget = this.fuelPerCall;
     for (;;) {
       const slice = budget !== undefined && budget < SLICE ? budget : SLICE;
       const status = this.vmm.x.run(slice);
-      if (status === RunStatus.Finished) return this.readValues(this.vmm.x.results_ptr(), type.results);
+      if (status === RunStatus.Finished) return this.readValues(this.vmm.x.results_ptr(), results);
       if (status === RunStatus.OutOfFuel) {
         if (budget !== undefined) {
           budget -= slice;

@@ -42,6 +42,9 @@ export interface VmmExports {
   func_ref(addr: number): number;
   func_addr(ref: number): number;
   call_begin(addr: number): number;
+  checkpoint_save(instance: number): number;
+  instance_restore(module: number, importsPtr: number, count: number, statePtr: number, stateLen: number): number;
+  thread_active(): number;
   run(fuel: bigint): number;
   call_abort(): void;
   results_ptr(): number;
@@ -127,7 +130,7 @@ export const defaultDevices: VmmDevices = {
 /** Entry points returning an address in VMM memory. */
 const POINTER_RESULTS = new Set([
   'vmm_alloc', 'error_message', 'module_describe', 'func_type', 'call_begin', 'results_ptr',
-  'host_call_args', 'memory_base', 'memory_dirty',
+  'host_call_args', 'memory_base', 'memory_dirty', 'checkpoint_save',
 ]);
 
 /** Initial VMM memory: the VMM's own heap. Guest memories are reserved above it. */
