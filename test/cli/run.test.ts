@@ -1,0 +1,64 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { wat } from '../support/wat.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const bin = join(root, 'bin', 'wasmotion.js');
+const guests = join(root, 'build', 'guests');
+const tmp = mkdtempSync(join(tmpdir(), 'wasmotion-cli-'));
+
+function wasmotion(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [bin, ...args], { input, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function guestFile(name: string, text: string): string {
+  const path = join(tmp, name);
+  writeFileSync(path, wat(text));
+  return path;
+}
+
+const haveC = existsSync(join(guests, 'hello.wasm'));
+
+describe('wasmotion run', () => {
+  test.skipIf(!haveC)('runs a WASI command with args and env, and exits with its code', () => {
+    const r = wasmotion(['run', '--env', 'GREETING=hi', join(guests, 'hello.wasm'), '--', 'one', '--exit=7']);
+    expect(r.stdout).toContain('argv[1]=one');
+    expect(r.stdout).toContain('env GREETING=hi');
+    expect(r.code).toBe(7);
+  });
+
+  test.skipIf(!haveC)('passes stdin through', () => {
+    const r = wasmotion(['run', join(guests, 'cat.wasm')], 'some input\n');
+    expect(r.stdout).toBe('some input\n');
+    expect(r.code).toBe(0);
+  });
+
+  test('--invoke calls an export and prints each result on a line', () => {
+    const path = guestFile('divmod.wasm', '(module (func (export "divmod") (param i64 i64) (result i64 i64) (i64.div_s (local.get 0) (local.get 1)) (i64.rem_s (local.get 0) (local.get 1))))');
+    const r = wasmotion(['run', '--invoke', 'divmod', path, '-17', '5']);
+    expect(r.stdout).toBe('-3\n-2\n');
+    expect(r.code).toBe(0);
+  });
+
+  test('bad input gives one clear line with a stable code and no stack trace', () => {
+    const notWasm = join(tmp, 'not.wasm');
+    writeFileSync(notWasm, 'hello');
+    const cases = [
+      { args: ['run', join(tmp, 'missing.wasm')], code: 2, text: 'WASMOTION_ERR_USAGE' },
+      { args: ['run', notWasm], code: 1, text: 'magic header not detected (at byte 0) [WASMOTION_ERR_MALFORMED]' },
+      { args: ['run', '--invoke', 'f', guestFile('trap.wasm', '(module (func (export "f") unreachable))')], code: 134, text: 'guest trapped: unreachable' },
+      { args: ['run', '--fuel', '100', '--invoke', 'f', guestFile('spin.wasm', '(module (func (export "f") (loop (br 0))))')], code: 134, text: 'out of fuel' },
+      { args: ['run', '--max-memory', 'lots', notWasm], code: 2, text: 'is not a size' },
+    ];
+    for (const c of cases) {
+      const r = wasmotion(c.args);
+      expect(r.code, c.args.join(' ')).toBe(c.code);
+      expect(r.stderr).toContain(c.text);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});
