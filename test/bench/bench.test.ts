@@ -43,7 +43,7 @@ describe('bench report', () => {
 describe.skipIf(!existsSync(kernelWasmPath('intmath')))('bench measurement on V8', () => {
   it('calibrates n to the target time and measures a deterministic checksum', async () => {
     const engine = await createEngine('native');
-    const { instance } = loadKernel(engine, readFileSync(kernelWasmPath('intmath')), 2);
+    const { instance } = loadKernel(() => engine, readFileSync(kernelWasmPath('intmath')), 2);
     const ref = KERNEL_REFERENCE.intmath[1];
     expect(runOnce(instance, ref.n).checksum).toBe(`i64:${ref.checksum}`);
     const n = calibrate(instance, 5, 2 ** 30);

@@ -25,7 +25,8 @@ describe(`spec suite on ${engine}`, () => {
       const shown = lines.slice(0, MAX_FAILURES_SHOWN).join('\n');
       const more = lines.length > MAX_FAILURES_SHOWN ? `\n  ... and ${lines.length - MAX_FAILURES_SHOWN} more` : '';
       expect(result.failed, `${result.failed} failures:\n${shown}${more}`).toBe(0);
-      expect(result.passed).toBeGreaterThan(0);
+      // Some files hold only text-format assertions, all skipped: the file must still have been read.
+      expect(result.passed + result.skipped).toBeGreaterThan(0);
     },
     timeLimitMs + 10_000,
   );
