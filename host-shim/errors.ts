@@ -100,3 +100,15 @@ export class VmmFault extends WasmotionError {
     this.name = 'VmmFault';
   }
 }
+
+/**
+ * A snapshot could not be read or written. Codes: WASMOTION_ERR_SNAPSHOT_MAGIC,
+ * _VERSION, _CHECKSUM, _TRUNCATED, _TOO_LARGE, _CORRUPT, _MODULE (another
+ * module), _CHAIN (diffs that do not follow their base), _IO.
+ */
+export class SnapshotError extends WasmotionError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'SnapshotError';
+  }
+}

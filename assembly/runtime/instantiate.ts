@@ -43,6 +43,11 @@ export function instantiate(m: Module, imports: StaticArray<u32>, initialize: bo
   }
   let memAddr: usize = inst.memories.length > 0 ? changetype<usize>(inst.memories[0]) : 0;
   for (let i = <i32>m.importedFuncs; i < inst.funcs.length; i++) inst.funcs[i].memory = memAddr;
+  // WASI functions are made per import (wasi_func), so each serves the memory of the guest importing it.
+  for (let i = 0; i < <i32>m.importedFuncs; i++) {
+    let f = inst.funcs[i];
+    if (f.kind == FuncKind.Wasi && f.memory == 0) f.memory = memAddr;
+  }
 
   for (let i = 0; i < m.globals.length; i++) {
     let g = m.globals[i];

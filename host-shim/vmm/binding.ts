@@ -4,6 +4,7 @@
  * VmmBinding is one VMM with one store. A trap of vmm.wasm itself (a VMM
  * bug, never a guest's doing) poisons the binding and surfaces as VmmFault.
  */
+import { randomFillSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VmmFault } from '../errors.js';
@@ -122,8 +123,9 @@ export interface VmmDevices {
 export const defaultDevices: VmmDevices = {
   consoleWrite: () => {},
   clockNow: (clock) => (clock === 0 ? BigInt(Date.now()) * 1_000_000n : process.hrtime.bigint()),
+  // randomFillSync: getRandomValues refuses more than 64 KiB at once.
   randomFill: (into) => {
-    crypto.getRandomValues(into);
+    randomFillSync(into);
   },
 };
 

@@ -1,0 +1,245 @@
+/**
+ * A running WASI guest in one VMM: started fresh or restored from a
+ * snapshot chain, run in slices until it exits or until a stop condition,
+ * checkpointed between slices. The run is asynchronous: when the guest blocks
+ * on stdin or sleeps in poll_oneoff, the session waits for input or for the
+ * deadline without blocking the event loop, then the VMM retries the call.
+ */
+import { GuestTrap, HostError, UsageError, WasmotionError } from '../errors.js';
+import type { EngineOptions } from '../engine/index.js';
+import { VmmEngine, type VmmExtern, type VmmInstance } from '../engine/vmm.js';
+import { RunStatus } from '../vmm/binding.js';
+import { guestTrap } from '../vmm/values.js';
+import { applyMemory } from '../snapshot/memory.js';
+import type { SnapshotFile } from '../snapshot/directory.js';
+import { wasiDevices, type OutputSink } from '../wasi/devices.js';
+import { BlockedOn, nulSeparated, wasiEntryPoints, withBytes, type WasiEntryPoints } from '../wasi/entry-points.js';
+import { StdinFeed, type StdinInput } from '../wasi/stdin-feed.js';
+
+export const WASI_MODULE = 'wasi_snapshot_preview1';
+
+export interface SessionOptions {
+  /** argv[0]; "main.wasm" when absent. Ignored on restore: argv is part of the guest's state. */
+  programName?: string;
+  /** argv[1..]. Ignored on restore. */
+  args?: string[];
+  /** The environment; empty when absent. Ignored on restore. */
+  env?: Record<string, string>;
+  /** Standard input; an empty one (immediate end of file) when absent. */
+  stdin?: StdinInput;
+  stdout?: OutputSink;
+  stderr?: OutputSink;
+  /** VMM limits; `fuel` bounds the steps of this session (GuestTrap out_of_fuel). */
+  engine?: EngineOptions;
+}
+
+export type Outcome = { state: 'exited'; exitCode: number } | { state: 'stopped'; steps: bigint };
+
+export interface RunControl {
+  /** Pause once this many steps ran in this session (the outcome is "stopped"). */
+  stopAfter?: bigint;
+  /** Called every `steps` steps, between two slices, with the guest paused. */
+  every?: { steps: bigint; at: (session: GuestSession) => void | Promise<void> };
+}
+
+/** Steps per run() slice; the event loop gets a turn between slices. */
+const SLICE = 1n << 20n;
+
+/** setTimeout's longest delay; a longer sleep just waits again. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export class GuestSession {
+  readonly engine: VmmEngine;
+  readonly wasi: WasiEntryPoints;
+  private readonly feed: StdinFeed;
+  private instance!: VmmInstance;
+  private memoryAddr = -1;
+  /** Steps run in this session (the VMM counts since the guest started). */
+  private stepsAtStart = 0n;
+  /** The stdin read in flight; it survives a wait that the clock won. */
+  private reading: Promise<void> | undefined;
+  /** A device or stdin failure, reported once the VMM is back in our hands. */
+  private failure: WasmotionError | undefined;
+
+  private constructor(private readonly options: SessionOptions) {
+    const devices = wasiDevices(options.stdout, options.stderr, (err) => this.fail('an output sink threw', err));
+    this.engine = new VmmEngine(options.engine ?? {}, devices);
+    this.wasi = wasiEntryPoints(this.engine.vmm);
+    this.feed = new StdinFeed(options.stdin);
+  }
+
+  /** Instantiates a WASI command and prepares the call of its _start. */
+  static start(bytes: Uint8Array, options: SessionOptions = {}): GuestSession {
+    const s = new GuestSession(options);
+    const { vmm } = s.engine;
+    const argv = [options.programName ?? 'main.wasm', ...(options.args ?? [])];
+    const environ = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`);
+    withBytes(vmm, nulSeparated(argv), (p, n) => s.wasi.wasi_set_args(p, n));
+    withBytes(vmm, nulSeparated(environ), (p, n) => s.wasi.wasi_set_env(p, n));
+    if (options.stdin === undefined) s.wasi.wasi_stdin_close();
+    const module = s.engine.compile(bytes);
+    s.instance = s.engine.instantiate(module, s.resolveImport) as VmmInstance;
+    s.findMemory();
+    const start = s.instance.getExport('_start');
+    if (start?.kind !== 'func') throw new UsageError('the guest exports no _start function: not a WASI command');
+    if (!vmm.x.call_begin((start as VmmExtern).address)) throw new UsageError(vmm.lastError().message);
+    return s;
+  }
+
+  /**
+   * Recreates a guest from a snapshot chain (a full snapshot, then diffs, in
+   * order) and its module; the guest continues where the newest one stopped.
+   */
+  static restore(module: Uint8Array, chain: SnapshotFile[], options: SessionOptions = {}): GuestSession {
+    if (chain.length === 0) throw new UsageError('no snapshot to restore');
+    const s = new GuestSession(options);
+    const newest = chain[chain.length - 1];
+    s.instance = s.engine.restore(s.engine.compile(module), s.resolveImport, newest.state);
+    s.findMemory();
+    const memory = s.memoryView();
+    for (const snap of chain) applyMemory(snap.memory, memory, `snapshot ${snap.meta.sequence}`);
+    s.clearDirty();
+    s.stepsAtStart = s.engine.vmm.x.fuel_used();
+    return s;
+  }
+
+  private readonly resolveImport = (module: string, name: string) =>
+    // An import the VMM's WASI does not offer stays unresolved: LinkError "unknown import".
+    module === WASI_MODULE ? this.engine.wasiFunction(name) : undefined;
+
+  private findMemory(): void {
+    const memory = this.instance.getExport('memory');
+    this.memoryAddr = memory?.kind === 'memory' ? (memory as VmmExtern).address : -1;
+  }
+
+  private fail(what: string, err: unknown): void {
+    this.failure ??= new HostError(`${what}: ${err instanceof Error ? err.message : String(err)}`, err);
+  }
+
+  /** Steps the guest has run since it started, across restores. */
+  steps(): bigint {
+    return this.engine.vmm.x.fuel_used();
+  }
+
+  /** Runs the guest until it exits, traps (GuestTrap) or a stop condition holds. */
+  async run(control: RunControl = {}): Promise<Outcome> {
+    const { x } = this.engine.vmm;
+    const fuel = this.options.engine?.fuel;
+    const budgetEnd = fuel !== undefined ? this.stepsAtStart + BigInt(fuel) : undefined;
+    const stopAt = control.stopAfter !== undefined ? this.stepsAtStart + control.stopAfter : undefined;
+    const every = control.every;
+    let nextCheckpoint = every ? this.steps() + every.steps : undefined;
+    for (;;) {
+      const now = this.steps();
+      let slice = SLICE;
+      for (const limit of [budgetEnd, stopAt, nextCheckpoint]) if (limit !== undefined && limit - now < slice) slice = limit - now;
+      if (stopAt !== undefined && slice <= 0n) return { state: 'stopped', steps: now };
+      const status = slice > 0n ? x.run(slice) : RunStatus.OutOfFuel;
+      this.throwIfFailed();
+      switch (status) {
+        case RunStatus.Finished:
+          return { state: 'exited', exitCode: 0 };
+        case RunStatus.Exit:
+          return { state: 'exited', exitCode: x.exit_code() };
+        case RunStatus.Trap: {
+          const e = this.engine.vmm.lastError();
+          throw guestTrap(e.trap, e.message);
+        }
+        case RunStatus.OutOfFuel: {
+          const at = this.steps();
+          if (budgetEnd !== undefined && at >= budgetEnd) {
+            x.call_abort();
+            throw new GuestTrap('out_of_fuel', 'out of fuel');
+          }
+          if (stopAt !== undefined && at >= stopAt) return { state: 'stopped', steps: at };
+          if (every && nextCheckpoint !== undefined && at >= nextCheckpoint) {
+            await every.at(this);
+            nextCheckpoint = at + every.steps;
+          }
+          await yieldToEventLoop();
+          break;
+        }
+        case RunStatus.Blocked:
+          await this.waitForWakeUp();
+          this.throwIfFailed();
+          break;
+        default:
+          x.call_abort();
+          throw new WasmotionError('WASMOTION_ERR_UNEXPECTED_STOP', `guest stopped with status ${status}`);
+      }
+    }
+  }
+
+  /** The VMM state of the paused guest: everything but memory bytes. */
+  checkpointState(): Uint8Array {
+    return this.engine.checkpoint(this.instance);
+  }
+
+  /** The guest's memory, in place in VMM memory (empty if it has none). Valid until the guest runs. */
+  memoryView(): Uint8Array {
+    if (this.memoryAddr < 0) return new Uint8Array(0);
+    const { vmm } = this.engine;
+    return vmm.bytes(vmm.x.memory_base(this.memoryAddr), vmm.x.memory_pages(this.memoryAddr) * 65536);
+  }
+
+  /** The dirty map over the current memory: one byte per 4 KiB page, in place. */
+  dirtyView(): Uint8Array {
+    if (this.memoryAddr < 0) return new Uint8Array(0);
+    const { vmm } = this.engine;
+    return vmm.bytes(vmm.x.memory_dirty(this.memoryAddr), this.memoryView().length / 4096);
+  }
+
+  clearDirty(): void {
+    this.dirtyView().fill(0);
+  }
+
+  /** Waits until what the blocked WASI call needs is there: stdin input, its end, or the poll deadline. */
+  private async waitForWakeUp(): Promise<void> {
+    const on = this.wasi.wasi_blocked_on();
+    const waits: Promise<void>[] = [];
+    if (on & BlockedOn.Stdin) waits.push(this.stdinArrival());
+    let timer: NodeJS.Timeout | undefined;
+    if (on & BlockedOn.Clock) {
+      const ns = this.wasi.wasi_sleep_remaining();
+      const ms = Math.min(Math.ceil(Number(ns) / 1e6), MAX_TIMER_MS);
+      waits.push(new Promise((resolve) => (timer = setTimeout(resolve, Math.max(ms, 0)))));
+    }
+    if (waits.length === 0) {
+      this.engine.vmm.x.call_abort();
+      throw new WasmotionError('WASMOTION_ERR_UNEXPECTED_STOP', 'the guest blocked on nothing that can wake it');
+    }
+    try {
+      await Promise.race(waits);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Resolves once the next stdin chunk (or the end of stdin) has been handed to the VMM. */
+  private stdinArrival(): Promise<void> {
+    this.reading ??= this.feed.next().then(
+      (chunk) => {
+        this.reading = undefined;
+        if (chunk) withBytes(this.engine.vmm, chunk, (p, n) => this.wasi.wasi_stdin_push(p, n));
+        else this.wasi.wasi_stdin_close();
+      },
+      (err: unknown) => {
+        this.reading = undefined;
+        this.fail('reading stdin failed', err);
+      },
+    );
+    return this.reading;
+  }
+
+  private throwIfFailed(): void {
+    if (!this.failure) return;
+    this.engine.vmm.x.call_abort();
+    throw this.failure;
+  }
+
+  dispose(): void {
+    this.engine.dispose();
+  }
+}

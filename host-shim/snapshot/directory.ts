@@ -1,0 +1,169 @@
+/**
+ * A snapshot directory: the guest module and a chain of snapshots.
+ *
+ *   DIR/module.wasm          the guest module; every snapshot names its sha256
+ *   DIR/000001.full.wms      a full snapshot: state and every non-zero page
+ *   DIR/000002.diff.wms      a diff: state and the pages dirtied since 000001
+ *   ...
+ *
+ * Restoring reads the newest full snapshot, then every diff after it in order;
+ * the state comes from the newest file. Files are written to a temporary name
+ * and renamed, so a crash never leaves half a snapshot under a real name.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, existsSync, openSync, writeSync, fsyncSync, closeSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { SnapshotError } from '../errors.js';
+import { SectionId, decode, encodeHeaders, type Section } from './format.js';
+
+export const MODULE_FILE = 'module.wasm';
+const NAME = /^(\d{6})\.(full|diff)\.wms$/;
+
+export type SnapshotKind = 'full' | 'diff';
+
+/** The META section, as JSON. */
+export interface SnapshotMeta {
+  kind: SnapshotKind;
+  sequence: number;
+  /** The snapshot this diff applies on top of; null for a full one. */
+  parent: number | null;
+  /** sha256 of the guest module, hex. */
+  module: string;
+  /** Steps the guest has run since it started. */
+  steps: string;
+  /** Version of the VMM state inside, MAJOR.MINOR. */
+  state: string;
+  createdAt: string;
+}
+
+export interface SnapshotFile {
+  meta: SnapshotMeta;
+  state: Uint8Array;
+  memory: Uint8Array;
+}
+
+export function moduleDigest(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export class SnapshotDir {
+  constructor(readonly path: string) {}
+
+  /** Snapshot files in sequence order. */
+  list(): { sequence: number; kind: SnapshotKind; file: string }[] {
+    if (!existsSync(this.path)) return [];
+    return readdirSync(this.path)
+      .map((f) => NAME.exec(f))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ sequence: Number(m[1]), kind: m[2] as SnapshotKind, file: join(this.path, m[0]) }))
+      .sort((a, b) => a.sequence - b.sequence);
+  }
+
+  /** Prepares the directory for a new chain of `module`; refuses one that holds snapshots. */
+  init(module: Uint8Array): void {
+    try {
+      mkdirSync(this.path, { recursive: true });
+    } catch (err) {
+      throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_IO', `cannot create ${this.path}: ${(err as Error).message}`, { cause: err });
+    }
+    if (this.list().length > 0) {
+      throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CHAIN', `${this.path} already holds snapshots: resume from it, or choose an empty directory`);
+    }
+    this.atomicWrite(join(this.path, MODULE_FILE), [module]);
+  }
+
+  readModule(): Uint8Array {
+    const path = join(this.path, MODULE_FILE);
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_IO', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** Writes the next snapshot of the chain; returns its sequence number. */
+  write(kind: SnapshotKind, content: Omit<SnapshotFile, 'meta'>, meta: Omit<SnapshotMeta, 'kind' | 'sequence' | 'parent'>): number {
+    const last = this.list().at(-1);
+    if (kind === 'diff' && !last) throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CHAIN', 'a diff snapshot needs a snapshot before it');
+    const sequence = (last?.sequence ?? 0) + 1;
+    const full: SnapshotMeta = { kind, sequence, parent: kind === 'diff' ? last!.sequence : null, ...meta };
+    const sections: Section[] = [
+      { id: SectionId.Meta, payload: Buffer.from(JSON.stringify(full)) },
+      { id: SectionId.State, payload: content.state },
+      { id: SectionId.Memory, payload: content.memory },
+    ];
+    const name = `${String(sequence).padStart(6, '0')}.${kind}.wms`;
+    this.atomicWrite(join(this.path, name), encodeHeaders(sections));
+    return sequence;
+  }
+
+  private atomicWrite(path: string, parts: Uint8Array[]): void {
+    const tmp = `${path}.tmp-${process.pid}`;
+    try {
+      const fd = openSync(tmp, 'w');
+      try {
+        for (const p of parts) writeSync(fd, p);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, path);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_IO', `cannot write ${path}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /**
+   * The chain to restore: the newest full snapshot and the diffs after it,
+   * each verified, in order. Refuses a chain with gaps or another module.
+   */
+  readChain(): SnapshotFile[] {
+    const files = this.list();
+    let base = files.length - 1;
+    while (base >= 0 && files[base].kind !== 'full') base--;
+    if (base < 0) throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CHAIN', `${this.path} holds no full snapshot`);
+    const module = moduleDigest(this.readModule());
+    const chain: SnapshotFile[] = [];
+    for (const f of files.slice(base)) {
+      const snap = readSnapshot(f.file);
+      const prev = chain.at(-1);
+      if (snap.meta.sequence !== f.sequence || snap.meta.kind !== f.kind) {
+        throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CHAIN', `${f.file}: its contents do not match its name`);
+      }
+      if (prev && snap.meta.parent !== prev.meta.sequence) {
+        throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CHAIN', `${f.file}: applies on top of ${snap.meta.parent}, not ${prev.meta.sequence}`);
+      }
+      if (snap.meta.module !== module) {
+        throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_MODULE', `${f.file}: taken of another module than ${MODULE_FILE}`);
+      }
+      chain.push(snap);
+    }
+    return chain;
+  }
+}
+
+export function readSnapshot(file: string): SnapshotFile {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_IO', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  const sections = decode(bytes, file);
+  const meta = sections.get(SectionId.Meta);
+  const state = sections.get(SectionId.State);
+  const memory = sections.get(SectionId.Memory);
+  if (!meta || !state || !memory) throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `${file}: a section is missing`);
+  let parsed: SnapshotMeta;
+  try {
+    parsed = JSON.parse(Buffer.from(meta).toString('utf8')) as SnapshotMeta;
+  } catch (err) {
+    throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `${file}: metadata is not JSON`, { cause: err });
+  }
+  if (typeof parsed !== 'object' || parsed === null || typeof parsed.sequence !== 'number' || typeof parsed.module !== 'string') {
+    throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `${file}: metadata lacks its fields`);
+  }
+  return { meta: parsed, state, memory };
+}
+
