@@ -3,7 +3,13 @@
  * only declares them and turns their outcome into an exit code.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { runCommand, type RunOptions } from './run.js';
+import { limitsFrom, runCommand, snapshotsFrom, type LimitOptions, type RunOptions } from './run.js';
+import { resumeCommand } from './run-wasi.js';
+
+interface ResumeOptions extends LimitOptions {
+  stopAfter?: string;
+  snapshotEvery?: string;
+}
 import { demoCommand } from './demo.js';
 import { EXIT_USAGE, reportError } from './report.js';
 
@@ -26,7 +32,22 @@ function program(setExit: (code: number) => void): Command {
     .option('--env <KEY=VALUE>', 'set a variable in the guest environment (repeatable; empty by default)', collect, [])
     .addOption(new Option('--fuel <steps>', 'trap with "out of fuel" after this many VMM steps'))
     .addOption(new Option('--max-memory <size>', 'largest guest memory, e.g. 64MiB (default 1GiB)'))
+    .option('--snapshot-dir <dir>', 'directory for the guest\'s snapshots (must hold none yet)')
+    .option('--stop-after <steps>', 'pause after this many VMM steps, write a snapshot and exit with 75')
+    .option('--snapshot-every <steps>', 'write a diff snapshot every this many steps')
     .action(async (guest: string, args: string[], options: RunOptions) => setExit(await runCommand(guest, args, options)));
+
+  cli
+    .command('resume')
+    .description('continue a guest from its snapshot directory')
+    .argument('<dir>', 'the snapshot directory')
+    .addOption(new Option('--fuel <steps>', 'trap with "out of fuel" after this many more VMM steps'))
+    .addOption(new Option('--max-memory <size>', 'largest guest memory, e.g. 64MiB (default 1GiB)'))
+    .option('--stop-after <steps>', 'pause after this many more steps, write a snapshot and exit with 75')
+    .option('--snapshot-every <steps>', 'write a diff snapshot every this many steps')
+    .action(async (dir: string, options: ResumeOptions) =>
+      setExit(await resumeCommand(dir, limitsFrom(options), snapshotsFrom(options, dir))),
+    );
 
   cli
     .command('demo')

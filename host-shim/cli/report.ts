@@ -7,6 +7,8 @@ import { GuestTrap, WasmotionError } from '../errors.js';
 
 export const EXIT_ERROR = 1;
 export const EXIT_USAGE = 2;
+/** The guest stopped into a snapshot and can be resumed (BSD's EX_TEMPFAIL: try again). */
+export const EXIT_STOPPED = 75;
 /** A guest trap ends the process as wasmtime does, like an abort signal. */
 export const EXIT_TRAP = 134;
 

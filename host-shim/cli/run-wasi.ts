@@ -1,25 +1,73 @@
 /**
- * `wasmotion run GUEST.wasm -- ARGS`: a WASI command guest with this
- * process's stdin, stdout and stderr; the process exits with the guest's code.
+ * `wasmotion run GUEST.wasm -- ARGS` and `wasmotion resume DIR`: a WASI
+ * command guest with this process's stdin, stdout and stderr; the process
+ * exits with the guest's code, or 75 when it stopped into a snapshot.
  */
 import { basename } from 'node:path';
-import { runWasi } from '../wasi/run.js';
+import { GuestSession, type Outcome, type RunControl } from '../guest/session.js';
+import { SnapshotDir } from '../snapshot/directory.js';
+import { takeSnapshot } from '../snapshot/take.js';
+import { EXIT_STOPPED } from './report.js';
 import type { Limits } from './run.js';
 
-export async function runWasiCommand(bytes: Uint8Array, path: string, args: string[], env: Record<string, string>, limits: Limits): Promise<number> {
+export interface SnapshotOptions {
+  dir?: string;
+  /** Stop after this many steps, writing a snapshot. */
+  stopAfter?: bigint;
+  /** Write a diff snapshot every this many steps. */
+  every?: bigint;
+}
+
+const io = {
+  stdin: process.stdin,
+  stdout: (chunk: Uint8Array) => process.stdout.write(chunk),
+  stderr: (chunk: Uint8Array) => process.stderr.write(chunk),
+};
+
+export async function runWasiCommand(
+  bytes: Uint8Array,
+  path: string,
+  args: string[],
+  env: Record<string, string>,
+  limits: Limits,
+  snapshots: SnapshotOptions = {},
+): Promise<number> {
+  const dir = snapshots.dir !== undefined ? new SnapshotDir(snapshots.dir) : undefined;
+  dir?.init(bytes);
+  const session = GuestSession.start(bytes, { programName: basename(path), args, env, ...io, engine: engineOf(limits) });
+  return drive(session, bytes, dir, snapshots);
+}
+
+export async function resumeCommand(dirPath: string, limits: Limits, snapshots: SnapshotOptions): Promise<number> {
+  const dir = new SnapshotDir(dirPath);
+  const chain = dir.readChain();
+  const module = dir.readModule();
+  const session = GuestSession.restore(module, chain, { ...io, engine: engineOf(limits) });
+  return drive(session, module, dir, snapshots);
+}
+
+function engineOf(limits: Limits) {
+  return { maxMemoryPages: limits.maxMemoryPages, fuel: limits.fuel };
+}
+
+async function drive(session: GuestSession, module: Uint8Array, dir: SnapshotDir | undefined, snapshots: SnapshotOptions): Promise<number> {
+  const control: RunControl = { stopAfter: snapshots.stopAfter };
+  if (dir && snapshots.every !== undefined) {
+    control.every = { steps: snapshots.every, at: (s) => void takeSnapshot(dir, s, module) };
+  }
+  let outcome: Outcome;
   try {
-    const { exitCode } = await runWasi(bytes, {
-      programName: basename(path),
-      args,
-      env,
-      stdin: process.stdin,
-      stdout: (chunk) => process.stdout.write(chunk),
-      stderr: (chunk) => process.stderr.write(chunk),
-      engine: { maxMemoryPages: limits.maxMemoryPages, fuel: limits.fuel },
-    });
-    return exitCode;
+    outcome = await session.run(control);
+    if (outcome.state === 'stopped' && dir) {
+      const taken = takeSnapshot(dir, session, module);
+      process.stderr.write(
+        `wasmotion: stopped after ${outcome.steps} steps; snapshot ${taken.sequence} (${taken.kind}) in ${dir.path}; continue with: wasmotion resume ${dir.path}\n`,
+      );
+    }
   } finally {
+    session.dispose();
     // stdin is read only when the guest asks; an open stream would keep the process alive.
     process.stdin.destroy();
   }
+  return outcome.state === 'exited' ? outcome.exitCode : EXIT_STOPPED;
 }

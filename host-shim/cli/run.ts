@@ -7,11 +7,17 @@ import { UsageError } from '../errors.js';
 import { Vmm } from '../api.js';
 import { VmmExtern } from '../engine/vmm.js';
 import { formatResult, parseArg, parseSize } from './values.js';
-import { runWasiCommand } from './run-wasi.js';
+import { runWasiCommand, type SnapshotOptions } from './run-wasi.js';
 
-export interface RunOptions {
+export interface RunOptions extends LimitOptions {
   invoke?: string;
   env: string[];
+  snapshotDir?: string;
+  stopAfter?: string;
+  snapshotEvery?: string;
+}
+
+export interface LimitOptions {
   fuel?: string;
   maxMemory?: string;
 }
@@ -21,7 +27,7 @@ export interface Limits {
   fuel?: bigint;
 }
 
-export function limitsFrom(options: RunOptions): Limits {
+export function limitsFrom(options: LimitOptions): Limits {
   const limits: Limits = {};
   if (options.maxMemory !== undefined) {
     const bytes = parseSize(options.maxMemory);
@@ -29,10 +35,25 @@ export function limitsFrom(options: RunOptions): Limits {
     limits.maxMemoryPages = Math.min(65536, Math.floor(bytes / 65536));
   }
   if (options.fuel !== undefined) {
-    if (!/^\d+$/.test(options.fuel) || BigInt(options.fuel) === 0n) throw new UsageError(`--fuel ${options.fuel} is not a positive integer`);
-    limits.fuel = BigInt(options.fuel);
+    limits.fuel = positive('--fuel', options.fuel);
   }
   return limits;
+}
+
+export function positive(flag: string, text: string): bigint {
+  if (!/^\d+$/.test(text) || BigInt(text) === 0n) throw new UsageError(`${flag} ${text} is not a positive integer`);
+  return BigInt(text);
+}
+
+/** --stop-after and --snapshot-every, which need a snapshot directory. */
+export function snapshotsFrom(options: { snapshotDir?: string; stopAfter?: string; snapshotEvery?: string }, dir?: string): SnapshotOptions {
+  const snapshots: SnapshotOptions = { dir: dir ?? options.snapshotDir };
+  if (options.stopAfter !== undefined) snapshots.stopAfter = positive('--stop-after', options.stopAfter);
+  if (options.snapshotEvery !== undefined) snapshots.every = positive('--snapshot-every', options.snapshotEvery);
+  if ((snapshots.stopAfter !== undefined || snapshots.every !== undefined) && snapshots.dir === undefined) {
+    throw new UsageError('--stop-after and --snapshot-every need --snapshot-dir');
+  }
+  return snapshots;
 }
 
 export function parseEnv(pairs: string[]): Record<string, string> {
@@ -57,8 +78,10 @@ async function readGuest(path: string): Promise<Uint8Array> {
 export async function runCommand(guestPath: string, args: string[], options: RunOptions): Promise<number> {
   const limits = limitsFrom(options);
   const env = parseEnv(options.env);
+  const snapshots = snapshotsFrom(options);
   const bytes = await readGuest(guestPath);
-  if (options.invoke === undefined) return runWasiCommand(bytes, guestPath, args, env, limits);
+  if (options.invoke === undefined) return runWasiCommand(bytes, guestPath, args, env, limits, snapshots);
+  if (snapshots.dir !== undefined) throw new UsageError('--snapshot-dir applies to WASI commands, not --invoke');
   return invoke(bytes, options.invoke, args, limits);
 }
 
