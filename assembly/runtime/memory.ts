@@ -16,6 +16,15 @@ export const WASM_PAGE: u32 = 65536;
 export const DIRTY_PAGE_SHIFT: u32 = 12; // 4 KiB
 const DIRTY_PER_WASM_PAGE: u32 = WASM_PAGE >> DIRTY_PAGE_SHIFT;
 
+/**
+ * Dirty tracking is always on, except in build/vmm-notrack.wasm (asconfig
+ * target "notrack", `--use WASMOTION_NO_DIRTY_TRACKING=1`), which exists only
+ * to measure what tracking costs (tools/bench-snapshot). A constant, so the
+ * release build compiles to the same code as without the switch.
+ */
+// @ts-ignore: the name is defined only by --use in the notrack build
+export const DIRTY_TRACKING: bool = !isDefined(WASMOTION_NO_DIRTY_TRACKING);
+
 /** Creates a memory of `min` pages that may grow to `max`; null if it cannot be reserved. */
 export function createMemory(min: u32, max: u32, hasMax: bool): MemInst | null {
   let limit = config.maxMemoryPages;
@@ -51,7 +60,7 @@ export function growMemory(m: MemInst, delta: u32): i32 {
 
 /** Marks [start, start+len) of guest memory dirty. */
 export function markRange(m: MemInst, start: u64, len: u64): void {
-  if (len == 0) return;
+  if (!DIRTY_TRACKING || len == 0) return;
   let first = <usize>(start >> DIRTY_PAGE_SHIFT);
   let last = <usize>((start + len - 1) >> DIRTY_PAGE_SHIFT);
   // SAFETY: callers pass ranges inside the memory, and the dirty map covers the reservation.
