@@ -13,19 +13,26 @@ export class RefCodec {
     for (let i = 0; i < inst.funcs.length; i++) this.indexOf.set(changetype<usize>(inst.funcs[i]), <u32>i);
   }
 
-  /** The checkpoint form of a slot's bits of type `t`, or -1 for a reference outside the guest. */
-  encode(t: u8, bits: u64): i64 {
-    if (t != ValType.FuncRef || bits == 0) return <i64>bits;
-    let addr = <usize>(bits & 0xffffffff);
-    if (!this.indexOf.has(addr)) return -1;
-    return <i64>this.indexOf.get(addr) + 1;
+  /** Whether a slot's bits of type `t` can be written down: not a function of another instance. */
+  canEncode(t: u8, bits: u64): bool {
+    return t != ValType.FuncRef || bits == 0 || this.indexOf.has(<usize>(bits & 0xffffffff));
   }
 
-  /** The slot bits for a checkpoint value of type `t`, or -1 when it names no function. */
-  decode(t: u8, value: u64): i64 {
-    if (t != ValType.FuncRef || value == 0) return <i64>value;
-    if (value > <u64>this.inst.funcs.length) return -1;
-    return <i64>changetype<usize>(this.inst.funcs[<i32>value - 1]);
+  /** The checkpoint form of a slot's bits of type `t` (check canEncode first). */
+  encode(t: u8, bits: u64): u64 {
+    if (t != ValType.FuncRef || bits == 0) return bits;
+    return <u64>this.indexOf.get(<usize>(bits & 0xffffffff)) + 1;
+  }
+
+  /** Whether a checkpoint value of type `t` names something: a funcref must name a function. */
+  canDecode(t: u8, value: u64): bool {
+    return t != ValType.FuncRef || value <= <u64>this.inst.funcs.length;
+  }
+
+  /** The slot bits for a checkpoint value of type `t` (check canDecode first). */
+  decode(t: u8, value: u64): u64 {
+    if (t != ValType.FuncRef || value == 0) return value;
+    return <u64>changetype<usize>(this.inst.funcs[<i32>value - 1]);
   }
 }
 

@@ -44,6 +44,13 @@ export class Compiler {
   private instrStart: u32 = 0;
   /** Pairs (wasm offset of a call instruction, IR position after its Call). */
   private callSites: Array<u32> = [];
+  /** Virtual operands at the start of the current wasm instruction (see recordPending). */
+  private pendingAt: Array<u32> = [];
+  private pendingKind: Array<u8> = [];
+  private pendingValue: Array<i64> = [];
+  private pendingCount: u32 = 0;
+  /** Records of recordPending: IR position, count, then (stack index, kind, value lo, value hi). */
+  private pending: Array<u32> = [];
 
   compile(f: FuncInst): void {
     let inst = <ModuleInst>f.instance;
@@ -55,6 +62,8 @@ export class Compiler {
     this.localCount = <u32>(params + code.locals.length);
     this.e.reset();
     this.callSites.length = 0;
+    this.pending.length = 0;
+    this.pendingCount = 0;
     this.s.reset(this.localCount);
     this.depth = 0;
     this.deadDepth = 0;
@@ -70,6 +79,7 @@ export class Compiler {
     f.resultCount = <u32>f.type.results.length;
     f.offsetMap = this.e.map.slice(0);
     f.callSites = this.callSites.slice(0);
+    f.pendingOperands = this.pending.slice(0);
   }
 
   // ---- control frames ----
@@ -164,9 +174,53 @@ export class Compiler {
   // ---- instructions ----
 
   private instruction(): void {
+    let len = this.e.len;
+    this.dispatch();
+    this.recordPending(len);
+  }
+
+  /**
+   * Operands still virtual when a wasm instruction starts live in locals or
+   * constants, not in their slots, up to the IR instruction that implements
+   * it. Records them beside that instruction, so a checkpoint taken there
+   * reads each operand's value from where it really is.
+   */
+  private recordPending(emittedFrom: u32): void {
+    let s = this.s;
+    let main = this.e.lastMain;
+    if (main < <i32>emittedFrom || this.pendingCount == 0) return;
+    let p = this.pending;
+    p.push(<u32>main);
+    p.push(this.pendingCount);
+    for (let i: u32 = 0; i < this.pendingCount; i++) {
+      let k = this.pendingAt[i];
+      p.push(k);
+      p.push(<u32>this.pendingKind[i]);
+      p.push(<u32>this.pendingValue[i]);
+      p.push(<u32>(this.pendingValue[i] >>> 32));
+    }
+  }
+
+  private notePending(): void {
+    let s = this.s;
+    let n: u32 = 0;
+    for (let i = s.firstVirtual; i < s.height; i++) {
+      let k = s.kind(i);
+      if (k == SlotKind.Slot) continue;
+      if (n == <u32>this.pendingAt.length) { this.pendingAt.push(0); this.pendingKind.push(0); this.pendingValue.push(0); }
+      this.pendingAt[n] = i;
+      this.pendingKind[n] = k;
+      this.pendingValue[n] = k == SlotKind.Local ? <i64>s.source(i) : s.constant(i);
+      n++;
+    }
+    this.pendingCount = n;
+  }
+
+  private dispatch(): void {
     let r = this.r;
     this.instrStart = <u32>(r.pos - r.base);
     this.opStart = this.instrStart;
+    this.notePending();
     let op = r.u8();
     if (this.ctrls[this.depth - 1].unreachable) { this.deadInstruction(op); return; }
     if (op >= 0x45 && op <= 0xc4) { this.numeric(op); return; }

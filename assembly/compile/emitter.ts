@@ -14,6 +14,8 @@ export class Emitter {
   lastDst: i32 = -1;
   /** Start of the last instruction, or -1 after a label (it may then not be rewritten). */
   lastOp: i32 = -1;
+  /** Start of the last instruction that is not an operand copy (see PREPARE). */
+  lastMain: i32 = -1;
 
   constructor() { this.buf = heap.alloc(this.cap); }
 
@@ -22,6 +24,7 @@ export class Emitter {
     this.map.length = 0;
     this.lastDst = -1;
     this.lastOp = -1;
+    this.lastMain = -1;
   }
 
   /** Starts an instruction implementing wasm code from `wasmOffset`; returns its position. */
@@ -31,6 +34,7 @@ export class Emitter {
     this.map.push(wasmOffset);
     this.lastDst = -1;
     this.lastOp = <i32>at;
+    if ((wasmOffset & 0x80000000) == 0) this.lastMain = <i32>at;
     this.word(<u32>op);
     return at;
   }

@@ -7,6 +7,7 @@ import { FuncInst, FuncKind, ModuleInst } from "../runtime/store";
 import { operandTypesAt } from "../validate/index";
 import { FRAME_BYTES, thread } from "./thread";
 import { PREPARE } from "../compile/compiler";
+import { SlotKind } from "../compile/stacks";
 import { run } from "./interp";
 
 /**
@@ -96,15 +97,54 @@ function localTypes(m: Module, f: FuncInst): StaticArray<u8> {
   return all;
 }
 
-function writeValues(w: ByteWriter, refs: RefCodec, types: StaticArray<u8>, count: i32, at: usize): string | null {
+/**
+ * Where each operand's value is: its slot, or, for an operand the compiled
+ * code reads straight from a local or a constant, that local or constant.
+ */
+function operandBits(f: FuncInst, ip: usize, fp: usize, stackAt: usize, index: u32): u64 {
+  let p = f.pendingOperands!;
+  let pos = <u32>(ip - f.code);
+  for (let i = 0; i < p.length; ) {
+    let count = p[i + 1];
+    if (p[i] == pos) {
+      for (let k: u32 = 0; k < count; k++) {
+        let e = i + 2 + <i32>(k << 2);
+        if (p[e] != index) continue;
+        let value = <u64>p[e + 2] | (<u64>p[e + 3] << 32);
+        // SAFETY: a Local entry holds the slot offset of a local of this frame.
+        return p[e + 1] == SlotKind.Local ? load<u64>(fp + <usize>value) : value;
+      }
+      break;
+    }
+    i += 2 + <i32>(count << 2);
+  }
+  // SAFETY: stackAt is this frame's operand area on the value stack.
+  return load<u64>(stackAt + (<usize>index << 3));
+}
+
+function writeValue(w: ByteWriter, refs: RefCodec, t: u8, raw: u64): string | null {
+  let bits = ownedBits(t, raw);
+  if (!refs.canEncode(t, bits)) return "a function reference of another instance is on the stack";
+  w.u8(t);
+  w.u64(refs.encode(t, bits));
+  return null;
+}
+
+function writeLocals(w: ByteWriter, refs: RefCodec, types: StaticArray<u8>, fp: usize): string | null {
+  w.u32(<u32>types.length);
+  for (let i = 0; i < types.length; i++) {
+    // SAFETY: a frame's locals are its first slots on the value stack.
+    let err = writeValue(w, refs, types[i], load<u64>(fp + (<usize>i << 3)));
+    if (err) return err;
+  }
+  return null;
+}
+
+function writeOperands(w: ByteWriter, refs: RefCodec, types: StaticArray<u8>, count: i32, fr: Frame, stackAt: usize): string | null {
   w.u32(<u32>count);
   for (let i = 0; i < count; i++) {
-    let t = types[i];
-    // SAFETY: `at` is a frame's slot area on the value stack, count slots long.
-    let v = refs.encode(t, ownedBits(t, load<u64>(at + (<usize>i << 3))));
-    if (v < 0 && t == 0x70) return "a function reference of another instance is on the stack";
-    w.u8(t);
-    w.u64(<u64>v);
+    let err = writeValue(w, refs, types[i], operandBits(fr.func, fr.ip, fr.fp, stackAt, <u32>i));
+    if (err) return err;
   }
   return null;
 }
@@ -112,13 +152,12 @@ function writeValues(w: ByteWriter, refs: RefCodec, types: StaticArray<u8>, coun
 /** Writes the thread. Returns an error message, or null. */
 export function saveThread(w: ByteWriter, inst: ModuleInst): string | null {
   let t = thread;
+  if (t.hostFunc) return "the guest is inside a host call";
+  settleThread();
   w.u8(t.active ? 1 : 0);
   w.u64(t.fuelUsed);
   w.u32(<u32>t.exitCode);
   if (!t.active) return null;
-  if (t.hostFunc) return "the guest is inside a host call";
-  settleThread();
-  if (!t.active) return "the guest trapped while its operands were prepared";
   let frames = liveFrames();
   let m = inst.module;
   let refs = new RefCodec(inst);
@@ -137,10 +176,10 @@ export function saveThread(w: ByteWriter, inst: ModuleInst): string | null {
     w.u32(fr.func.funcIndex);
     w.u32(<u32>offset);
     let locals = localTypes(m, fr.func);
-    let err = writeValues(w, refs, locals, locals.length, fr.fp);
-    if (err) return err;
-    err = writeValues(w, refs, operands, count, fr.fp + (<usize>locals.length << 3));
-    if (err) return err;
+    let err = writeLocals(w, refs, locals, fr.fp);
+    if (err) return err + " (a local of function " + fr.func.funcIndex.toString() + ", frame " + i.toString() + " of " + frames.length.toString() + ")";
+    err = writeOperands(w, refs, operands, count, fr, fr.fp + (<usize>locals.length << 3));
+    if (err) return err + " (function " + fr.func.funcIndex.toString() + " at offset " + offset.toString() + ")";
   }
   return null;
 }
@@ -160,10 +199,9 @@ function readValues(r: ByteReader, refs: RefCodec, types: StaticArray<u8>, count
     let v = r.u64();
     if (r.failed) return fail(r.error);
     if (!storableType(t) || t != types[i]) return fail("a value's type does not match its code");
-    let bits = refs.decode(t, v);
-    if (bits < 0) return fail("a function reference names no function");
+    if (!refs.canDecode(t, v)) return fail("a function reference names no function");
     // SAFETY: at + n slots <= stackEnd, checked above.
-    store<u64>(at + (<usize>i << 3), <u64>bits);
+    store<u64>(at + (<usize>i << 3), refs.decode(t, v));
   }
   return <i32>n;
 }

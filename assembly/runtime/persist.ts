@@ -23,10 +23,10 @@ export function saveInstance(w: ByteWriter, inst: ModuleInst): string | null {
   w.u32(<u32>m.globals.length);
   for (let i = <i32>m.importedGlobals; i < inst.globals.length; i++) {
     let g = inst.globals[i];
-    let v = refs.encode(g.type, ownedBits(g.type, load<u64>(g.cell)));
-    if (v < 0) return "a global holds a function reference of another instance";
+    let bits = ownedBits(g.type, load<u64>(g.cell));
+    if (!refs.canEncode(g.type, bits)) return "a global holds a function reference of another instance";
     w.u8(g.type);
-    w.u64(<u64>v);
+    w.u64(refs.encode(g.type, bits));
   }
   w.u32(<u32>m.memories.length);
   for (let i = <i32>m.importedMemories; i < inst.memories.length; i++) w.u32(inst.memories[i].pages);
@@ -36,9 +36,9 @@ export function saveInstance(w: ByteWriter, inst: ModuleInst): string | null {
     w.u8(t.elemType);
     w.u32(t.size);
     for (let k: u32 = 0; k < t.size; k++) {
-      let v = refs.encode(t.elemType, <u64>load<u32>(t.elements + (<usize>k << 2)));
-      if (v < 0) return "a table holds a function reference of another instance";
-      w.u64(<u64>v);
+      let bits = <u64>load<u32>(t.elements + (<usize>k << 2));
+      if (!refs.canEncode(t.elemType, bits)) return "a table holds a function reference of another instance";
+      w.u64(refs.encode(t.elemType, bits));
     }
   }
   w.u32(<u32>inst.datas.length);
@@ -59,9 +59,8 @@ export function restoreInstance(r: ByteReader, inst: ModuleInst): string | null 
     let v = r.u64();
     if (r.failed) return r.error;
     if (t != g.type) return "a global's type does not match the module";
-    let bits = refs.decode(t, v);
-    if (bits < 0) return "a function reference names no function";
-    store<u64>(g.cell, <u64>bits);
+    if (!refs.canDecode(t, v)) return "a function reference names no function";
+    store<u64>(g.cell, refs.decode(t, v));
   }
   if (r.u32() != <u32>m.memories.length) return r.failed ? r.error : "the memory count does not match the module";
   for (let i = <i32>m.importedMemories; i < inst.memories.length; i++) {
@@ -81,10 +80,10 @@ export function restoreInstance(r: ByteReader, inst: ModuleInst): string | null 
     if (size < t.size) return "a table is smaller than the module's minimum";
     if (size > t.size && tableGrow(t, 0, size - t.size) < 0) return "a table is larger than its maximum";
     for (let k: u32 = 0; k < size; k++) {
-      let bits = refs.decode(t.elemType, r.u64());
-      if (bits < 0) return "a function reference names no function";
+      let v = r.u64();
+      if (!refs.canDecode(t.elemType, v) || (t.elemType == 0x6f && v > 0xffffffff)) return "a table element names nothing";
       // SAFETY: k < size == t.size after the growth above.
-      store<u32>(t.elements + (<usize>k << 2), <u32>bits);
+      store<u32>(t.elements + (<usize>k << 2), <u32>refs.decode(t.elemType, v));
     }
     if (r.failed) return r.error;
   }

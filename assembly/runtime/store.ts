@@ -37,6 +37,8 @@ export class FuncInst {
   offsetMap: Array<u32> | null = null;
   /** Pairs (wasm offset of a call, IR position after it): where a suspended caller resumes. */
   callSites: Array<u32> | null = null;
+  /** Operands that live in locals or constants at an instruction (compile/compiler.ts recordPending). */
+  pendingOperands: Array<u32> | null = null;
 
   constructor(type: FuncType) { this.type = type; }
 }
