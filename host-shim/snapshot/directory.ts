@@ -52,7 +52,13 @@ export class SnapshotDir {
   /** Snapshot files in sequence order. */
   list(): { sequence: number; kind: SnapshotKind; file: string }[] {
     if (!existsSync(this.path)) return [];
-    return readdirSync(this.path)
+    let names: string[];
+    try {
+      names = readdirSync(this.path);
+    } catch (err) {
+      throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_IO', `cannot list ${this.path}: ${(err as Error).message}`, { cause: err });
+    }
+    return names
       .map((f) => NAME.exec(f))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => ({ sequence: Number(m[1]), kind: m[2] as SnapshotKind, file: join(this.path, m[0]) }))
@@ -109,7 +115,7 @@ export class SnapshotDir {
       }
       renameSync(tmp, path);
     } catch (err) {
-      rmSync(tmp, { force: true });
+      removeQuietly(tmp);
       throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_IO', `cannot write ${path}: ${(err as Error).message}`, { cause: err });
     }
   }
@@ -140,6 +146,15 @@ export class SnapshotDir {
       chain.push(snap);
     }
     return chain;
+  }
+}
+
+/** Best-effort cleanup of a temporary file; what it cannot remove stays, under a name no reader takes. */
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // The original error is the one worth reporting.
   }
 }
 

@@ -98,7 +98,9 @@ export function decode(file: Uint8Array, what: string): Map<number, Uint8Array> 
   for (let i = 0; i < count; i++) {
     if (buf.length - at < SECTION_HEADER_BYTES) throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_TRUNCATED', `${what}: section ${i} header cut short`);
     const id = buf.readUInt32LE(at);
+    const flags = buf.readUInt32LE(at + 4);
     const length = buf.readBigUInt64LE(at + 8);
+    if (flags !== 0) throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `${what}: section ${id} has unknown flags ${flags}`);
     const sum = buf.subarray(at + 16, at + 16 + CHECKSUM_BYTES);
     const cap = SECTION_CAPS[id];
     if (cap === undefined) throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `${what}: unknown section id ${id}`);
