@@ -262,6 +262,17 @@ export class VmmEngine implements Engine {
     return this.vmm.x.run(fuel);
   }
 
+  /** The results of the call that step() just finished. */
+  results(types: ValType[]): Value[] {
+    return this.readValues(this.vmm.x.results_ptr(), types);
+  }
+
+  /** The trap step() just stopped on, as an error to throw. */
+  trapError(): GuestTrap {
+    const e = this.vmm.lastError();
+    return guestTrap(e.trap, e.message);
+  }
+
   /** Runs the call in progress to its end, serving host calls; returns its results. */
   drive(results: ValType[]): Value[] {
     let budget = this.fuelPerCall;
