@@ -42,7 +42,13 @@ export async function resumeCommand(dirPath: string, limits: Limits, snapshots: 
   const dir = new SnapshotDir(dirPath);
   const chain = dir.readChain();
   const module = dir.readModule();
-  const session = GuestSession.restore(module, chain, { ...io, engine: engineOf(limits) });
+  // The guest keeps the limits it ran under, unless this command sets others.
+  const saved = chain[chain.length - 1].meta.limits;
+  const merged: Limits = {
+    maxMemoryPages: limits.maxMemoryPages ?? saved.maxMemoryPages,
+    fuel: limits.fuel ?? (saved.fuelLeft !== undefined ? BigInt(saved.fuelLeft) : undefined),
+  };
+  const session = GuestSession.restore(module, chain, { ...io, engine: { ...engineOf(merged), maxCallDepth: saved.maxCallDepth } });
   return drive(session, module, dir, snapshots);
 }
 

@@ -5,13 +5,15 @@
  * on stdin or sleeps in poll_oneoff, the session waits for input or for the
  * deadline without blocking the event loop, then the VMM retries the call.
  */
+import { createHash } from 'node:crypto';
 import { GuestTrap, HostError, UsageError, WasmotionError } from '../errors.js';
 import type { EngineOptions } from '../engine/index.js';
-import { VmmEngine, type VmmExtern, type VmmInstance } from '../engine/vmm.js';
+import { VmmEngine, type VmmExtern, type VmmInstance, type VmmModule } from '../engine/vmm.js';
 import { RunStatus } from '../vmm/binding.js';
 import { guestTrap } from '../vmm/values.js';
 import { applyMemory } from '../snapshot/memory.js';
-import type { SnapshotFile } from '../snapshot/directory.js';
+import type { SnapshotFile, SnapshotMeta } from '../snapshot/directory.js';
+import { SnapshotError } from '../errors.js';
 import { wasiDevices, type OutputSink } from '../wasi/devices.js';
 import { BlockedOn, nulSeparated, wasiEntryPoints, withBytes, type WasiEntryPoints } from '../wasi/entry-points.js';
 import { StdinFeed, type StdinInput } from '../wasi/stdin-feed.js';
@@ -58,6 +60,9 @@ export class GuestSession {
   private memoryAddr = -1;
   /** Steps run in this session (the VMM counts since the guest started). */
   private stepsAtStart = 0n;
+  /** The step count at which the fuel budget runs out, if there is one. */
+  private budgetEnd: bigint | undefined;
+  private imports = '';
   /** The stdin read in flight; it survives a wait that the clock won. */
   private reading: Promise<void> | undefined;
   /** A device or stdin failure, reported once the VMM is back in our hands. */
@@ -80,8 +85,10 @@ export class GuestSession {
     withBytes(vmm, nulSeparated(environ), (p, n) => s.wasi.wasi_set_env(p, n));
     if (options.stdin === undefined) s.wasi.wasi_stdin_close();
     const module = s.engine.compile(bytes);
+    s.imports = importsDigestOf(module as VmmModule);
     s.instance = s.engine.instantiate(module, s.resolveImport) as VmmInstance;
     s.findMemory();
+    s.startBudget();
     const start = s.instance.getExport('_start');
     if (start?.kind !== 'func') throw new UsageError('the guest exports no _start function: not a WASI command');
     if (!vmm.x.call_begin((start as VmmExtern).address)) throw new UsageError(vmm.lastError().message);
@@ -96,12 +103,18 @@ export class GuestSession {
     if (chain.length === 0) throw new UsageError('no snapshot to restore');
     const s = new GuestSession(options);
     const newest = chain[chain.length - 1];
-    s.instance = s.engine.restore(s.engine.compile(module), s.resolveImport, newest.state);
+    const compiled = s.engine.compile(module) as VmmModule;
+    s.imports = importsDigestOf(compiled);
+    if (newest.meta.imports !== s.imports) {
+      throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_IMPORTS', `snapshot ${newest.meta.sequence} was taken with other imports than this host provides`);
+    }
+    s.instance = s.engine.restore(compiled, s.resolveImport, newest.state);
     s.findMemory();
     const memory = s.memoryView();
     for (const snap of chain) applyMemory(snap.memory, memory, `snapshot ${snap.meta.sequence}`);
     s.clearDirty();
     s.stepsAtStart = s.engine.vmm.x.fuel_used();
+    s.startBudget();
     return s;
   }
 
@@ -118,6 +131,29 @@ export class GuestSession {
     this.failure ??= new HostError(`${what}: ${err instanceof Error ? err.message : String(err)}`, err);
   }
 
+  private startBudget(): void {
+    const fuel = this.options.engine?.fuel;
+    this.budgetEnd = fuel !== undefined ? this.stepsAtStart + BigInt(fuel) : undefined;
+  }
+
+  /**
+   * What the guest imports and who provides it: a snapshot only resumes
+   * where the same imports are offered the same way.
+   */
+  importsDigest(): string {
+    return this.imports;
+  }
+
+  /** The limits this guest runs under, with the fuel it has left, for its snapshots. */
+  limits(): SnapshotMeta['limits'] {
+    const e = this.options.engine ?? {};
+    const limits: SnapshotMeta['limits'] = {};
+    if (e.maxMemoryPages !== undefined) limits.maxMemoryPages = e.maxMemoryPages;
+    if (e.maxCallDepth !== undefined) limits.maxCallDepth = e.maxCallDepth;
+    if (this.budgetEnd !== undefined) limits.fuelLeft = (this.budgetEnd - this.steps()).toString();
+    return limits;
+  }
+
   /** Steps the guest has run since it started, across restores. */
   steps(): bigint {
     return this.engine.vmm.x.fuel_used();
@@ -126,8 +162,7 @@ export class GuestSession {
   /** Runs the guest until it exits, traps (GuestTrap) or a stop condition holds. */
   async run(control: RunControl = {}): Promise<Outcome> {
     const { x } = this.engine.vmm;
-    const fuel = this.options.engine?.fuel;
-    const budgetEnd = fuel !== undefined ? this.stepsAtStart + BigInt(fuel) : undefined;
+    const budgetEnd = this.budgetEnd;
     const stopAt = control.stopAfter !== undefined ? this.stepsAtStart + control.stopAfter : undefined;
     const every = control.every;
     let nextCheckpoint = every ? this.steps() + every.steps : undefined;
@@ -242,4 +277,12 @@ export class GuestSession {
   dispose(): void {
     this.engine.dispose();
   }
+}
+
+/** Identifies the WASI implementation behind a guest's imports; bump when its behaviour changes. */
+const WASI_PROVIDER = 'wasmotion-wasi-preview1/1';
+
+function importsDigestOf(module: VmmModule): string {
+  const imports = module.description.imports.map((i) => [i.module, i.name, i.kind]);
+  return createHash('sha256').update(JSON.stringify({ provider: WASI_PROVIDER, imports })).digest('hex');
 }

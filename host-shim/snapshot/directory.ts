@@ -29,6 +29,10 @@ export interface SnapshotMeta {
   parent: number | null;
   /** sha256 of the guest module, hex. */
   module: string;
+  /** sha256 of what the guest imports and who provides it (see GuestSession.importsDigest). */
+  imports: string;
+  /** The limits the guest ran under; a resume keeps them unless told otherwise. */
+  limits: { maxMemoryPages?: number; maxCallDepth?: number; fuelLeft?: string };
   /** Steps the guest has run since it started. */
   steps: string;
   /** Version of the VMM state inside, MAJOR.MINOR. */
@@ -176,7 +180,10 @@ export function readSnapshot(file: string): SnapshotFile {
   } catch (err) {
     throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `${file}: metadata is not JSON`, { cause: err });
   }
-  if (typeof parsed !== 'object' || parsed === null || typeof parsed.sequence !== 'number' || typeof parsed.module !== 'string') {
+  if (
+    typeof parsed !== 'object' || parsed === null || typeof parsed.sequence !== 'number' ||
+    typeof parsed.module !== 'string' || typeof parsed.imports !== 'string' || typeof parsed.limits !== 'object' || parsed.limits === null
+  ) {
     throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `${file}: metadata lacks its fields`);
   }
   return { meta: parsed, state, memory };

@@ -22,6 +22,8 @@ export function takeSnapshot(dir: SnapshotDir, session: GuestSession, module: Ui
   const memory = encodeMemory(session.memoryView(), chosen === 'diff' ? session.dirtyView() : null);
   const sequence = dir.write(chosen, { state, memory }, {
     module: moduleDigest(module),
+    imports: session.importsDigest(),
+    limits: session.limits(),
     steps: session.steps().toString(),
     state: STATE_VERSION,
     createdAt: new Date().toISOString(),
