@@ -1,0 +1,102 @@
+/**
+ * The shapes of the host agent's HTTP/JSON API (docs/host-api.md), as the
+ * client reads them. Fields the host may add later are allowed; the client
+ * relies only on what is named here.
+ */
+
+export interface HostInfo {
+  name: string;
+  version: string;
+  engine: string;
+  features: string[];
+  migration: { host: string; port: number; protocol: number; state: string };
+  limits: { maxMemoryPages: number; maxMigrations: number };
+  guests: number;
+}
+
+export type GuestState = 'starting' | 'running' | 'migrating' | 'exited' | 'trapped' | 'stopped' | 'migrated';
+
+/** The guest states after which it runs no more on this host. */
+export const FINAL_GUEST_STATES: readonly GuestState[] = ['exited', 'trapped', 'stopped', 'migrated'];
+
+/** How the API describes a failure: a string, or an error object with a stable code. */
+export type ApiFailure = string | { code?: string; message?: string } | null;
+
+export interface GuestInfo {
+  id: string;
+  name: string | null;
+  module: string;
+  state: GuestState;
+  args: string[];
+  startedAt: string;
+  /** A decimal string: steps can pass 2^53. */
+  steps: string;
+  memoryBytes: number;
+  exitCode: number | null;
+  error: ApiFailure;
+  /** Set while migrating and once migrated; `to` is the other host's URL. */
+  migration: { id?: string; to?: string } | null;
+}
+
+export interface StartGuestRequest {
+  /** The module's bytes (uploaded first if the host lacks them), or the sha256 of a module the host holds. */
+  module: Uint8Array | string;
+  args?: string[];
+  env?: Record<string, string>;
+  name?: string;
+}
+
+export type MigrationPolicy = 'abort' | 'accept-downtime';
+
+export interface MigrateRequest {
+  to: string;
+  downtimeLimitMs?: number;
+  policy?: MigrationPolicy;
+}
+
+export type MigrationState = 'queued' | 'handshake' | 'precopy' | 'switchover' | 'completed' | 'failed' | 'cancelled';
+
+/** The states that end a migration: the last event of every migration has one. */
+export const FINAL_MIGRATION_STATES: readonly MigrationState[] = ['completed', 'failed', 'cancelled'];
+
+export interface MigrationStarted {
+  id: string;
+  guest: string;
+  to: string;
+  state: MigrationState;
+}
+
+/** One progress event; the names are QEMU query-migrate's. */
+export interface MigrationEvent {
+  migration: string;
+  guest: string;
+  state: MigrationState;
+  iteration: number;
+  transferred: number;
+  remaining: number;
+  total: number;
+  /** Bytes per second the guest dirties. */
+  dirtyRate: number;
+  /** Bytes per second sent. */
+  throughput: number;
+  expectedDowntimeMs: number | null;
+  downtimeMs: number | null;
+  totalMs: number | null;
+  error: ApiFailure;
+}
+
+export function isFinalMigrationState(state: string): boolean {
+  return (FINAL_MIGRATION_STATES as readonly string[]).includes(state);
+}
+
+export function isFinalGuestState(state: string): boolean {
+  return (FINAL_GUEST_STATES as readonly string[]).includes(state);
+}
+
+/** A failure as one line of text. */
+export function describeFailure(failure: ApiFailure): string {
+  if (failure === null || failure === undefined) return 'no reason given';
+  if (typeof failure === 'string') return failure;
+  const message = failure.message ?? 'no reason given';
+  return failure.code ? `${message} [${failure.code}]` : message;
+}
