@@ -12,6 +12,11 @@ interface ResumeOptions extends LimitOptions {
 }
 import { demoCommand } from './demo.js';
 import { EXIT_USAGE, reportError } from './report.js';
+// --- host API client commands: imports ---
+import { guestInfoCommand, guestListCommand, guestLogsCommand, guestStartCommand, guestStopCommand, guestWaitCommand } from './guest.js';
+import { hostInfoCommand, type HostOptions } from './host.js';
+import { migrateCommand } from './migrate.js';
+// --- end host API client commands: imports ---
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -54,8 +59,74 @@ function program(setExit: (code: number) => void): Command {
     .description('run the sample guests that come with wasmotion')
     .action(async () => setExit(await demoCommand()));
 
+  // `host start` (the agent itself) goes into the `host` group returned here.
+  declareHostApiCommands(cli, setExit);
+
   return cli;
 }
+
+// --- host API client commands (guest, migrate, host info): they talk to a host agent, docs/host-api.md ---
+
+/** --host and --json, which every command that talks to a host agent takes. */
+function apiCommand(command: Command): Command {
+  return command
+    .option('--host <url>', 'the host agent (default: $WASMOTION_HOST, else http://127.0.0.1:7000)')
+    .option('--json', 'print JSON, one value per line');
+}
+
+function declareHostApiCommands(cli: Command, setExit: (code: number) => void): { host: Command } {
+  const guest = cli.command('guest').description('start, watch and stop guests on a host agent');
+
+  apiCommand(guest.command('start'))
+    .description('start a guest on the host (uploading its module if the host lacks it) and print its id')
+    .argument('<guest>', 'the guest module (.wasm)')
+    .argument('[args...]', 'arguments for the guest (after --)')
+    .option('--env <KEY=VALUE>', 'set a variable in the guest environment (repeatable; empty by default)', collect, [])
+    .option('--name <name>', 'a name for the guest')
+    .action(async (path: string, args: string[], options: HostOptions & { env: string[]; name?: string }) =>
+      setExit(await guestStartCommand(path, args, options)),
+    );
+
+  apiCommand(guest.command('list'))
+    .description('the guests on the host')
+    .action(async (options: HostOptions) => setExit(await guestListCommand(options)));
+
+  apiCommand(guest.command('info'))
+    .description('one guest\'s state')
+    .argument('<id>', 'the guest id')
+    .action(async (id: string, options: HostOptions) => setExit(await guestInfoCommand(id, options)));
+
+  apiCommand(guest.command('stop'))
+    .description('stop a guest')
+    .argument('<id>', 'the guest id')
+    .action(async (id: string, options: HostOptions) => setExit(await guestStopCommand(id, options)));
+
+  apiCommand(guest.command('logs'))
+    .description('the guest\'s console output since it started; with -f, new output as it comes, across migrations')
+    .argument('<id>', 'the guest id')
+    .option('-f, --follow', 'keep printing new output until the guest ends')
+    .action(async (id: string, options: HostOptions & { follow?: boolean }) => setExit(await guestLogsCommand(id, options)));
+
+  apiCommand(guest.command('wait'))
+    .description('wait until the guest ends, wherever it migrates, and exit with its exit code (134 if it trapped)')
+    .argument('<id>', 'the guest id')
+    .action(async (id: string, options: HostOptions) => setExit(await guestWaitCommand(id, options)));
+
+  apiCommand(cli.command('migrate'))
+    .description('move a running guest to another host while it runs, and follow the migration to its end')
+    .argument('<id>', 'the guest id')
+    .requiredOption('--to <url>', 'the destination host agent')
+    .option('--downtime-limit <ms>', 'longest pause of the guest at switchover, in milliseconds')
+    .addOption(new Option('--policy <policy>', 'when the limit cannot be met: abort, or switch over anyway').choices(['abort', 'accept-downtime']))
+    .action(async (id: string, options: Parameters<typeof migrateCommand>[1]) => setExit(await migrateCommand(id, options)));
+
+  const host = cli.command('host').description('host agents');
+  apiCommand(host.command('info'))
+    .description('what the host agent is and offers: engine, features, migration endpoint, limits')
+    .action(async (options: HostOptions) => setExit(await hostInfoCommand(options)));
+  return { host };
+}
+// --- end host API client commands ---
 
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
