@@ -13,7 +13,7 @@ import { validateModule } from "./validate/index";
 import { describeModule } from "./module/describe";
 import { FuncType } from "./module/types";
 import { config, ConfigKey } from "./runtime/config";
-import { instantiate, hostFunction } from "./runtime/instantiate";
+import { hostFunction } from "./runtime/instantiate";
 import { createMemory, growMemory } from "./runtime/memory";
 import { FuncInst, FuncKind, GlobalInst, TableInst, theStore } from "./runtime/store";
 import { tableGrow } from "./exec/bulk";
@@ -21,7 +21,8 @@ import { run as interpret } from "./exec/interp";
 import { thread, FRAME_BYTES } from "./exec/thread";
 import { ensureCompiled } from "./compile/compiler";
 import { wasiFunctionId, wasiFunctionType } from "./wasi/dispatch";
-import { restoreCheckpoint, saveCheckpoint } from "./checkpoint/index";
+import { loadCheckpoint, restoreCheckpoint, saveCheckpoint } from "./checkpoint/index";
+import { instantiate } from "./runtime/instantiate";
 
 
 export * from "./wasi/exports";
@@ -219,6 +220,29 @@ export function instance_restore(id: u32, importsPtr: usize, count: u32, ptr: us
   for (let i: u32 = 0; i < count * 2; i++) imports[i] = load<u32>(importsPtr + (<usize>i << 2));
   let inst = restoreCheckpoint(theStore.modules[id], imports, ptr, len);
   return inst ? <i32>inst.index : -1;
+}
+
+/**
+ * The first half of a restore, for live migration: instantiates module `id`
+ * without running segments or the start function, so that memory can be
+ * filled while the guest still runs elsewhere. Returns the instance id or -1.
+ */
+export function instance_prepare(id: u32, importsPtr: usize, count: u32): i32 {
+  clearError();
+  if (id >= <u32>theStore.modules.length) { fail(Status.BadArgument, "unknown module", 0); return -1; }
+  let imports = new StaticArray<u32>(count * 2);
+  for (let i: u32 = 0; i < count * 2; i++) imports[i] = load<u32>(importsPtr + (<usize>i << 2));
+  let inst = instantiate(theStore.modules[id], imports, false);
+  return inst ? <i32>inst.index : -1;
+}
+
+/** The second half: loads a checkpoint state into a prepared instance. Returns 0, or -1. */
+export function instance_load(inst: u32, ptr: usize, len: u32): i32 {
+  clearError();
+  ensureThread();
+  if (thread.active) { fail(Status.BadArgument, "a call is in progress", 0); return -1; }
+  if (inst >= <u32>theStore.instances.length) { fail(Status.BadArgument, "unknown instance", 0); return -1; }
+  return loadCheckpoint(theStore.instances[inst], ptr, len) ? 0 : -1;
 }
 
 /** Whether a call is in progress (1) or the thread is idle (0). */

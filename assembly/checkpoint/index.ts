@@ -43,22 +43,31 @@ export function saveCheckpoint(inst: ModuleInst): usize {
  * Returns null with lastError set; nothing runs before the state is complete.
  */
 export function restoreCheckpoint(m: Module, imports: StaticArray<u32>, ptr: usize, len: usize): ModuleInst | null {
+  let inst = instantiate(m, imports, false);
+  if (!inst) return null;
+  return loadCheckpoint(inst, ptr, len) ? inst : null;
+}
+
+/**
+ * Loads a checkpoint state into an instance made by instantiate(..., false)
+ * (a live migration fills its memory first, page by page). Returns false with
+ * lastError set.
+ */
+export function loadCheckpoint(inst: ModuleInst, ptr: usize, len: usize): bool {
   let r = new ByteReader(ptr, ptr + len);
   let magic = r.u32();
   let version = r.u32();
-  if (r.failed || magic != MAGIC) { fail(Status.Malformed, "not a checkpoint state", 0); return null; }
+  if (r.failed || magic != MAGIC) { fail(Status.Malformed, "not a checkpoint state", 0); return false; }
   let major = version & 0xffff;
   let minor = version >>> 16;
   if (major != STATE_MAJOR || minor > STATE_MINOR) {
     fail(Status.Unsupported, "checkpoint state version " + major.toString() + "." + minor.toString() + " is not supported", 0);
-    return null;
+    return false;
   }
-  let inst = instantiate(m, imports, false);
-  if (!inst) return null;
   let err = restoreInstance(r, inst);
   if (!err) err = restoreThread(r, inst);
   if (!err) err = restoreWasi(r);
   if (!err && r.pos != r.end) err = "trailing bytes after the state";
-  if (err) { fail(Status.Malformed, "bad checkpoint state: " + err, <u32>(r.pos - r.start)); return null; }
-  return inst;
+  if (err) { fail(Status.Malformed, "bad checkpoint state: " + err, <u32>(r.pos - r.start)); return false; }
+  return true;
 }

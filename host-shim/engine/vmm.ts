@@ -136,6 +136,28 @@ export class VmmEngine implements Engine {
     }
   }
 
+  /**
+   * The first half of a restore: the instance, without segments or start,
+   * whose memory the caller fills before load() brings in the rest.
+   */
+  prepare(module: CompiledModule, resolve: ImportResolver): VmmInstance {
+    const id = this.withImports(module, resolve, (ptr, count) => this.vmm.x.instance_prepare((module as VmmModule).id, ptr, count));
+    if (id < 0) throw this.instantiationError();
+    return new VmmInstance(this, id);
+  }
+
+  /** The second half: the checkpoint state into a prepared instance; the thread is then ready to run. */
+  load(instance: VmmInstance, state: Uint8Array): void {
+    const ptr = this.vmm.writeBytes(state);
+    try {
+      if (this.vmm.x.instance_load(instance.id, ptr, state.length) < 0) {
+        throw new WasmotionError('WASMOTION_ERR_BAD_CHECKPOINT', this.vmm.lastError().message);
+      }
+    } finally {
+      this.vmm.x.vmm_free(ptr);
+    }
+  }
+
   /** The VMM's state of an instance and the thread, everything but memory bytes. */
   checkpoint(instance: VmmInstance): Uint8Array {
     const ptr = this.vmm.x.checkpoint_save(instance.id);

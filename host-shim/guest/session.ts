@@ -42,10 +42,17 @@ export interface RunControl {
   stopAfter?: bigint;
   /** Called every `steps` steps, between two slices, with the guest paused. */
   every?: { steps: bigint; at: (session: GuestSession) => void | Promise<void> };
+  /** Asked between slices: true pauses the guest (the outcome is "stopped"). */
+  interrupt?: () => boolean;
+  /** Called between slices with the guest paused; may take its time (e.g. throttling, copying pages). */
+  between?: (session: GuestSession) => void | Promise<void>;
 }
 
 /** Steps per run() slice; the event loop gets a turn between slices. */
 const SLICE = 1n << 20n;
+
+/** How often a guest blocked on stdin or sleeping checks for a pause request. */
+const INTERRUPT_POLL_MS = 5;
 
 /** setTimeout's longest delay; a longer sleep just waits again. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -116,6 +123,38 @@ export class GuestSession {
     s.stepsAtStart = s.engine.vmm.x.fuel_used();
     s.startBudget();
     return s;
+  }
+
+  /**
+   * A guest arriving by live migration: instantiated without running, so
+   * its memory can be filled (memoryView after ensurePages) while it still
+   * runs on the source; load() then brings its state and it can run.
+   */
+  static prepare(module: Uint8Array, options: SessionOptions = {}): GuestSession {
+    const s = new GuestSession(options);
+    const compiled = s.engine.compile(module) as VmmModule;
+    s.imports = importsDigestOf(compiled);
+    s.instance = s.engine.prepare(compiled, s.resolveImport);
+    s.findMemory();
+    return s;
+  }
+
+  /** Grows the guest memory to at least `pages` 64 KiB pages (a prepared guest). */
+  ensurePages(pages: number): void {
+    if (this.memoryAddr < 0) return;
+    const { x } = this.engine.vmm;
+    const now = x.memory_pages(this.memoryAddr);
+    if (pages > now && x.memory_grow(this.memoryAddr, pages - now) < 0) {
+      throw new WasmotionError('WASMOTION_ERR_LIMIT', `guest memory of ${pages} pages is more than this host allows`);
+    }
+  }
+
+  /** Completes a prepared guest with its checkpoint state; it then continues where it paused. */
+  load(state: Uint8Array): void {
+    this.engine.load(this.instance, state);
+    this.clearDirty();
+    this.stepsAtStart = this.engine.vmm.x.fuel_used();
+    this.startBudget();
   }
 
   private readonly resolveImport = (module: string, name: string) =>
@@ -194,11 +233,14 @@ export class GuestSession {
             nextCheckpoint = at + every.steps;
           }
           await yieldToEventLoop();
+          if (control.between) await control.between(this);
+          if (control.interrupt?.()) return { state: 'stopped', steps: this.steps() };
           break;
         }
         case RunStatus.Blocked:
-          await this.waitForWakeUp();
+          await this.waitForWakeUp(control.interrupt);
           this.throwIfFailed();
+          if (control.interrupt?.()) return { state: 'stopped', steps: this.steps() };
           break;
         default:
           x.call_abort();
@@ -231,7 +273,7 @@ export class GuestSession {
   }
 
   /** Waits until what the blocked WASI call needs is there: stdin input, its end, or the poll deadline. */
-  private async waitForWakeUp(): Promise<void> {
+  private async waitForWakeUp(interrupt?: () => boolean): Promise<void> {
     const on = this.wasi.wasi_blocked_on();
     const waits: Promise<void>[] = [];
     if (on & BlockedOn.Stdin) waits.push(this.stdinArrival());
@@ -245,10 +287,14 @@ export class GuestSession {
       this.engine.vmm.x.call_abort();
       throw new WasmotionError('WASMOTION_ERR_UNEXPECTED_STOP', 'the guest blocked on nothing that can wake it');
     }
+    // A guest blocked for long must still answer a pause: look again now and then.
+    let poll: NodeJS.Timeout | undefined;
+    if (interrupt) waits.push(new Promise((resolve) => (poll = setTimeout(resolve, INTERRUPT_POLL_MS))));
     try {
       await Promise.race(waits);
     } finally {
       clearTimeout(timer);
+      clearTimeout(poll);
     }
   }
 

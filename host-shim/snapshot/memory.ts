@@ -11,8 +11,8 @@
 import { SnapshotError } from '../errors.js';
 
 export const PAGE = 4096;
-const ZERO_FLAG = 0x8000_0000;
-const ZERO_PAGE = Buffer.alloc(PAGE);
+export const ZERO_FLAG = 0x8000_0000;
+export const ZERO_PAGE = Buffer.alloc(PAGE);
 
 /** Pages of `memory` to write: all non-zero pages, or the dirty ones (byte map, one per page). */
 export function encodeMemory(memory: Uint8Array, dirty: Uint8Array | null): Buffer {
@@ -55,8 +55,11 @@ export function memoryPagesOf(payload: Uint8Array, what: string): number {
   return buf.readUInt32LE(4);
 }
 
-/** Writes the pages of a MEMORY payload into `memory`, checking every record first. */
-export function applyMemory(payload: Uint8Array, memory: Uint8Array, what: string): void {
+/**
+ * Writes the pages of a MEMORY payload into `memory`, checking every record
+ * first. Returns the indices of the pages written.
+ */
+export function applyMemory(payload: Uint8Array, memory: Uint8Array, what: string): number[] {
   const buf = Buffer.from(payload.buffer, payload.byteOffset, payload.length);
   const pages = memoryPagesOf(payload, what);
   const count = buf.readUInt32LE(8);
@@ -73,9 +76,11 @@ export function applyMemory(payload: Uint8Array, memory: Uint8Array, what: strin
   }
   if (at !== buf.length) throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `${what}: bytes after the memory records`);
   at = 12;
+  const written: number[] = [];
   for (let i = 0; i < count; i++) {
     const word = buf.readUInt32LE(at);
     const page = word & ~ZERO_FLAG;
+    written.push(page);
     if (word & ZERO_FLAG) {
       memory.fill(0, page * PAGE, page * PAGE + PAGE);
       at += 4;
@@ -84,4 +89,5 @@ export function applyMemory(payload: Uint8Array, memory: Uint8Array, what: strin
       at += 4 + PAGE;
     }
   }
+  return written;
 }

@@ -46,6 +46,8 @@ export interface VmmExports {
   checkpoint_save(instance: number): number;
   instance_restore(module: number, importsPtr: number, count: number, statePtr: number, stateLen: number): number;
   thread_active(): number;
+  instance_prepare(module: number, importsPtr: number, count: number): number;
+  instance_load(instance: number, ptr: number, len: number): number;
   run(fuel: bigint): number;
   call_abort(): void;
   results_ptr(): number;

@@ -1,0 +1,65 @@
+/**
+ * `wasmotion host start`: runs a host agent until SIGINT or SIGTERM. Prints
+ * `host NAME ready at URL` on stdout once it accepts requests; its log (one
+ * timestamped line per event) goes to stderr.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { UsageError } from '../errors.js';
+import { HostAgent } from '../host/agent.js';
+import { parseSize } from './values.js';
+
+export interface HostStartOptions {
+  listen: string;
+  name?: string;
+  dataDir?: string;
+  secretFile?: string;
+  maxMigrations?: string;
+  maxMemory?: string;
+}
+
+function parseListen(text: string): { host: string; port: number } {
+  const m = /^(.+):(\d+)$/.exec(text);
+  if (!m) throw new UsageError(`--listen ${text} is not HOST:PORT`);
+  const port = Number(m[2]);
+  if (port > 65535) throw new UsageError(`--listen ${text}: port out of range`);
+  return { host: m[1], port };
+}
+
+function readSecret(path: string): Buffer {
+  let secret: Buffer;
+  try {
+    secret = readFileSync(path);
+  } catch (err) {
+    throw new UsageError(`cannot read the secret file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (secret.length < 16) throw new UsageError(`the secret in ${path} is shorter than 16 bytes`);
+  return secret;
+}
+
+function log(event: string, detail: unknown): void {
+  process.stderr.write(`${new Date().toISOString()} ${event} ${JSON.stringify(detail)}\n`);
+}
+
+export async function hostStartCommand(options: HostStartOptions): Promise<number> {
+  const { host, port } = parseListen(options.listen);
+  const maxMigrations = options.maxMigrations !== undefined ? Number(options.maxMigrations) : undefined;
+  if (maxMigrations !== undefined && !(Number.isInteger(maxMigrations) && maxMigrations > 0)) throw new UsageError('--max-migrations must be a positive integer');
+  const agent = await HostAgent.start({
+    name: options.name ?? hostname(),
+    host,
+    port,
+    dataDir: options.dataDir,
+    secret: options.secretFile ? readSecret(options.secretFile) : undefined,
+    maxMigrations,
+    maxMemoryPages: options.maxMemory !== undefined ? Math.floor(parseSize(options.maxMemory) / 65536) : undefined,
+  });
+  for (const event of ['guest-end', 'guest-arrived', 'peer-refused', 'migration-in-failed']) agent.on(event, (d) => log(event, d));
+  process.stdout.write(`host ${agent.config.name} ready at ${agent.url}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await agent.close();
+  return 0;
+}

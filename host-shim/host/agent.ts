@@ -1,0 +1,175 @@
+/**
+ * The host agent: a long-running process that runs guests (each in its own
+ * worker thread), serves the control API (docs/host-api.md) and takes part in
+ * live migrations. Library code: it reports through events, never prints.
+ */
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { GuestHandle } from './guest-handle.js';
+import { HttpError, Router, readBody, readJson, sendJson } from './http.js';
+import { ModuleStore } from './modules.js';
+import { moduleDigest } from '../snapshot/directory.js';
+import type { GuestLimits } from './worker-protocol.js';
+import { MigrationService } from '../migration/service.js';
+
+export interface HostConfig {
+  name: string;
+  /** Where the control API listens; port 0 picks a free one. */
+  host: string;
+  port: number;
+  dataDir?: string;
+  /** The cluster secret for migration; without one the host takes no part in migrations. */
+  secret?: Buffer;
+  maxMigrations?: number;
+  maxMemoryPages?: number;
+}
+
+export const VERSION = '0.1.0';
+export const FEATURES = ['sign-ext', 'sat-float-to-int', 'multi-value', 'bulk-memory', 'reference-types', 'mutable-globals'];
+const MAX_MODULE_BYTES = 256 << 20;
+
+export class HostAgent extends EventEmitter {
+  readonly guests = new Map<string, GuestHandle>();
+  readonly modules: ModuleStore;
+  readonly migrations: MigrationService;
+  private readonly server: Server;
+  private readonly router = new Router();
+  url = '';
+
+  private constructor(readonly config: HostConfig) {
+    super();
+    this.modules = new ModuleStore(config.dataDir ? join(config.dataDir, 'modules') : undefined);
+    this.migrations = new MigrationService(this);
+    this.server = createServer((req, res) => void this.router.handle(req, res));
+    this.routes();
+  }
+
+  static async start(config: HostConfig): Promise<HostAgent> {
+    const agent = new HostAgent(config);
+    await new Promise<void>((resolve, reject) => {
+      agent.server.once('error', reject);
+      agent.server.listen(config.port, config.host, () => resolve());
+    });
+    const address = agent.server.address() as AddressInfo;
+    agent.url = `http://${config.host}:${address.port}`;
+    await agent.migrations.listen();
+    return agent;
+  }
+
+  async close(): Promise<void> {
+    for (const g of this.guests.values()) if (!g.ended) g.stop();
+    await this.migrations.close();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  limits(): GuestLimits {
+    return { maxMemoryPages: this.config.maxMemoryPages };
+  }
+
+  guest(id: string): GuestHandle {
+    const g = this.guests.get(id);
+    if (!g) throw new HttpError(404, 'WASMOTION_ERR_NOT_FOUND', `no guest ${id} on host ${this.config.name}`);
+    return g;
+  }
+
+  hostInfo(): Record<string, unknown> {
+    return {
+      name: this.config.name,
+      version: VERSION,
+      engine: 'v8',
+      features: FEATURES,
+      migration: this.migrations.endpoint(),
+      limits: { maxMemoryPages: this.config.maxMemoryPages ?? 16384, maxMigrations: this.config.maxMigrations ?? 2 },
+      guests: [...this.guests.values()].filter((g) => !g.ended).length,
+    };
+  }
+
+  /** Adds a guest that arrived or is starting here, and reports its end. */
+  register(g: GuestHandle): void {
+    this.guests.set(g.id, g);
+    g.on('end', (info) => this.emit('guest-end', info));
+  }
+
+  private routes(): void {
+    const r = this.router;
+    r.on('GET', '/v1/host', async (_req, res) => sendJson(res, 200, this.hostInfo()));
+    r.on('HEAD', '/v1/modules/:digest', async (_req, res, [digest]) => {
+      res.writeHead(this.modules.has(digest) ? 200 : 404).end();
+    });
+    r.on('PUT', '/v1/modules/:digest', async (req, res, [digest]) => {
+      const bytes = await readBody(req, MAX_MODULE_BYTES);
+      if (moduleDigest(bytes) !== digest) throw new HttpError(400, 'WASMOTION_ERR_USAGE', 'the module bytes do not have the sha256 in the path');
+      this.modules.put(bytes);
+      sendJson(res, 201, { digest });
+    });
+    r.on('POST', '/v1/guests', async (req, res) => this.startGuest(req, res));
+    r.on('GET', '/v1/guests', async (_req, res) => sendJson(res, 200, [...this.guests.values()].map((g) => g.info())));
+    r.on('GET', '/v1/guests/:id', async (_req, res, [id]) => sendJson(res, 200, this.guest(id).info()));
+    r.on('POST', '/v1/guests/:id/stop', async (_req, res, [id]) => {
+      const g = this.guest(id);
+      if (g.state === 'migrating') throw new HttpError(409, 'WASMOTION_ERR_BUSY', `guest ${id} is migrating: cancel the migration first`);
+      g.stop();
+      sendJson(res, 200, g.info());
+    });
+    r.on('GET', '/v1/guests/:id/wait', async (req, res, [id]) => this.waitGuest(req, res, id));
+    r.on('GET', '/v1/guests/:id/logs', async (req, res, [id], url) => this.streamLogs(req, res, id, url));
+    this.migrations.routes(r);
+  }
+
+  private async startGuest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readJson(req, ['module', 'args', 'env', 'name']);
+    const digest = body.module;
+    if (typeof digest !== 'string') throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"module" must be the sha256 of an uploaded module');
+    const bytes = this.modules.get(digest);
+    if (!bytes) throw new HttpError(404, 'WASMOTION_ERR_NOT_FOUND', `no module ${digest} on this host: upload it first`);
+    const args = body.args ?? [];
+    if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"args" must be an array of strings');
+    const env = body.env ?? {};
+    if (typeof env !== 'object' || env === null || Array.isArray(env) || !Object.values(env).every((v) => typeof v === 'string')) {
+      throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"env" must map names to strings');
+    }
+    if (body.name !== undefined && typeof body.name !== 'string') throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"name" must be a string');
+    const g = new GuestHandle(`g-${randomBytes(4).toString('hex')}`, (body.name as string | undefined) ?? null, digest, args as string[]);
+    this.register(g);
+    try {
+      await g.start(bytes, env as Record<string, string>, this.limits());
+    } catch (err) {
+      this.guests.delete(g.id);
+      g.stop();
+      throw err;
+    }
+    sendJson(res, 201, g.info());
+  }
+
+  private async waitGuest(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    const g = this.guest(id);
+    const closed = new Promise<void>((resolve) => req.on('close', () => resolve()));
+    const info = await Promise.race([g.done(), closed.then(() => undefined)]);
+    if (!info) return;
+    if (info.state === 'migrated') {
+      throw new HttpError(409, 'WASMOTION_ERR_GUEST_MIGRATED', `guest ${id} moved to ${info.migration?.to}`, { to: info.migration?.to });
+    }
+    sendJson(res, 200, info);
+  }
+
+  private async streamLogs(req: IncomingMessage, res: ServerResponse, id: string, url: URL): Promise<void> {
+    const g = this.guest(id);
+    const from = Number(url.searchParams.get('from') ?? 0);
+    if (!Number.isSafeInteger(from) || from < 0) throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"from" must be a byte offset');
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-wasmotion-log-offset': String(from) });
+    if (url.searchParams.get('follow') !== '1') {
+      res.end(g.console.read(from));
+      return;
+    }
+    const abort = new AbortController();
+    req.on('close', () => abort.abort());
+    for await (const chunk of g.console.follow(from, abort.signal)) {
+      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+    }
+    res.end();
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * The host agent's side of one guest: its worker thread, its console
+ * history, its life cycle. Requests to the worker are answered in order.
+ */
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { WasmotionError } from '../errors.js';
+import { packageRoot } from '../paths.js';
+import { ConsoleLog } from './console.js';
+import type { FromWorker, GuestLimits, ToWorker } from './worker-protocol.js';
+
+export type GuestState = 'starting' | 'running' | 'migrating' | 'exited' | 'trapped' | 'stopped' | 'migrated' | 'incoming';
+
+export interface GuestInfo {
+  id: string;
+  name: string | null;
+  module: string;
+  state: GuestState;
+  args: string[];
+  startedAt: string;
+  steps: string;
+  memoryBytes: number;
+  exitCode: number | null;
+  error: { code: string; message: string } | null;
+  migration: { id: string; to: string } | null;
+}
+
+type Reply<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
+
+const WORKER = () => join(packageRoot(), 'dist', 'host-shim', 'host', 'guest-worker.js');
+
+export class GuestHandle extends EventEmitter {
+  readonly console = new ConsoleLog();
+  state: GuestState = 'starting';
+  steps = '0';
+  memoryBytes = 0;
+  exitCode: number | null = null;
+  error: { code: string; message: string } | null = null;
+  migration: { id: string; to: string } | null = null;
+  readonly startedAt = new Date().toISOString();
+  private readonly worker: Worker;
+  private readonly waiting = new Map<string, ((m: FromWorker) => void)[]>();
+
+  constructor(
+    readonly id: string,
+    readonly name: string | null,
+    readonly module: string,
+    readonly args: string[],
+  ) {
+    super();
+    this.worker = new Worker(WORKER());
+    this.worker.on('message', (m: FromWorker) => this.receive(m));
+    this.worker.on('error', (err) => this.end('trapped', null, { code: 'WASMOTION_ERR_INTERNAL', message: err.message }));
+    this.worker.on('exit', () => this.rejectAll());
+  }
+
+  info(): GuestInfo {
+    return {
+      id: this.id,
+      name: this.name,
+      module: this.module,
+      state: this.state,
+      args: this.args,
+      startedAt: this.startedAt,
+      steps: this.steps,
+      memoryBytes: this.memoryBytes,
+      exitCode: this.exitCode,
+      error: this.error,
+      migration: this.migration,
+    };
+  }
+
+  /** Whether the guest has ended here, one way or another. */
+  get ended(): boolean {
+    return this.state === 'exited' || this.state === 'trapped' || this.state === 'stopped' || this.state === 'migrated';
+  }
+
+  send(m: ToWorker, transfer: ArrayBuffer[] = []): void {
+    this.worker.postMessage(m, transfer);
+  }
+
+  /** Sends `m` and waits for the worker's reply of type `reply`. */
+  ask<T extends FromWorker['type']>(m: ToWorker, reply: T, transfer: ArrayBuffer[] = []): Promise<Reply<T>> {
+    return new Promise((resolve, reject) => {
+      const list = this.waiting.get(reply) ?? [];
+      list.push((r) => (r.type === 'failed' ? reject(new WasmotionError(r.code, r.message)) : resolve(r as Reply<T>)));
+      this.waiting.set(reply, list);
+      this.send(m, transfer);
+    });
+  }
+
+  private receive(m: FromWorker): void {
+    switch (m.type) {
+      case 'console':
+        this.console.append(m.bytes);
+        return;
+      case 'ready':
+        this.memoryBytes = m.memoryBytes;
+        break;
+      case 'exited':
+        this.steps = m.steps;
+        this.end('exited', m.exitCode, null);
+        break;
+      case 'failed':
+        // A failure answers a pending request if there is one; otherwise the guest died.
+        if (this.resolveFirstPending(m)) return;
+        this.end(m.trap ? 'trapped' : 'stopped', null, { code: m.code, message: m.message });
+        return;
+      case 'paused':
+        this.steps = m.steps;
+        break;
+      case 'collected':
+        this.memoryBytes = m.pages * 4096;
+        break;
+    }
+    const list = this.waiting.get(m.type);
+    const next = list?.shift();
+    if (next) next(m);
+  }
+
+  private resolveFirstPending(m: FromWorker): boolean {
+    for (const list of this.waiting.values()) {
+      const next = list.shift();
+      if (next) {
+        next(m);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private rejectAll(): void {
+    const dead: FromWorker = { type: 'failed', code: 'WASMOTION_ERR_GUEST_GONE', message: 'the guest worker ended', trap: false };
+    for (const list of this.waiting.values()) for (const w of list.splice(0)) w(dead);
+  }
+
+  /** The guest ended here: with an exit code, a trap, a stop or a move. */
+  end(state: GuestState, exitCode: number | null, error: { code: string; message: string } | null): void {
+    if (this.ended) return;
+    this.state = state;
+    this.exitCode = exitCode;
+    this.error = error;
+    this.console.close();
+    this.emit('end', this.info());
+    void this.worker.terminate();
+  }
+
+  start(module: Uint8Array, env: Record<string, string>, limits: GuestLimits): Promise<Reply<'ready'>> {
+    this.state = 'running';
+    return this.ask({ type: 'start', module, programName: this.name ?? 'guest.wasm', args: this.args, env, limits }, 'ready');
+  }
+
+  /** Ends the guest here at once. */
+  stop(): void {
+    this.end('stopped', null, null);
+  }
+
+  /** Resolves when the guest has ended here. */
+  done(): Promise<GuestInfo> {
+    if (this.ended) return Promise.resolve(this.info());
+    return new Promise((resolve) => this.once('end', resolve));
+  }
+}

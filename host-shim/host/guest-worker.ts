@@ -1,0 +1,155 @@
+/**
+ * The worker thread that runs one guest (worker-protocol.ts). Messages are
+ * served between two slices of the guest, so the VMM is never in the middle
+ * of an instruction when the worker reads its memory or takes a checkpoint.
+ */
+import { parentPort } from 'node:worker_threads';
+import { WasmotionError } from '../errors.js';
+import { GuestSession, type SessionOptions } from '../guest/session.js';
+import { DestinationPages, SourcePages } from '../migration/pages.js';
+import { applyMemory } from '../snapshot/memory.js';
+import { sameChecksum } from '../snapshot/checksum.js';
+import type { FromWorker, GuestLimits, ToWorker } from './worker-protocol.js';
+
+if (!parentPort) throw new Error('guest-worker runs in a worker thread');
+const port = parentPort;
+
+function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
+}
+
+let session: GuestSession | undefined;
+let running = false;
+let pauseRequested = false;
+let throttle = 0;
+let source: SourcePages | undefined;
+let destination: DestinationPages | undefined;
+
+function optionsFor(limits: GuestLimits): SessionOptions {
+  return {
+    stdout: (bytes) => post({ type: 'console', fd: 1, bytes }),
+    stderr: (bytes) => post({ type: 'console', fd: 2, bytes }),
+    engine: { maxMemoryPages: limits.maxMemoryPages, fuel: limits.fuel !== undefined ? BigInt(limits.fuel) : undefined },
+  };
+}
+
+function fail(err: unknown): void {
+  const code = err instanceof WasmotionError ? err.code : 'WASMOTION_ERR_INTERNAL';
+  post({ type: 'failed', code, message: err instanceof Error ? err.message : String(err), trap: code === 'WASMOTION_ERR_TRAP' });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs the guest until it ends or a pause is asked for. */
+async function runGuest(): Promise<void> {
+  const s = session!;
+  running = true;
+  pauseRequested = false;
+  let sliceStart = performance.now();
+  try {
+    const outcome = await s.run({
+      interrupt: () => pauseRequested,
+      between: async () => {
+        // Auto-converge: sleep a share of wall time so the guest dirties memory more slowly.
+        if (throttle > 0) {
+          const ran = performance.now() - sliceStart;
+          await sleep((ran * throttle) / (1 - throttle));
+        }
+        sliceStart = performance.now();
+      },
+    });
+    running = false;
+    if (outcome.state === 'exited') post({ type: 'exited', exitCode: outcome.exitCode, steps: s.steps().toString() });
+    else post({ type: 'paused', steps: s.steps().toString() });
+  } catch (err) {
+    running = false;
+    fail(err);
+  }
+}
+
+function memoryBytes(): number {
+  return session ? session.memoryView().length : 0;
+}
+
+async function handle(m: ToWorker): Promise<void> {
+  switch (m.type) {
+    case 'start':
+      session = GuestSession.start(m.module, { ...optionsFor(m.limits), programName: m.programName, args: m.args, env: m.env });
+      post({ type: 'ready', memoryBytes: memoryBytes() });
+      void runGuest();
+      return;
+    case 'prepare':
+      session = GuestSession.prepare(m.module, optionsFor(m.limits));
+      destination = new DestinationPages();
+      post({ type: 'ready', memoryBytes: memoryBytes() });
+      return;
+    case 'pages': {
+      const s = session!;
+      s.ensurePages(Math.ceil(m.pages / 16));
+      const memory = s.memoryView();
+      const written = applyMemory(m.records, memory, 'migration pages');
+      destination!.written(memory, written);
+      return;
+    }
+    case 'load': {
+      const s = session!;
+      const pages = s.memoryView().length / 4096;
+      const digest = destination!.digest(pages);
+      if (!sameChecksum(digest, m.digest)) {
+        post({ type: 'loaded', ok: false, message: 'the memory checksums of source and destination differ' });
+        return;
+      }
+      try {
+        s.load(m.state);
+      } catch (err) {
+        post({ type: 'loaded', ok: false, message: err instanceof Error ? err.message : String(err) });
+        return;
+      }
+      post({ type: 'loaded', ok: true });
+      return;
+    }
+    case 'collect': {
+      const s = session!;
+      source ??= new SourcePages();
+      const dirty = s.dirtyView();
+      if (m.all) dirty.fill(1);
+      const batch = source.collect(s.memoryView(), dirty, m.maxBytes);
+      const records = batch.records;
+      post(
+        { type: 'collected', records, count: batch.count, bytes: batch.bytes, dirtyLeft: batch.dirtyLeft, pages: batch.pages },
+        [records.buffer as ArrayBuffer],
+      );
+      return;
+    }
+    case 'pause':
+      if (running) pauseRequested = true;
+      else post({ type: 'paused', steps: session ? session.steps().toString() : '0' });
+      return;
+    case 'checkpoint': {
+      const s = session!;
+      const state = s.checkpointState();
+      const pages = s.memoryView().length / 4096;
+      post({ type: 'checkpoint', state, digest: (source ?? new SourcePages()).digest(pages), pages });
+      return;
+    }
+    case 'resume':
+      throttle = 0;
+      if (!running) void runGuest();
+      return;
+    case 'throttle':
+      throttle = Math.min(Math.max(m.fraction, 0), 0.99);
+      return;
+    case 'stop':
+      pauseRequested = true;
+      session?.dispose();
+      session = undefined;
+      process.exit(0);
+  }
+}
+
+// Messages are handled one at a time, in order: a slow one (a page batch)
+// must not be overtaken by the next (the final state).
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (m: ToWorker) => {
+  queue = queue.then(() => handle(m)).catch(fail);
+});

@@ -1,0 +1,107 @@
+/**
+ * A small router for the host API: JSON in and out, errors as
+ * `{"error": {"code", "message"}}` with their HTTP status, request bodies
+ * bounded and checked strictly (unknown keys refused).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { WasmotionError } from '../errors.js';
+
+export class HttpError extends WasmotionError {
+  constructor(
+    readonly status: number,
+    code: string,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(code, message);
+    this.name = 'HttpError';
+  }
+}
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, params: string[], url: URL) => Promise<void>;
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  handler: Handler;
+}
+
+export class Router {
+  private readonly routes: Route[] = [];
+
+  on(method: string, path: string, handler: Handler): this {
+    const pattern = new RegExp(`^${path.replace(/:[a-z]+/g, '([^/]+)')}$`);
+    this.routes.push({ method, pattern, handler });
+    return this;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://host');
+    try {
+      let pathMatched = false;
+      for (const r of this.routes) {
+        const m = r.pattern.exec(url.pathname);
+        if (!m) continue;
+        pathMatched = true;
+        if (r.method !== req.method) continue;
+        await r.handler(req, res, m.slice(1).map(decodeURIComponent), url);
+        return;
+      }
+      throw pathMatched
+        ? new HttpError(405, 'WASMOTION_ERR_USAGE', `${req.method} is not allowed on ${url.pathname}`)
+        : new HttpError(404, 'WASMOTION_ERR_NOT_FOUND', `no such resource: ${url.pathname}`);
+    } catch (err) {
+      sendError(res, err);
+    }
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, err: unknown): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (err instanceof HttpError) {
+    sendJson(res, err.status, { error: { code: err.code, message: err.message, ...err.extra } });
+    return;
+  }
+  if (err instanceof WasmotionError) {
+    const status = err.code === 'WASMOTION_ERR_USAGE' || err.code.startsWith('WASMOTION_ERR_MALFORMED') || err.code === 'WASMOTION_ERR_INVALID' || err.code === 'WASMOTION_ERR_UNLINKABLE' || err.code === 'WASMOTION_ERR_UNSUPPORTED_FEATURE' ? 400 : 500;
+    sendJson(res, status, { error: { code: err.code, message: err.message } });
+    return;
+  }
+  sendJson(res, 500, { error: { code: 'WASMOTION_ERR_INTERNAL', message: err instanceof Error ? err.message : String(err) } });
+}
+
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, 'WASMOTION_ERR_USAGE', `request body over ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** A JSON object body with only `allowed` keys. */
+export async function readJson(req: IncomingMessage, allowed: string[]): Promise<Record<string, unknown>> {
+  const body = await readBody(req, 1 << 20);
+  let value: unknown;
+  try {
+    value = body.length ? JSON.parse(body.toString('utf8')) : {};
+  } catch {
+    throw new HttpError(400, 'WASMOTION_ERR_USAGE', 'the request body is not JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'WASMOTION_ERR_USAGE', 'the request body must be a JSON object');
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) throw new HttpError(400, 'WASMOTION_ERR_USAGE', `unknown key ${JSON.stringify(key)} (allowed: ${allowed.join(', ')})`);
+  }
+  return value as Record<string, unknown>;
+}

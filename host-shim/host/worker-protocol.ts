@@ -1,0 +1,40 @@
+/**
+ * Messages between a host agent and the worker thread that runs one guest.
+ * The worker owns the guest's VMM; the agent never touches guest memory
+ * directly, it asks for pages and states.
+ */
+
+export interface GuestLimits {
+  maxMemoryPages?: number;
+  fuel?: string;
+}
+
+export type ToWorker =
+  | { type: 'start'; module: Uint8Array; programName: string; args: string[]; env: Record<string, string>; limits: GuestLimits }
+  /** Destination of a migration: instantiate without running. */
+  | { type: 'prepare'; module: Uint8Array; limits: GuestLimits }
+  /** Destination: page records (snapshot MEMORY record layout) into a memory of `pages` 64 KiB pages. */
+  | { type: 'pages'; records: Uint8Array; count: number; pages: number }
+  /** Destination: the final state; answered by `loaded`. */
+  | { type: 'load'; state: Uint8Array; digest: Uint8Array }
+  /** Source: dirty pages, up to `maxBytes`; answered by `collected`. `all` marks every page dirty first. */
+  | { type: 'collect'; maxBytes: number; all: boolean }
+  /** Pause at the next slice boundary; answered by `paused`. */
+  | { type: 'pause' }
+  /** Source, paused: the checkpoint state and the page digest; answered by `checkpoint`. */
+  | { type: 'checkpoint' }
+  | { type: 'resume' }
+  /** Fraction of time the guest sleeps between slices (auto-converge), 0 to 0.99. */
+  | { type: 'throttle'; fraction: number }
+  | { type: 'stop' };
+
+export type FromWorker =
+  | { type: 'ready'; memoryBytes: number }
+  | { type: 'console'; fd: number; bytes: Uint8Array }
+  | { type: 'collected'; records: Uint8Array; count: number; bytes: number; dirtyLeft: number; pages: number }
+  | { type: 'paused'; steps: string }
+  | { type: 'checkpoint'; state: Uint8Array; digest: Uint8Array; pages: number }
+  | { type: 'loaded'; ok: boolean; message?: string }
+  | { type: 'exited'; exitCode: number; steps: string }
+  | { type: 'failed'; code: string; message: string; trap: boolean }
+  | { type: 'status'; steps: string; memoryBytes: number };

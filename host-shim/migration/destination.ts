@@ -1,0 +1,111 @@
+/**
+ * The receiving side of a live migration (see source.ts for the protocol).
+ * The guest is prepared here while it still runs on the source, its memory
+ * filled page by page; it runs only once GO arrives. If the connection ends
+ * before GO, the prepared guest is thrown away: it never ran here.
+ */
+import type { TLSSocket } from 'node:tls';
+import { GuestHandle } from '../host/guest-handle.js';
+import { moduleDigest } from '../snapshot/directory.js';
+import { FrameReader, MigrationError, Msg, PROTOCOL, decodeState, parseJson, writeJson } from './wire.js';
+
+export interface DestinationHost {
+  features: string[];
+  maxMemoryBytes: number;
+  hasModule(digest: string): boolean;
+  module(digest: string): Uint8Array | undefined;
+  putModule(bytes: Uint8Array): string;
+  /** Whether a guest of this id already lives here. */
+  hasGuest(id: string): boolean;
+  /** Takes in a guest that now runs here. */
+  adopt(g: GuestHandle): void;
+  /** Whether the source, in doubt, told this host never to start guest `id` (see fence). */
+  fenced(id: string): boolean;
+  limits: { maxMemoryPages?: number };
+}
+
+interface Hello {
+  protocol: number;
+  guest: { id: string; name: string | null; module: string; args: string[] };
+  features: string[];
+  memoryBytes: number;
+  state: string;
+}
+
+const STEP_MS = 60_000;
+const STATE_VERSIONS = ['1.0'];
+
+/** Why this host cannot take the guest, or null. */
+function refusal(hello: Hello, host: DestinationHost): { code: string; reason: string } | null {
+  if (hello.protocol !== PROTOCOL) return { code: 'WASMOTION_ERR_MIGRATION_VERSION', reason: `protocol ${hello.protocol}, this host speaks ${PROTOCOL}` };
+  if (!STATE_VERSIONS.includes(hello.state)) return { code: 'WASMOTION_ERR_MIGRATION_VERSION', reason: `checkpoint state ${hello.state} is outside this host's window (${STATE_VERSIONS.join(', ')})` };
+  const missing = hello.features.filter((f) => !host.features.includes(f));
+  if (missing.length) return { code: 'WASMOTION_ERR_MIGRATION_FEATURES', reason: `this host lacks the wasm features ${missing.join(', ')}` };
+  if (hello.memoryBytes > host.maxMemoryBytes) return { code: 'WASMOTION_ERR_MIGRATION_MEMORY', reason: `the guest's ${hello.memoryBytes} bytes of memory exceed this host's limit of ${host.maxMemoryBytes}` };
+  if (host.hasGuest(hello.guest.id)) return { code: 'WASMOTION_ERR_MIGRATION_DUPLICATE', reason: `guest ${hello.guest.id} already lives here` };
+  return null;
+}
+
+export async function receiveMigration(socket: TLSSocket, host: DestinationHost): Promise<void> {
+  const reader = new FrameReader(socket);
+  let g: GuestHandle | undefined;
+  let started = false;
+  try {
+    const hello = parseJson(await reader.expect(Msg.Hello, STEP_MS)) as Hello;
+    if (typeof hello !== 'object' || hello === null || typeof hello.guest?.id !== 'string' || typeof hello.guest.module !== 'string') {
+      throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'a malformed HELLO');
+    }
+    const no = refusal(hello, host);
+    if (no) {
+      await writeJson(socket, Msg.Welcome, { accept: false, ...no });
+      return;
+    }
+    const haveModule = host.hasModule(hello.guest.module);
+    await writeJson(socket, Msg.Welcome, { accept: true, haveModule });
+    if (!haveModule) {
+      const bytes = await reader.expect(Msg.Module, STEP_MS);
+      if (moduleDigest(bytes) !== hello.guest.module) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'the module bytes do not have the announced sha256');
+      host.putModule(bytes);
+    }
+    g = new GuestHandle(hello.guest.id, hello.guest.name, hello.guest.module, hello.guest.args);
+    g.state = 'incoming';
+    await g.ask({ type: 'prepare', module: host.module(hello.guest.module)!, limits: host.limits }, 'ready');
+    for (;;) {
+      const f = await reader.next(STEP_MS);
+      if (f.type === Msg.Pages) {
+        const pages = f.payload.length >= 8 ? f.payload.readUInt32LE(4) : 0;
+        const records = new Uint8Array(f.payload);
+        g.send({ type: 'pages', records, count: 0, pages }, [records.buffer as ArrayBuffer]);
+      } else if (f.type === Msg.Console) {
+        g.console.append(f.payload);
+      } else if (f.type === Msg.State) {
+        const { meta, state } = decodeState(f.payload);
+        const digest = Buffer.from(String((meta as { digest?: string }).digest ?? ''), 'hex');
+        const loaded = await g.ask({ type: 'load', state: new Uint8Array(state), digest }, 'loaded');
+        g.steps = String((meta as { steps?: string }).steps ?? '0');
+        await writeJson(socket, Msg.Ready, loaded.ok ? { ok: true } : { ok: false, reason: loaded.message });
+        if (!loaded.ok) throw new MigrationError('WASMOTION_ERR_MIGRATION_VERIFY', loaded.message ?? 'verification failed');
+        await reader.expect(Msg.Go, STEP_MS);
+        // A source in doubt may have fenced the guest meanwhile and resumed it there.
+        if (host.fenced(g.id)) throw new MigrationError('WASMOTION_ERR_MIGRATION_FENCED', 'the source resumed the guest');
+        // The point of no return: the guest runs here from now on.
+        g.state = 'running';
+        g.send({ type: 'resume' });
+        host.adopt(g);
+        started = true;
+        await writeJson(socket, Msg.Started, {}).catch(() => undefined);
+        return;
+      } else if (f.type === Msg.Abort) {
+        return;
+      } else {
+        throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', `unexpected message ${f.type}`);
+      }
+    }
+  } catch (err) {
+    if (!socket.destroyed) await writeJson(socket, Msg.Abort, { code: (err as MigrationError).code, message: (err as Error).message }).catch(() => undefined);
+    throw err;
+  } finally {
+    if (g && !started) g.stop();
+    socket.end();
+  }
+}

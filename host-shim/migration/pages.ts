@@ -1,0 +1,130 @@
+/**
+ * Guest memory as it moves during a live migration. The source side picks
+ * dirty pages in bounded batches (MEMORY payloads, snapshot/memory.ts) and
+ * remembers a checksum of every page as sent; the destination keeps the
+ * checksum of every page as written into the guest's memory. At switchover
+ * both digest their tables: equal digests mean the destination's memory is
+ * the source's, page for page.
+ */
+import { checksum, CHECKSUM_BYTES } from '../snapshot/checksum.js';
+import { PAGE, ZERO_FLAG, ZERO_PAGE } from '../snapshot/memory.js';
+
+const ZERO_SUM = checksum(ZERO_PAGE);
+
+/** A table of page checksums, every page starting as a zero page. */
+class PageSums {
+  sums = new Uint8Array(0);
+  pages = 0;
+
+  resize(pages: number): void {
+    if (pages <= this.pages) return;
+    const sums = new Uint8Array(pages * CHECKSUM_BYTES);
+    sums.set(this.sums);
+    for (let p = this.pages; p < pages; p++) sums.set(ZERO_SUM, p * CHECKSUM_BYTES);
+    this.sums = sums;
+    this.pages = pages;
+  }
+
+  set(page: number, sum: Uint8Array): void {
+    this.sums.set(sum, page * CHECKSUM_BYTES);
+  }
+
+  digest(pages: number): Uint8Array {
+    this.resize(pages);
+    return checksum(this.sums.subarray(0, pages * CHECKSUM_BYTES));
+  }
+}
+
+export interface Batch {
+  /** A MEMORY payload: header and records. */
+  records: Uint8Array;
+  count: number;
+  /** Bytes of page data in the batch. */
+  bytes: number;
+  /** Dirty pages left after this batch. */
+  dirtyLeft: number;
+  /** Memory size in 4 KiB pages. */
+  pages: number;
+}
+
+/** The source's view: which pages the destination holds as zeros, and their checksums. */
+export class SourcePages {
+  private readonly sums = new PageSums();
+  /** 1 while the destination still holds the page as zeros (nothing sent yet). */
+  private destZero = new Uint8Array(0);
+  private cursor = 0;
+
+  private resize(pages: number): void {
+    if (pages <= this.destZero.length) return;
+    const z = new Uint8Array(pages).fill(1);
+    z.set(this.destZero);
+    this.destZero = z;
+    this.sums.resize(pages);
+  }
+
+  /**
+   * Takes dirty pages from `memory` (clearing their bits in `dirty`) until
+   * `maxBytes` of page data are in the batch. A zero page the destination
+   * already holds as zeros is cleared without being sent.
+   */
+  collect(memory: Uint8Array, dirty: Uint8Array, maxBytes: number): Batch {
+    const pages = memory.length / PAGE;
+    this.resize(pages);
+    const mem = Buffer.from(memory.buffer, memory.byteOffset, memory.length);
+    const picked: number[] = [];
+    const zero: boolean[] = [];
+    let bytes = 0;
+    let seen = 0;
+    for (; seen < pages && bytes < maxBytes; seen++) {
+      const p = (this.cursor + seen) % pages;
+      if (!dirty[p]) continue;
+      dirty[p] = 0;
+      const page = mem.subarray(p * PAGE, p * PAGE + PAGE);
+      const isZero = page.equals(ZERO_PAGE);
+      if (isZero && this.destZero[p]) continue;
+      this.destZero[p] = isZero ? 1 : 0;
+      this.sums.set(p, isZero ? ZERO_SUM : checksum(page));
+      picked.push(p);
+      zero.push(isZero);
+      if (!isZero) bytes += PAGE;
+    }
+    this.cursor = (this.cursor + seen) % Math.max(pages, 1);
+    const out = Buffer.allocUnsafe(12 + picked.length * 4 + bytes);
+    out.writeUInt32LE(PAGE, 0);
+    out.writeUInt32LE(pages, 4);
+    out.writeUInt32LE(picked.length, 8);
+    let at = 12;
+    picked.forEach((p, i) => {
+      if (zero[i]) {
+        out.writeUInt32LE((p | ZERO_FLAG) >>> 0, at);
+        at += 4;
+      } else {
+        out.writeUInt32LE(p, at);
+        mem.copy(out, at + 4, p * PAGE, p * PAGE + PAGE);
+        at += 4 + PAGE;
+      }
+    });
+    let dirtyLeft = 0;
+    for (let p = 0; p < pages; p++) dirtyLeft += dirty[p] ? 1 : 0;
+    return { records: out, count: picked.length, bytes, dirtyLeft, pages };
+  }
+
+  digest(pages: number): Uint8Array {
+    return this.sums.digest(pages);
+  }
+}
+
+/** The destination's view: the checksum of every page as written into guest memory. */
+export class DestinationPages {
+  private readonly sums = new PageSums();
+
+  /** Records the pages just written, reading them back from guest memory. */
+  written(memory: Uint8Array, pages: number[]): void {
+    this.sums.resize(memory.length / PAGE);
+    for (const p of pages) this.sums.set(p, checksum(memory.subarray(p * PAGE, p * PAGE + PAGE)));
+  }
+
+  digest(pages: number): Uint8Array {
+    return this.sums.digest(pages);
+  }
+}

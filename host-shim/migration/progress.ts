@@ -1,0 +1,81 @@
+/**
+ * A migration as the API shows it: an id, its newest progress event, and
+ * every event so far for followers. Names follow QEMU's query-migrate.
+ */
+import { EventEmitter } from 'node:events';
+
+export type MigrationState = 'queued' | 'handshake' | 'precopy' | 'switchover' | 'completed' | 'failed' | 'cancelled';
+
+export interface ProgressEvent {
+  migration: string;
+  guest: string;
+  to: string;
+  state: MigrationState;
+  iteration: number;
+  /** Bytes of page data sent so far. */
+  transferred: number;
+  /** Bytes of dirty pages not yet sent. */
+  remaining: number;
+  /** Bytes of guest memory. */
+  total: number;
+  /** Bytes per second the guest dirtied in the last round. */
+  dirtyRate: number;
+  /** Bytes per second sent, over the migration so far. */
+  throughput: number;
+  expectedDowntimeMs: number | null;
+  downtimeMs: number | null;
+  totalMs: number;
+  /** Share of time the guest is held back to converge (auto-converge), 0 to 0.99. */
+  throttle: number;
+  error: { code: string; message: string } | null;
+}
+
+export const FINAL_STATES: MigrationState[] = ['completed', 'failed', 'cancelled'];
+
+export class Migration extends EventEmitter {
+  readonly events: ProgressEvent[] = [];
+  cancelRequested = false;
+  private readonly started = Date.now();
+  last: ProgressEvent;
+
+  constructor(
+    readonly id: string,
+    readonly guest: string,
+    readonly to: string,
+    readonly downtimeLimitMs: number,
+    readonly policy: 'abort' | 'accept-downtime',
+  ) {
+    super();
+    this.last = {
+      migration: id, guest, to, state: 'queued', iteration: 0, transferred: 0, remaining: 0, total: 0,
+      dirtyRate: 0, throughput: 0, expectedDowntimeMs: null, downtimeMs: null, totalMs: 0, throttle: 0, error: null,
+    };
+    this.events.push(this.last);
+  }
+
+  get done(): boolean {
+    return FINAL_STATES.includes(this.last.state);
+  }
+
+  update(change: Partial<ProgressEvent>): void {
+    if (this.done) return;
+    this.last = { ...this.last, ...change, totalMs: Date.now() - this.started };
+    this.events.push(this.last);
+    // Keep memory bounded on long migrations: the first and the newest events are what followers need.
+    if (this.events.length > 10_000) this.events.splice(1, 5_000);
+    this.emit('event', this.last);
+  }
+
+  /** Events from index `from` on, then new ones as they come, until the migration ends. */
+  async *follow(signal?: AbortSignal): AsyncGenerator<ProgressEvent> {
+    let seen = 0;
+    for (;;) {
+      while (seen < this.events.length) yield this.events[seen++];
+      if (this.done || signal?.aborted) return;
+      await new Promise<void>((resolve) => {
+        this.once('event', () => resolve());
+        signal?.addEventListener('abort', () => resolve(), { once: true });
+      });
+    }
+  }
+}

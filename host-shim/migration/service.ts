@@ -1,0 +1,145 @@
+/**
+ * Live migration on a host: the routes of docs/host-api.md for migrations,
+ * the queue (at most maxMigrations run at once; more wait), the TLS listener
+ * for incoming guests, and fencing for a source in doubt.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:tls';
+import type { HostAgent } from '../host/agent.js';
+import { FEATURES } from '../host/agent.js';
+import { HttpError, readJson, sendJson, type Router } from '../host/http.js';
+import { receiveMigration } from './destination.js';
+import { Migration } from './progress.js';
+import { MigrationSource } from './source.js';
+import { secureServer } from './transport.js';
+import { MigrationError } from './wire.js';
+
+const DEFAULT_DOWNTIME_MS = 300;
+
+export class MigrationService {
+  readonly migrations = new Map<string, Migration>();
+  private readonly queue: (() => void)[] = [];
+  private active = 0;
+  private server: Server | undefined;
+  private readonly fences = new Set<string>();
+
+  constructor(private readonly agent: HostAgent) {}
+
+  private get max(): number {
+    return this.agent.config.maxMigrations ?? 2;
+  }
+
+  async listen(): Promise<void> {
+    const secret = this.agent.config.secret;
+    if (!secret) return;
+    this.server = secureServer(
+      secret,
+      (socket) => {
+        receiveMigration(socket, this.destinationHost()).catch((err) => this.agent.emit('migration-in-failed', { error: (err as Error).message }));
+      },
+      (reason, remote) => this.agent.emit('peer-refused', { remote, reason }),
+    );
+    await new Promise<void>((resolve) => this.server!.listen(0, this.agent.config.host, () => resolve()));
+  }
+
+  endpoint(): { host: string; port: number; protocol: number; state: string } | null {
+    if (!this.server) return null;
+    return { host: this.agent.config.host, port: (this.server.address() as AddressInfo).port, protocol: 1, state: '1.0' };
+  }
+
+  async close(): Promise<void> {
+    for (const m of this.migrations.values()) m.cancelRequested = true;
+    if (this.server) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+
+  private destinationHost() {
+    const a = this.agent;
+    return {
+      features: FEATURES,
+      maxMemoryBytes: (a.config.maxMemoryPages ?? 16384) * 65536,
+      limits: { maxMemoryPages: a.config.maxMemoryPages },
+      hasModule: (d: string) => a.modules.has(d),
+      module: (d: string) => a.modules.get(d),
+      putModule: (b: Uint8Array) => a.modules.put(b),
+      hasGuest: (id: string) => {
+        const g = a.guests.get(id);
+        return g !== undefined && !g.ended;
+      },
+      adopt: (g: import('../host/guest-handle.js').GuestHandle) => {
+        a.register(g);
+        a.emit('guest-arrived', g.info());
+      },
+      fenced: (id: string) => this.fences.has(id),
+    };
+  }
+
+  routes(r: Router): void {
+    r.on('POST', '/v1/guests/:id/migrate', async (req, res, [id]) => {
+      const body = await readJson(req, ['to', 'downtimeLimitMs', 'policy']);
+      const g = this.agent.guest(id);
+      if (typeof body.to !== 'string' || !/^https?:\/\//.test(body.to)) throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"to" must be the URL of the destination host');
+      const downtime = body.downtimeLimitMs ?? DEFAULT_DOWNTIME_MS;
+      if (typeof downtime !== 'number' || !(downtime > 0)) throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"downtimeLimitMs" must be a positive number');
+      const policy = body.policy ?? 'abort';
+      if (policy !== 'abort' && policy !== 'accept-downtime') throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"policy" is abort or accept-downtime');
+      if (!this.agent.config.secret) throw new HttpError(409, 'WASMOTION_ERR_MIGRATION_REFUSED', 'this host has no cluster secret: it takes no part in migrations');
+      if (g.state !== 'running') throw new HttpError(409, 'WASMOTION_ERR_BUSY', `guest ${id} is ${g.state}, not running`);
+      if ([...this.migrations.values()].some((m) => m.guest === id && !m.done)) throw new HttpError(409, 'WASMOTION_ERR_BUSY', `guest ${id} is already migrating`);
+      const m = new Migration(`m-${randomBytes(4).toString('hex')}`, id, body.to, downtime, policy);
+      this.migrations.set(m.id, m);
+      void this.schedule(m);
+      sendJson(res, 202, { id: m.id, guest: id, to: m.to, state: m.last.state });
+    });
+    r.on('GET', '/v1/migrations', async (_req, res) => sendJson(res, 200, [...this.migrations.values()].map((m) => m.last)));
+    r.on('GET', '/v1/migrations/:id', async (_req, res, [id]) => sendJson(res, 200, this.migration(id).last));
+    r.on('POST', '/v1/migrations/:id/cancel', async (_req, res, [id]) => {
+      const m = this.migration(id);
+      m.cancelRequested = true;
+      if (m.last.state === 'queued') m.update({ state: 'cancelled', error: { code: 'WASMOTION_ERR_MIGRATION_CANCELLED', message: 'cancelled while queued' } });
+      sendJson(res, 200, m.last);
+    });
+    r.on('GET', '/v1/migrations/:id/events', async (req, res, [id]) => {
+      const m = this.migration(id);
+      const sse = (req.headers.accept ?? '').includes('text/event-stream');
+      res.writeHead(200, { 'content-type': sse ? 'text/event-stream' : 'application/x-ndjson', 'cache-control': 'no-cache' });
+      const abort = new AbortController();
+      req.on('close', () => abort.abort());
+      for await (const e of m.follow(abort.signal)) res.write(sse ? `data: ${JSON.stringify(e)}\n\n` : `${JSON.stringify(e)}\n`);
+      res.end();
+    });
+    r.on('POST', '/v1/guests/:id/fence', async (_req, res, [id]) => {
+      const g = this.agent.guests.get(id);
+      if (g && (g.state === 'running' || g.ended)) {
+        sendJson(res, 200, { state: g.state === 'running' ? 'running' : g.state });
+        return;
+      }
+      this.fences.add(id);
+      sendJson(res, 200, { state: 'fenced' });
+    });
+  }
+
+  private migration(id: string): Migration {
+    const m = this.migrations.get(id);
+    if (!m) throw new HttpError(404, 'WASMOTION_ERR_NOT_FOUND', `no migration ${id}`);
+    return m;
+  }
+
+  private async schedule(m: Migration): Promise<void> {
+    if (this.active >= this.max) await new Promise<void>((resolve) => this.queue.push(resolve));
+    this.active++;
+    try {
+      if (m.done) return;
+      const g = this.agent.guest(m.guest);
+      const moduleBytes = this.agent.modules.get(g.module)!;
+      await new MigrationSource(m, g, { secret: this.agent.config.secret!, features: FEATURES, moduleBytes }).run();
+    } catch (err) {
+      const code = err instanceof MigrationError || (err as { code?: string }).code ? (err as { code: string }).code : 'WASMOTION_ERR_INTERNAL';
+      const state = code === 'WASMOTION_ERR_MIGRATION_CANCELLED' ? 'cancelled' : 'failed';
+      m.update({ state, error: { code, message: (err as Error).message } });
+    } finally {
+      this.active--;
+      this.queue.shift()?.();
+    }
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * The sending side of a live migration (pre-copy, as QEMU and vMotion do):
+ *
+ *   handshake   HELLO → WELCOME (the destination checks compatibility)
+ *   module      MODULE, only if the destination lacks it
+ *   pre-copy    PAGES rounds while the guest runs: every page, then the
+ *               pages dirtied meanwhile, until what is left fits the
+ *               downtime limit at the measured bandwidth (auto-converge
+ *               throttles a guest that dirties faster than the link)
+ *   switchover  pause; last PAGES, CONSOLE, STATE → READY (verified);
+ *               GO → STARTED; only then is the guest released here
+ *
+ * Failure contract: before GO, any failure resumes the guest here,
+ * unchanged. After GO and before STARTED the outcome is unknown: the guest
+ * stays paused here until the destination says whether it runs it.
+ */
+import type { TLSSocket } from 'node:tls';
+import type { GuestHandle } from '../host/guest-handle.js';
+import type { Migration } from './progress.js';
+import { secureConnect } from './transport.js';
+import { FrameReader, MigrationError, Msg, PROTOCOL, encodeState, parseJson, writeFrame, writeJson } from './wire.js';
+
+export interface SourceContext {
+  secret: Buffer;
+  features: string[];
+  moduleBytes: Uint8Array;
+}
+
+const BATCH_BYTES = 4 << 20;
+const MAX_ROUNDS = 40;
+const HANDSHAKE_MS = 10_000;
+const REPLY_MS = 30_000;
+/** How long the source keeps asking an unreachable destination whether it runs the guest. */
+const IN_DOUBT_MS = 30_000;
+/** Auto-converge: the first throttle, its step, its bound (QEMU: 20%, 10%, 99%). */
+const THROTTLE_START = 0.2;
+const THROTTLE_STEP = 0.1;
+const THROTTLE_MAX = 0.99;
+
+async function destinationEndpoint(to: string): Promise<{ host: string; port: number }> {
+  let info: { migration?: { host: string; port: number } | null };
+  try {
+    const res = await fetch(new URL('/v1/host', to), { signal: AbortSignal.timeout(HANDSHAKE_MS) });
+    info = (await res.json()) as typeof info;
+  } catch (err) {
+    throw new MigrationError('WASMOTION_ERR_HOST_UNREACHABLE', `cannot reach the destination ${to}: ${(err as Error).message}`, { cause: err });
+  }
+  if (!info.migration) throw new MigrationError('WASMOTION_ERR_MIGRATION_REFUSED', `${to} takes no migrations (it has no cluster secret)`);
+  return info.migration;
+}
+
+export class MigrationSource {
+  private socket: TLSSocket | undefined;
+  private reader: FrameReader | undefined;
+  private transferred = 0;
+  private readonly t0 = Date.now();
+  private throttle = 0;
+
+  constructor(
+    private readonly m: Migration,
+    private readonly g: GuestHandle,
+    private readonly ctx: SourceContext,
+  ) {}
+
+  private checkCancel(): void {
+    if (this.m.cancelRequested) throw new MigrationError('WASMOTION_ERR_MIGRATION_CANCELLED', 'the migration was cancelled');
+  }
+
+  async run(): Promise<void> {
+    let goSent = false;
+    try {
+      await this.handshake();
+      this.g.state = 'migrating';
+      const stats = await this.precopy();
+      goSent = await this.switchover(stats);
+    } catch (err) {
+      if (goSent || (err instanceof MigrationError && err.code === 'WASMOTION_ERR_MIGRATION_IN_DOUBT')) throw err;
+      this.socket?.destroy();
+      // Nothing reached the point of no return: the guest goes on here.
+      if (!this.g.ended) {
+        this.g.send({ type: 'resume' });
+        this.g.state = 'running';
+      }
+      throw err;
+    } finally {
+      this.socket?.destroy();
+    }
+  }
+
+  private async handshake(): Promise<void> {
+    this.m.update({ state: 'handshake' });
+    const { host, port } = await destinationEndpoint(this.m.to);
+    this.checkCancel();
+    this.socket = await secureConnect(this.ctx.secret, host, port, HANDSHAKE_MS);
+    this.reader = new FrameReader(this.socket);
+    const info = this.g.info();
+    await writeJson(this.socket, Msg.Hello, {
+      protocol: PROTOCOL,
+      guest: { id: info.id, name: info.name, module: info.module, args: info.args, startedAt: info.startedAt },
+      features: this.ctx.features,
+      memoryBytes: this.g.memoryBytes,
+      state: '1.0',
+    });
+    const welcome = parseJson(await this.reader.expect(Msg.Welcome, HANDSHAKE_MS)) as { accept: boolean; haveModule?: boolean; reason?: string; code?: string };
+    if (!welcome.accept) throw new MigrationError(welcome.code ?? 'WASMOTION_ERR_MIGRATION_REFUSED', `the destination refused: ${welcome.reason}`);
+    if (!welcome.haveModule) await writeFrame(this.socket, Msg.Module, this.ctx.moduleBytes);
+  }
+
+  /** Sends dirty pages until none are left; returns the bytes sent. */
+  private async sendDirty(all: boolean, maxBytes: number): Promise<{ bytes: number; dirtyLeft: number; pages: number }> {
+    let bytes = 0;
+    for (let first = true; ; first = false) {
+      const batch = await this.g.ask({ type: 'collect', maxBytes: BATCH_BYTES, all: all && first }, 'collected');
+      if (batch.count > 0) await writeFrame(this.socket!, Msg.Pages, batch.records);
+      bytes += batch.bytes;
+      this.transferred += batch.bytes;
+      if (batch.dirtyLeft === 0 || bytes >= maxBytes) return { bytes, dirtyLeft: batch.dirtyLeft, pages: batch.pages };
+      this.checkCancel();
+    }
+  }
+
+  private throughput(): number {
+    return this.transferred / Math.max((Date.now() - this.t0) / 1000, 1e-3);
+  }
+
+  private async precopy(): Promise<{ bandwidth: number }> {
+    let bandwidth = 0;
+    for (let iteration = 1; ; iteration++) {
+      this.checkCancel();
+      const roundStart = performance.now();
+      const total = Math.max(this.g.memoryBytes, 1);
+      // A round sends at most the whole memory: a guest dirtying faster than that waits for the next one.
+      const sent = await this.sendDirty(iteration === 1, total);
+      const seconds = Math.max((performance.now() - roundStart) / 1000, 1e-4);
+      if (sent.bytes > 0) bandwidth = bandwidth === 0 ? sent.bytes / seconds : 0.5 * bandwidth + 0.5 * (sent.bytes / seconds);
+      const remaining = sent.dirtyLeft * 4096;
+      const dirtyRate = iteration === 1 ? 0 : remaining / seconds;
+      const expectedMs = bandwidth > 0 ? (remaining / bandwidth) * 1000 : remaining === 0 ? 0 : Infinity;
+      this.m.update({
+        state: 'precopy', iteration, transferred: this.transferred, remaining, total: sent.pages * 4096,
+        dirtyRate, throughput: this.throughput(), expectedDowntimeMs: Number.isFinite(expectedMs) ? expectedMs : null, throttle: this.throttle,
+      });
+      // QEMU's rule: switch over once what is left fits the downtime limit at the measured bandwidth.
+      if (expectedMs <= this.m.downtimeLimitMs) return { bandwidth };
+      if (iteration >= 2 && dirtyRate > 0) {
+        if (this.throttle < THROTTLE_MAX) {
+          this.throttle = this.throttle === 0 ? THROTTLE_START : Math.min(THROTTLE_MAX, this.throttle + THROTTLE_STEP);
+          this.g.send({ type: 'throttle', fraction: this.throttle });
+        } else if (iteration >= MAX_ROUNDS) {
+          if (this.m.policy === 'accept-downtime') return { bandwidth };
+          throw new MigrationError('WASMOTION_ERR_MIGRATION_NO_CONVERGENCE', `the guest dirties memory faster than the link carries it (${Math.round(dirtyRate / 1e6)} MB/s dirtied, ${Math.round(bandwidth / 1e6)} MB/s sent)`);
+        }
+      }
+    }
+  }
+
+  /** Returns true once GO was sent (the point of no return). */
+  private async switchover(stats: { bandwidth: number }): Promise<boolean> {
+    this.checkCancel();
+    this.m.update({ state: 'switchover', throughput: this.throughput() });
+    await this.g.ask({ type: 'pause' }, 'paused');
+    const pausedAt = performance.now();
+    const last = await this.sendDirty(false, Infinity);
+    await writeFrame(this.socket!, Msg.Console, this.g.console.read());
+    const ck = await this.g.ask({ type: 'checkpoint' }, 'checkpoint');
+    await writeFrame(this.socket!, Msg.State, encodeState({ digest: Buffer.from(ck.digest).toString('hex'), pages: ck.pages, steps: this.g.steps }, ck.state));
+    const ready = parseJson(await this.reader!.expect(Msg.Ready, REPLY_MS)) as { ok: boolean; reason?: string };
+    if (!ready.ok) throw new MigrationError('WASMOTION_ERR_MIGRATION_VERIFY', `the destination could not verify the guest: ${ready.reason}`);
+    this.checkCancel();
+    await writeJson(this.socket!, Msg.Go, {});
+    try {
+      await this.reader!.expect(Msg.Started, REPLY_MS);
+    } catch (err) {
+      await this.resolveInDoubt(err);
+    }
+    const downtimeMs = performance.now() - pausedAt;
+    this.g.migration = { id: this.m.id, to: this.m.to };
+    this.g.end('migrated', null, null);
+    this.m.update({ state: 'completed', transferred: this.transferred, remaining: 0, downtimeMs, throughput: this.throughput(), expectedDowntimeMs: (last.bytes / Math.max(stats.bandwidth, 1)) * 1000 });
+    return true;
+  }
+
+  /**
+   * GO was sent but STARTED did not come back: ask the destination whether
+   * it runs the guest. Until it answers, the guest stays paused here, so it
+   * never runs twice and is never lost.
+   */
+  private async resolveInDoubt(cause: unknown): Promise<void> {
+    const deadline = Date.now() + IN_DOUBT_MS;
+    for (let attempt = 0; Date.now() < deadline; attempt++) {
+      try {
+        // Fencing is atomic on the destination: either it runs the guest already, or it never will.
+        const res = await fetch(new URL(`/v1/guests/${this.g.id}/fence`, this.m.to), { method: 'POST', signal: AbortSignal.timeout(5_000) });
+        const info = (await res.json()) as { state?: string };
+        if (info.state === 'running') return;
+        // The destination does not run it: it never got GO, and no GO can come on a closed connection.
+        throw new MigrationError('WASMOTION_ERR_MIGRATION_CONNECTION', `the destination did not start the guest: ${(cause as Error).message}`, { cause });
+      } catch (err) {
+        if (err instanceof MigrationError) throw err;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(200 * 2 ** attempt, 5_000)));
+      }
+    }
+    throw new MigrationError('WASMOTION_ERR_MIGRATION_IN_DOUBT', `the destination cannot be asked whether it runs the guest; the guest stays paused here until it can`, { cause });
+  }
+}

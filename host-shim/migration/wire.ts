@@ -1,0 +1,167 @@
+/**
+ * Migration stream framing. Every message is
+ *
+ *   +-----------+--------+---------------------+
+ *   | u32 size  | u8 type| payload (size - 1)  |   little-endian
+ *   +-----------+--------+---------------------+
+ *
+ * Control messages carry JSON; PAGES a MEMORY payload (snapshot/memory.ts);
+ * MODULE and CONSOLE raw bytes; STATE a u32 JSON length, the JSON, then the
+ * VMM checkpoint state. A reader refuses a frame over MAX_FRAME.
+ */
+import type { Socket } from 'node:net';
+import { WasmotionError } from '../errors.js';
+
+export const PROTOCOL = 1;
+export const MAX_FRAME = 80 << 20;
+
+export const Msg = {
+  Hello: 1,
+  Welcome: 2,
+  Module: 3,
+  Pages: 4,
+  Console: 5,
+  State: 6,
+  Ready: 7,
+  Go: 8,
+  Started: 9,
+  Abort: 10,
+} as const;
+
+export interface Frame {
+  type: number;
+  payload: Buffer;
+}
+
+export class MigrationError extends WasmotionError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'MigrationError';
+  }
+}
+
+/** Writes one frame, waiting for the socket to drain when its buffer is full. */
+export async function writeFrame(socket: Socket, type: number, payload: Uint8Array): Promise<void> {
+  const header = Buffer.allocUnsafe(5);
+  header.writeUInt32LE(payload.length + 1, 0);
+  header.writeUInt8(type, 4);
+  socket.write(header);
+  const flushed = socket.write(payload);
+  if (!flushed && !socket.destroyed) {
+    await new Promise<void>((resolve, reject) => {
+      const done = () => {
+        socket.off('drain', done);
+        socket.off('close', closed);
+        resolve();
+      };
+      const closed = () => {
+        socket.off('drain', done);
+        reject(new MigrationError('WASMOTION_ERR_MIGRATION_CONNECTION', 'the migration connection closed'));
+      };
+      socket.once('drain', done);
+      socket.once('close', closed);
+    });
+  }
+  if (socket.destroyed) throw new MigrationError('WASMOTION_ERR_MIGRATION_CONNECTION', 'the migration connection closed');
+}
+
+export function writeJson(socket: Socket, type: number, value: unknown): Promise<void> {
+  return writeFrame(socket, type, Buffer.from(JSON.stringify(value)));
+}
+
+/** Reads frames from a socket, one at a time, with a timeout for each. */
+export class FrameReader {
+  private buffered: Buffer[] = [];
+  private size = 0;
+  private ended: Error | undefined;
+  private waiter: (() => void) | undefined;
+
+  constructor(private readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.buffered.push(chunk);
+      this.size += chunk.length;
+      this.wake();
+    });
+    const end = (err?: Error) => {
+      this.ended ??= err ?? new MigrationError('WASMOTION_ERR_MIGRATION_CONNECTION', 'the migration connection closed');
+      this.wake();
+    };
+    socket.on('close', () => end());
+    socket.on('error', (err) => end(new MigrationError('WASMOTION_ERR_MIGRATION_CONNECTION', `migration connection: ${err.message}`, { cause: err })));
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+
+  private take(n: number): Buffer {
+    const all = this.buffered.length === 1 ? this.buffered[0] : Buffer.concat(this.buffered);
+    const out = all.subarray(0, n);
+    const rest = all.subarray(n);
+    this.buffered = rest.length ? [rest] : [];
+    this.size -= n;
+    return out;
+  }
+
+  async next(timeoutMs: number): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.size >= 4) {
+        const head = this.buffered[0].length >= 4 ? this.buffered[0] : Buffer.concat(this.buffered);
+        const length = head.readUInt32LE(0);
+        if (length < 1 || length > MAX_FRAME) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', `frame of ${length} bytes`);
+        if (this.size >= 4 + length) {
+          this.take(4);
+          const frame = this.take(length);
+          return { type: frame[0], payload: Buffer.from(frame.subarray(1)) };
+        }
+      }
+      if (this.ended) throw this.ended;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new MigrationError('WASMOTION_ERR_MIGRATION_TIMEOUT', 'the peer did not answer in time');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** The next frame, which must be of `type` (an Abort from the peer becomes its error). */
+  async expect(type: number, timeoutMs: number): Promise<Buffer> {
+    const f = await this.next(timeoutMs);
+    if (f.type === Msg.Abort) {
+      const why = parseJson(f.payload) as { code?: string; message?: string };
+      throw new MigrationError(why.code ?? 'WASMOTION_ERR_MIGRATION_ABORTED', `the peer aborted: ${why.message ?? 'no reason'}`);
+    }
+    if (f.type !== type) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', `expected message ${type}, got ${f.type}`);
+    return f.payload;
+  }
+}
+
+export function parseJson(payload: Buffer): unknown {
+  try {
+    return JSON.parse(payload.toString('utf8'));
+  } catch {
+    throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'a control message is not JSON');
+  }
+}
+
+/** STATE payload: u32 JSON length, the JSON, then the state bytes. */
+export function encodeState(meta: unknown, state: Uint8Array): Buffer {
+  const json = Buffer.from(JSON.stringify(meta));
+  const head = Buffer.allocUnsafe(4);
+  head.writeUInt32LE(json.length, 0);
+  return Buffer.concat([head, json, state]);
+}
+
+export function decodeState(payload: Buffer): { meta: unknown; state: Buffer } {
+  if (payload.length < 4) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'state message cut short');
+  const n = payload.readUInt32LE(0);
+  if (4 + n > payload.length) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'state message cut short');
+  return { meta: parseJson(payload.subarray(4, 4 + n)), state: payload.subarray(4 + n) };
+}

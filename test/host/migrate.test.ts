@@ -1,0 +1,88 @@
+// Two host agents in one process, one cluster secret: a guest moves from one
+// to the other while it runs, and prints exactly what an unmoved run prints.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { HostAgent } from '../../host-shim/host/agent.js';
+import { moduleDigest } from '../../host-shim/snapshot/directory.js';
+import { runWasi } from '../../host-shim/wasi/run.js';
+
+const counter = join(import.meta.dirname, '..', '..', 'build', 'guests', 'counter.wasm');
+const secret = Buffer.from('test cluster secret, 32 bytes..');
+const agents: HostAgent[] = [];
+
+afterEach(async () => {
+  for (const a of agents.splice(0)) await a.close();
+});
+
+async function host(name: string, extra: Partial<Parameters<typeof HostAgent.start>[0]> = {}): Promise<HostAgent> {
+  const a = await HostAgent.start({ name, host: '127.0.0.1', port: 0, secret, ...extra });
+  agents.push(a);
+  return a;
+}
+
+async function api(base: string, path: string, init?: RequestInit): Promise<{ status: number; body: any }> {
+  const res = await fetch(new URL(path, base), init);
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+async function startGuest(a: HostAgent, bytes: Uint8Array, args: string[]): Promise<string> {
+  const digest = moduleDigest(bytes);
+  expect((await api(a.url, `/v1/modules/${digest}`, { method: 'PUT', body: bytes })).status).toBe(201);
+  const r = await api(a.url, '/v1/guests', { method: 'POST', body: JSON.stringify({ module: digest, args }) });
+  expect(r.status).toBe(201);
+  return r.body.id;
+}
+
+async function reference(bytes: Uint8Array, args: string[]): Promise<string> {
+  const out: Buffer[] = [];
+  await runWasi(bytes, { programName: 'guest.wasm', args, stdout: (c) => out.push(Buffer.from(c)) });
+  return Buffer.concat(out).toString();
+}
+
+async function events(base: string, id: string): Promise<any[]> {
+  const res = await fetch(new URL(`/v1/migrations/${id}/events`, base));
+  return (await res.text()).trim().split('\n').map((l) => JSON.parse(l));
+}
+
+describe.skipIf(!existsSync(counter))('live migration between two hosts', () => {
+  const bytes = existsSync(counter) ? readFileSync(counter) : new Uint8Array();
+  const args = ['300', '2048', '2'];
+
+  test('a running guest moves and its output has no gap and no duplicate', async () => {
+    const expected = await reference(bytes, args);
+    const a = await host('a');
+    const b = await host('b');
+    const id = await startGuest(a, bytes, args);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const m = await api(a.url, `/v1/guests/${id}/migrate`, { method: 'POST', body: JSON.stringify({ to: b.url, downtimeLimitMs: 50 }) });
+    expect(m.status).toBe(202);
+    const evs = await events(a.url, m.body.id);
+    const last = evs[evs.length - 1];
+    expect(last.state, JSON.stringify(last.error)).toBe('completed');
+    expect(last.downtimeMs).toBeGreaterThan(0);
+    expect(evs.some((e) => e.state === 'precopy')).toBe(true);
+    expect((await api(a.url, `/v1/guests/${id}`)).body.state).toBe('migrated');
+    const waited = await api(b.url, `/v1/guests/${id}/wait`);
+    expect(waited.body.exitCode).toBe(0);
+    const logs = await (await fetch(new URL(`/v1/guests/${id}/logs`, b.url))).text();
+    expect(logs).toBe(expected);
+  });
+
+  test('a destination without the secret is refused and the guest keeps running at the source', async () => {
+    const a = await host('a');
+    const stranger = await host('stranger', { secret: Buffer.from('another secret of enough bytes!') });
+    const id = await startGuest(a, bytes, ['0', '64', '5']);
+    const m = await api(a.url, `/v1/guests/${id}/migrate`, { method: 'POST', body: JSON.stringify({ to: stranger.url }) });
+    const evs = await events(a.url, m.body.id);
+    expect(evs[evs.length - 1].state).toBe('failed');
+    const info = (await api(a.url, `/v1/guests/${id}`)).body;
+    expect(info.state).toBe('running');
+    const before = Number(info.steps);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await api(stranger.url, `/v1/guests/${id}`)).status).toBe(404);
+    await api(a.url, `/v1/guests/${id}/stop`, { method: 'POST' });
+    expect(before).toBeGreaterThanOrEqual(0);
+  });
+});
