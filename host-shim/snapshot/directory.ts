@@ -10,11 +10,12 @@
  * the state comes from the newest file. Files are written to a temporary name
  * and renamed, so a crash never leaves half a snapshot under a real name.
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, existsSync, openSync, writeSync, fsyncSync, closeSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, existsSync, openSync, writeSync, fsyncSync, closeSync, rmSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { SnapshotError } from '../errors.js';
-import { SectionId, decode, encodeHeaders, type Section } from './format.js';
+import { CAPS, HEADER_BYTES, SECTION_HEADER_BYTES, SectionId, decode, encodeHeaders, type Section } from './format.js';
+import { checksum } from './checksum.js';
 
 export const MODULE_FILE = 'module.wasm';
 const NAME = /^(\d{6})\.(full|diff)\.wms$/;
@@ -27,6 +28,8 @@ export interface SnapshotMeta {
   sequence: number;
   /** The snapshot this diff applies on top of; null for a full one. */
   parent: number | null;
+  /** Random id of the chain: given by its full snapshot, kept by every diff on top of it. */
+  chain: string;
   /** sha256 of the guest module, hex. */
   module: string;
   /** sha256 of what the guest imports and who provides it (see GuestSession.importsDigest). */
@@ -92,11 +95,13 @@ export class SnapshotDir {
   }
 
   /** Writes the next snapshot of the chain; returns its sequence number. */
-  write(kind: SnapshotKind, content: Omit<SnapshotFile, 'meta'>, meta: Omit<SnapshotMeta, 'kind' | 'sequence' | 'parent'>): number {
+  write(kind: SnapshotKind, content: Omit<SnapshotFile, 'meta'>, meta: Omit<SnapshotMeta, 'kind' | 'sequence' | 'parent' | 'chain'>): number {
     const last = this.list().at(-1);
     if (kind === 'diff' && !last) throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CHAIN', 'a diff snapshot needs a snapshot before it');
     const sequence = (last?.sequence ?? 0) + 1;
-    const full: SnapshotMeta = { kind, sequence, parent: kind === 'diff' ? last!.sequence : null, ...meta };
+    // A diff belongs to the chain of the file before it: a file from another chain never fits in.
+    const chain = kind === 'diff' ? readMeta(last!.file).chain : randomBytes(16).toString('hex');
+    const full: SnapshotMeta = { kind, sequence, parent: kind === 'diff' ? last!.sequence : null, chain, ...meta };
     const sections: Section[] = [
       { id: SectionId.Meta, payload: Buffer.from(JSON.stringify(full)) },
       { id: SectionId.State, payload: content.state },
@@ -144,12 +149,42 @@ export class SnapshotDir {
       if (prev && snap.meta.parent !== prev.meta.sequence) {
         throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CHAIN', `${f.file}: applies on top of ${snap.meta.parent}, not ${prev.meta.sequence}`);
       }
+      if (prev && snap.meta.chain !== prev.meta.chain) {
+        throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CHAIN', `${f.file}: belongs to another chain of snapshots`);
+      }
       if (snap.meta.module !== module) {
         throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_MODULE', `${f.file}: taken of another module than ${MODULE_FILE}`);
       }
       chain.push(snap);
     }
     return chain;
+  }
+}
+
+/** The META of a snapshot file (its first section), without reading the rest. */
+export function readMeta(file: string): SnapshotMeta {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_IO', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    const head = Buffer.alloc(HEADER_BYTES + SECTION_HEADER_BYTES);
+    readSync(fd, head, 0, head.length, 0);
+    const length = Number(head.readBigUInt64LE(HEADER_BYTES + 8));
+    if (head.readUInt32LE(HEADER_BYTES) !== SectionId.Meta || length > CAPS.metaBytes) {
+      throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `${file}: does not start with its metadata`);
+    }
+    const whole = Buffer.alloc(head.length + length);
+    readSync(fd, whole, 0, whole.length, 0);
+    // Verify as a one-section file: header fields are checked, then the META checksum.
+    const check = Buffer.from(whole);
+    check.writeUInt32LE(1, 12);
+    Buffer.from(checksum(check.subarray(0, 16))).copy(check, 16);
+    return parseMeta(decode(check, file).get(SectionId.Meta)!, file);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -174,6 +209,10 @@ export function readSnapshot(file: string): SnapshotFile {
   const state = sections.get(SectionId.State);
   const memory = sections.get(SectionId.Memory);
   if (!meta || !state || !memory) throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `${file}: a section is missing`);
+  return { meta: parseMeta(meta, file), state, memory };
+}
+
+function parseMeta(meta: Uint8Array, file: string): SnapshotMeta {
   let parsed: SnapshotMeta;
   try {
     parsed = JSON.parse(Buffer.from(meta).toString('utf8')) as SnapshotMeta;
@@ -182,10 +221,11 @@ export function readSnapshot(file: string): SnapshotFile {
   }
   if (
     typeof parsed !== 'object' || parsed === null || typeof parsed.sequence !== 'number' ||
-    typeof parsed.module !== 'string' || typeof parsed.imports !== 'string' || typeof parsed.limits !== 'object' || parsed.limits === null
+    typeof parsed.module !== 'string' || typeof parsed.imports !== 'string' || typeof parsed.chain !== 'string' ||
+    typeof parsed.limits !== 'object' || parsed.limits === null
   ) {
     throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `${file}: metadata lacks its fields`);
   }
-  return { meta: parsed, state, memory };
+  return parsed;
 }
 
