@@ -57,20 +57,29 @@ export async function migrateCommand(id: string, options: MigrateOptions): Promi
   return EXIT_ERROR;
 }
 
-/** Times the event stream may end early (a restarted proxy, undici's idle limit) before we give up on it. */
+/** Times in a row the event stream may end early with nothing new (a restarted proxy, undici's idle limit) before we give up on it. */
 const MAX_RECONNECTS = 5;
 const RECONNECT_PAUSE_MS = 200;
 
 /**
  * Reads the migration's events until the one that ends it. A stream that
- * breaks off before then is opened again; the host's newest event says
- * whether the end was missed.
+ * breaks off before then is opened again; events it sends again are passed
+ * on once. The host's newest event says whether the end was missed.
  */
 export async function followMigration(client: HostClient, id: string, onEvent: (event: MigrationEvent) => Promise<void> | void): Promise<MigrationEvent> {
-  for (let attempt = 0; ; attempt++) {
+  const seen = new Set<string>();
+  const deliver = async (event: MigrationEvent) => {
+    const key = JSON.stringify(event);
+    if (seen.has(key)) return;
+    seen.add(key);
+    await onEvent(event);
+  };
+  let fruitless = 0;
+  let previous = '';
+  for (;;) {
     try {
       for await (const event of client.migrationEvents(id)) {
-        await onEvent(event);
+        await deliver(event);
         if (isFinalMigrationState(event.state)) return event;
       }
     } catch (err) {
@@ -78,10 +87,13 @@ export async function followMigration(client: HostClient, id: string, onEvent: (
     }
     const newest = await client.migration(id);
     if (isFinalMigrationState(newest.state)) {
-      await onEvent(newest);
+      await deliver(newest);
       return newest;
     }
-    if (attempt >= MAX_RECONNECTS) throw new WasmotionError(HOST_PROTOCOL, `${client.url} keeps ending the event stream of ${id} while it is ${newest.state}`);
+    const now = JSON.stringify(newest);
+    fruitless = now === previous ? fruitless + 1 : 0;
+    previous = now;
+    if (fruitless > MAX_RECONNECTS) throw new WasmotionError(HOST_PROTOCOL, `${client.url} keeps ending the event stream of ${id} while it is ${newest.state}`);
     await delay(RECONNECT_PAUSE_MS);
   }
 }

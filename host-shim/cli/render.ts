@@ -109,9 +109,9 @@ export function progressLine(e: MigrationEvent): string {
   const bar = `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%`;
   const parts = [`${e.migration} ${e.state}`, bar];
   if (e.iteration > 0) parts.push(`iteration ${e.iteration}`);
-  if (e.total > 0) parts.push(`${formatBytes(e.transferred)} sent, ${formatBytes(e.remaining)} of ${formatBytes(e.total)} left`);
-  if (e.dirtyRate > 0) parts.push(`dirty ${formatRate(e.dirtyRate)}`);
-  if (e.throughput > 0) parts.push(formatRate(e.throughput));
+  if (e.total > 0) parts.push(`transferred ${formatBytes(e.transferred)}  remaining ${formatBytes(e.remaining)} of ${formatBytes(e.total)}`);
+  if (e.dirtyRate > 0) parts.push(`dirty rate ${formatRate(e.dirtyRate)}`);
+  if (e.throughput > 0) parts.push(`throughput ${formatRate(e.throughput)}`);
   if (typeof e.expectedDowntimeMs === 'number') parts.push(`expected downtime ${formatMs(e.expectedDowntimeMs)}`);
   return parts.join('  ');
 }
@@ -126,24 +126,32 @@ export function migratedLine(guest: string, to: string, e: MigrationEvent): stri
 /** Least time between two redraws: a fast host can send hundreds of events a second. */
 const REDRAW_MS = 80;
 
-/** A line on a terminal that is redrawn in place. */
+/** A line on a terminal that is redrawn in place, at most every REDRAW_MS; the newest text is always drawn in the end. */
 export class StatusLine {
   private lastDraw = 0;
   private shown = false;
+  private pending: NodeJS.Timeout | undefined;
 
   constructor(private readonly out: Writable & { columns?: number }) {}
 
-  show(text: string, force = false): void {
-    const now = Date.now();
-    if (!force && now - this.lastDraw < REDRAW_MS) return;
-    this.lastDraw = now;
-    const width = Math.max(20, (this.out.columns ?? 80) - 1);
-    this.out.write(`\r\x1b[2K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
-    this.shown = true;
+  show(text: string, now = false): void {
+    clearTimeout(this.pending);
+    const wait = this.lastDraw + REDRAW_MS - Date.now();
+    if (now || wait <= 0) this.draw(text);
+    else this.pending = setTimeout(() => this.draw(text), wait).unref();
   }
 
   clear(): void {
+    clearTimeout(this.pending);
     if (this.shown) this.out.write('\r\x1b[2K');
     this.shown = false;
+  }
+
+  private draw(text: string): void {
+    this.lastDraw = Date.now();
+    // A pseudo-terminal may report 0 columns.
+    const width = Math.max(20, (this.out.columns || 80) - 1);
+    this.out.write(`\r\x1b[2K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
+    this.shown = true;
   }
 }
