@@ -40,24 +40,17 @@ const MAX_EMPTY_RECONNECTS = 50;
 
 /**
  * The guest's console output. With `follow`, goes on across migrations until
- * the guest ends: every host sends the output from the start, so what was
- * already delivered is skipped.
+ * the guest ends: every host holds the output from the start, so each new
+ * stream begins where the last one stopped.
  */
 export async function* logsFollowing(client: HostClient, id: string, options: LogOptions & FollowOptions = {}): AsyncGenerator<Buffer> {
   const connect = options.connect ?? ((url: string) => new HostClient(url));
-  let delivered = 0;
+  let delivered = options.from ?? 0;
   let emptyReconnects = 0;
   for (;;) {
     const before = delivered;
-    let skip = delivered;
     try {
-      for await (let chunk of client.logs(id, { follow: options.follow, signal: options.signal })) {
-        if (skip >= chunk.length) {
-          skip -= chunk.length;
-          continue;
-        }
-        chunk = chunk.subarray(skip);
-        skip = 0;
+      for await (const chunk of client.logs(id, { follow: options.follow, from: delivered, signal: options.signal })) {
         delivered += chunk.length;
         yield chunk;
       }

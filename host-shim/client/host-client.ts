@@ -18,7 +18,12 @@ export interface HostClientOptions {
 export interface LogOptions extends RequestOptions {
   /** Keep the stream open and deliver new output until the guest ends or moves away. */
   follow?: boolean;
+  /** Start at this byte of the output (0). */
+  from?: number;
 }
+
+/** The header by which a host confirms it started the log at `from`; a host without it sends everything. */
+const LOG_OFFSET_HEADER = 'x-wasmotion-log-offset';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -100,12 +105,25 @@ export class HostClient {
     }
   }
 
-  /** The guest's console output (stdout and stderr in order) since it started, as it arrives. */
+  /** The guest's console output (stdout and stderr in order) from the start or from byte `from`, as it arrives. */
   async *logs(id: string, options: LogOptions = {}): AsyncGenerator<Buffer> {
-    const path = `${guestPath(id)}/logs${options.follow ? '?follow=1' : ''}`;
-    const exchange = { timeoutMs: options.follow ? 0 : undefined, ...options };
-    for await (const chunk of this.http.stream('GET', path, exchange)) {
-      yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const from = options.from ?? 0;
+    const query = [options.follow ? 'follow=1' : '', from > 0 ? `from=${from}` : ''].filter(Boolean).join('&');
+    let skip = 0;
+    const exchange = {
+      timeoutMs: options.follow ? 0 : undefined,
+      ...options,
+      onHeaders: (headers: Headers) => (skip = headers.get(LOG_OFFSET_HEADER) === String(from) ? 0 : from),
+    };
+    for await (const chunk of this.http.stream('GET', `${guestPath(id)}/logs${query ? `?${query}` : ''}`, exchange)) {
+      let bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      if (skip >= bytes.length) {
+        skip -= bytes.length;
+        continue;
+      }
+      bytes = bytes.subarray(skip);
+      skip = 0;
+      yield bytes;
     }
   }
 

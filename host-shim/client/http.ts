@@ -23,6 +23,8 @@ export interface Exchange extends RequestOptions {
   accept?: string;
   /** Statuses that are answers rather than errors, besides 2xx (e.g. 404 for HEAD). */
   alsoOk?: number[];
+  /** Told the answer's headers before a stream's first bytes. */
+  onHeaders?: (headers: Headers) => void;
 }
 
 /** undici gives up on a silent answer after 300 s whatever the caller wants; these codes mean that happened. */
@@ -108,6 +110,7 @@ export class HostHttp {
   async *stream(method: string, path: string, exchange: Exchange = {}): AsyncGenerator<Uint8Array> {
     const sent = await this.send(method, path, exchange);
     sent.stopTimer();
+    exchange.onHeaders?.(sent.response.headers);
     try {
       if (sent.response.body === null) return;
       // Leaving the loop early (break, throw) cancels the body and closes the connection.

@@ -139,6 +139,19 @@ describe('HostClient', () => {
     expect(Buffer.concat(chunks).toString()).toBe('one two');
   });
 
+  test('logs from a byte offset, whether or not the host can start there itself', async () => {
+    const output = [Buffer.from('0123'), Buffer.from('456789')];
+    for (const honors of [true, false]) {
+      a.honorsLogOffset = honors;
+      const g = a.addGuest({}, output);
+      const chunks: Buffer[] = [];
+      for await (const chunk of new HostClient(a.url).logs(g.id, { from: 6 })) chunks.push(chunk);
+      expect(Buffer.concat(chunks).toString(), `host honors from: ${honors}`).toBe('6789');
+      expect(a.requests.at(-1)).toBe(`GET /v1/guests/${g.id}/logs`);
+    }
+    a.honorsLogOffset = true;
+  });
+
   test('wait answers when the guest ends; a migrated guest gives GUEST_MIGRATED with `to`', async () => {
     const client = new HostClient(a.url);
     const g = a.addGuest();
@@ -155,6 +168,8 @@ describe('HostClient', () => {
   });
 
   test('waitFollowing and logsFollowing carry on at the host the guest moved to, without repeating output', async () => {
+    // The new host sends its log from the start: the client must skip what it has shown.
+    b.honorsLogOffset = false;
     const g = a.addGuest({}, [Buffer.from('on a; ')]);
     const moves: string[] = [];
     const text = (async () => {
@@ -173,6 +188,7 @@ describe('HostClient', () => {
     expect(host.url).toBe(b.url);
     expect(await text).toBe('on a; on b');
     expect(moves).toEqual([b.url]);
+    b.honorsLogOffset = true;
   });
 
   test('migrate sends only the given fields and its events arrive in order until completed', async () => {

@@ -37,6 +37,8 @@ export class FakeHost {
   /** Bodies of POST /v1/guests and /migrate, as parsed. */
   readonly bodies: unknown[] = [];
   nextMigration: MigrationScript = 'complete';
+  /** Whether logs?from=N starts at byte N (and says so in x-wasmotion-log-offset) or, like an older host, sends everything. */
+  honorsLogOffset = true;
   /** When set, GET /v1/host never answers. */
   stallHost = false;
   private nextId = 1;
@@ -189,12 +191,15 @@ export class FakeHost {
         if (ended) return send(res, 200, g.info);
         g.waiters.add(res);
         return;
-      case 'GET /logs':
-        res.writeHead(200, { 'content-type': 'application/octet-stream' });
-        for (const chunk of g.output) res.write(chunk);
+      case 'GET /logs': {
+        const from = this.honorsLogOffset ? Number(url.searchParams.get('from') ?? 0) : 0;
+        res.writeHead(200, { 'content-type': 'application/octet-stream', ...(this.honorsLogOffset ? { 'x-wasmotion-log-offset': String(from) } : {}) });
+        const sent = Buffer.concat(g.output).subarray(from);
+        if (sent.length) res.write(sent);
         if (url.searchParams.get('follow') === '1' && !ended) g.followers.add(res);
         else res.end();
         return;
+      }
       case 'POST /migrate':
         return this.startMigration(g, res, body);
     }
