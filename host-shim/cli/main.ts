@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { limitsFrom, runCommand, snapshotsFrom, type LimitOptions, type RunOptions } from './run.js';
 import { resumeCommand } from './run-wasi.js';
+import { hostStartCommand, type HostStartOptions } from './host-start.js';
 
 interface ResumeOptions extends LimitOptions {
   stopAfter?: string;
@@ -59,8 +60,17 @@ function program(setExit: (code: number) => void): Command {
     .description('run the sample guests that come with wasmotion')
     .action(async () => setExit(await demoCommand()));
 
-  // `host start` (the agent itself) goes into the `host` group returned here.
-  declareHostApiCommands(cli, setExit);
+  const { host } = declareHostApiCommands(cli, setExit);
+  host
+    .command('start')
+    .description('run a host agent: the control API, guests in worker threads, live migration')
+    .requiredOption('--listen <host:port>', 'where the control API listens (port 0 picks a free one)')
+    .option('--name <name>', 'the host\'s name (default: the machine\'s hostname)')
+    .option('--data-dir <dir>', 'where the host keeps modules')
+    .option('--secret-file <file>', 'the cluster secret; hosts migrate guests only between holders of the same secret')
+    .option('--max-migrations <n>', 'migrations this host sends at once; more wait their turn (default 2)')
+    .addOption(new Option('--max-memory <size>', 'largest guest memory, e.g. 64MiB (default 1GiB)'))
+    .action(async (options: HostStartOptions) => setExit(await hostStartCommand(options)));
 
   return cli;
 }

@@ -70,6 +70,8 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
     g = new GuestHandle(hello.guest.id, hello.guest.name, hello.guest.module, hello.guest.args);
     g.state = 'incoming';
     await g.ask({ type: 'prepare', module: host.module(hello.guest.module)!, limits: host.limits }, 'ready');
+    // Only now does pre-copy start: the switchover must never wait for this host to get ready.
+    await writeJson(socket, Msg.Prepared, {});
     for (;;) {
       const f = await reader.next(STEP_MS);
       if (f.type === Msg.Pages) {

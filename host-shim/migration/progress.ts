@@ -28,6 +28,8 @@ export interface ProgressEvent {
   /** Share of time the guest is held back to converge (auto-converge), 0 to 0.99. */
   throttle: number;
   error: { code: string; message: string } | null;
+  /** Where the downtime went, once completed: last pages, state, verification, start (ms). */
+  phasesMs?: Record<string, number>;
 }
 
 export const FINAL_STATES: MigrationState[] = ['completed', 'failed', 'cancelled'];

@@ -2,7 +2,8 @@
  * The sending side of a live migration (pre-copy, as QEMU and vMotion do):
  *
  *   handshake   HELLO → WELCOME (the destination checks compatibility)
- *   module      MODULE, only if the destination lacks it
+ *   module      MODULE, only if the destination lacks it; then PREPARED once
+ *               the destination has the guest instantiated
  *   pre-copy    PAGES rounds while the guest runs: every page, then the
  *               pages dirtied meanwhile, until what is left fits the
  *               downtime limit at the measured bandwidth (auto-converge
@@ -30,6 +31,8 @@ const BATCH_BYTES = 4 << 20;
 const MAX_ROUNDS = 40;
 const HANDSHAKE_MS = 10_000;
 const REPLY_MS = 30_000;
+/** The destination starts a worker and instantiates the guest before pre-copy. */
+const PREPARE_MS = 60_000;
 /** How long the source keeps asking an unreachable destination whether it runs the guest. */
 const IN_DOUBT_MS = 30_000;
 /** Auto-converge: the first throttle, its step, its bound (QEMU: 20%, 10%, 99%). */
@@ -104,6 +107,7 @@ export class MigrationSource {
     const welcome = parseJson(await this.reader.expect(Msg.Welcome, HANDSHAKE_MS)) as { accept: boolean; haveModule?: boolean; reason?: string; code?: string };
     if (!welcome.accept) throw new MigrationError(welcome.code ?? 'WASMOTION_ERR_MIGRATION_REFUSED', `the destination refused: ${welcome.reason}`);
     if (!welcome.haveModule) await writeFrame(this.socket, Msg.Module, this.ctx.moduleBytes);
+    await this.reader.expect(Msg.Prepared, PREPARE_MS);
   }
 
   /** Sends dirty pages until none are left; returns the bytes sent. */
@@ -160,11 +164,20 @@ export class MigrationSource {
     this.m.update({ state: 'switchover', throughput: this.throughput() });
     await this.g.ask({ type: 'pause' }, 'paused');
     const pausedAt = performance.now();
+    const phases: Record<string, number> = {};
+    const mark = (name: string, since: number) => (phases[name] = Math.round((performance.now() - since) * 1000) / 1000);
+    let t = performance.now();
     const last = await this.sendDirty(false, Infinity);
+    mark('pages', t);
+    t = performance.now();
     await writeFrame(this.socket!, Msg.Console, this.g.console.read());
     const ck = await this.g.ask({ type: 'checkpoint' }, 'checkpoint');
     await writeFrame(this.socket!, Msg.State, encodeState({ digest: Buffer.from(ck.digest).toString('hex'), pages: ck.pages, steps: this.g.steps }, ck.state));
+    mark('state', t);
+    t = performance.now();
     const ready = parseJson(await this.reader!.expect(Msg.Ready, REPLY_MS)) as { ok: boolean; reason?: string };
+    mark('verify', t);
+    t = performance.now();
     if (!ready.ok) throw new MigrationError('WASMOTION_ERR_MIGRATION_VERIFY', `the destination could not verify the guest: ${ready.reason}`);
     this.checkCancel();
     await writeJson(this.socket!, Msg.Go, {});
@@ -173,10 +186,14 @@ export class MigrationSource {
     } catch (err) {
       await this.resolveInDoubt(err);
     }
+    mark('start', t);
     const downtimeMs = performance.now() - pausedAt;
     this.g.migration = { id: this.m.id, to: this.m.to };
     this.g.end('migrated', null, null);
-    this.m.update({ state: 'completed', transferred: this.transferred, remaining: 0, downtimeMs, throughput: this.throughput(), expectedDowntimeMs: (last.bytes / Math.max(stats.bandwidth, 1)) * 1000 });
+    this.m.update({
+      state: 'completed', transferred: this.transferred, remaining: 0, downtimeMs, phasesMs: phases,
+      throughput: this.throughput(), expectedDowntimeMs: (last.bytes / Math.max(stats.bandwidth, 1)) * 1000,
+    });
     return true;
   }
 

@@ -26,7 +26,11 @@ export function secureServer(secret: Buffer, onSocket: (socket: tls.TLSSocket) =
       pskIdentityHint: IDENTITY,
       pskCallback: (_socket, identity) => (identity === IDENTITY ? key : null),
     },
-    onSocket,
+    (socket) => {
+      // Control messages are small: Nagle's delay would land in the downtime.
+      socket.setNoDelay(true);
+      onSocket(socket);
+    },
   );
   server.on('tlsClientError', (err, socket) => onRefused(err.message, `${socket.remoteAddress}:${socket.remotePort}`));
   return server;

@@ -26,6 +26,8 @@ export const Msg = {
   Go: 8,
   Started: 9,
   Abort: 10,
+  /** The destination has the guest instantiated and ready for pages. */
+  Prepared: 11,
 } as const;
 
 export interface Frame {
