@@ -10,6 +10,7 @@ import { DestinationPages, SourcePages } from '../migration/pages.js';
 import { applyMemory } from '../snapshot/memory.js';
 import { sameChecksum } from '../snapshot/checksum.js';
 import type { FromWorker, GuestLimits, ToWorker } from './worker-protocol.js';
+import { warmUp } from './warm-up.js';
 
 if (!parentPort) throw new Error('guest-worker runs in a worker thread');
 const port = parentPort;
@@ -110,7 +111,8 @@ async function handle(m: ToWorker): Promise<void> {
     }
     case 'collect': {
       const s = session!;
-      source ??= new SourcePages();
+      // A new migration starts from a destination that holds nothing yet.
+      if (m.all || !source) source = new SourcePages();
       const dirty = s.dirtyView();
       if (m.all) dirty.fill(1);
       const batch = source.collect(s.memoryView(), dirty, m.maxBytes);
@@ -146,6 +148,9 @@ async function handle(m: ToWorker): Promise<void> {
       process.exit(0);
   }
 }
+
+// Compile the checkpoint and restore paths now rather than in a switchover.
+warmUp();
 
 // Messages are handled one at a time, in order: a slow one (a page batch)
 // must not be overtaken by the next (the final state).

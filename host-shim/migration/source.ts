@@ -56,7 +56,8 @@ export class MigrationSource {
   private socket: TLSSocket | undefined;
   private reader: FrameReader | undefined;
   private transferred = 0;
-  private readonly t0 = Date.now();
+  private copyStart: number | undefined;
+  private copyEnd: number | undefined;
   private throttle = 0;
 
   constructor(
@@ -110,21 +111,34 @@ export class MigrationSource {
     await this.reader.expect(Msg.Prepared, PREPARE_MS);
   }
 
-  /** Sends dirty pages until none are left; returns the bytes sent. */
+  /**
+   * Sends dirty pages until none are left (or `maxBytes` went out); returns
+   * the bytes sent. The worker copies the next batch while this one is on
+   * the wire.
+   */
   private async sendDirty(all: boolean, maxBytes: number): Promise<{ bytes: number; dirtyLeft: number; pages: number }> {
     let bytes = 0;
-    for (let first = true; ; first = false) {
-      const batch = await this.g.ask({ type: 'collect', maxBytes: BATCH_BYTES, all: all && first }, 'collected');
-      if (batch.count > 0) await writeFrame(this.socket!, Msg.Pages, batch.records);
+    let next = this.g.ask({ type: 'collect', maxBytes: BATCH_BYTES, all }, 'collected');
+    for (;;) {
+      const batch = await next;
       bytes += batch.bytes;
       this.transferred += batch.bytes;
-      if (batch.dirtyLeft === 0 || bytes >= maxBytes) return { bytes, dirtyLeft: batch.dirtyLeft, pages: batch.pages };
+      const more = batch.dirtyLeft > 0 && bytes < maxBytes;
+      if (more) next = this.g.ask({ type: 'collect', maxBytes: BATCH_BYTES, all: false }, 'collected');
+      if (batch.count > 0) {
+        this.copyStart ??= performance.now();
+        await writeFrame(this.socket!, Msg.Pages, batch.records);
+        this.copyEnd = performance.now();
+      }
+      if (!more) return { bytes, dirtyLeft: batch.dirtyLeft, pages: batch.pages };
       this.checkCancel();
     }
   }
 
+  /** Page bytes per second while pages were on the wire. */
   private throughput(): number {
-    return this.transferred / Math.max((Date.now() - this.t0) / 1000, 1e-3);
+    if (this.copyStart === undefined || this.copyEnd === undefined) return 0;
+    return this.transferred / Math.max((this.copyEnd - this.copyStart) / 1000, 1e-3);
   }
 
   private async precopy(): Promise<{ bandwidth: number }> {
