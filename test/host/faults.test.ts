@@ -1,0 +1,128 @@
+// The failure contract of live migration, under cut connections: a cut at any
+// point of the protocol (every direction, from the first bytes to the last)
+// leaves the guest running on exactly one host, with its console output
+// complete, no line missing and none repeated.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { HostAgent } from '../../host-shim/host/agent.js';
+import { moduleDigest } from '../../host-shim/snapshot/directory.js';
+import { runWasi } from '../../host-shim/wasi/run.js';
+import { LinkProxy } from '../../tools/link/proxy.js';
+
+const counter = join(import.meta.dirname, '..', '..', 'build', 'guests', 'counter.wasm');
+const secret = Buffer.from('fault injection cluster secret!!');
+const ARGS = ['0', '256', '3'];
+
+async function api(base: string, path: string, init?: RequestInit): Promise<{ status: number; body: any }> {
+  const res = await fetch(new URL(path, base), init);
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+async function logs(base: string, id: string): Promise<string> {
+  return (await fetch(new URL(`/v1/guests/${id}/logs`, base))).text();
+}
+
+describe.skipIf(!existsSync(counter))('migration failure contract under cut connections', () => {
+  const bytes = existsSync(counter) ? readFileSync(counter) : new Uint8Array();
+  let a: HostAgent;
+  let b: HostAgent;
+  let proxy: LinkProxy;
+  let expectedLines: string[];
+
+  beforeAll(async () => {
+    const out: Buffer[] = [];
+    await runWasi(bytes, { programName: 'guest.wasm', args: ['3000', '256', '0'], stdout: (c) => out.push(Buffer.from(c)) });
+    expectedLines = Buffer.concat(out).toString().trim().split('\n');
+    a = await HostAgent.start({ name: 'a', host: '127.0.0.1', port: 0, secret });
+    b = await HostAgent.start({ name: 'b', host: '127.0.0.1', port: 0, secret });
+    const real = b.migrations.endpoint()!;
+    proxy = new LinkProxy({ target: { host: real.host, port: real.port } });
+    const via = await proxy.listen();
+    // The source reaches b's migration listener only through the proxy.
+    b.migrations.endpoint = () => ({ ...real, host: via.host, port: via.port });
+    await api(a.url, `/v1/modules/${moduleDigest(bytes)}`, { method: 'PUT', body: bytes });
+  }, 60_000);
+
+  afterAll(async () => {
+    await proxy?.close();
+    await a?.close();
+    await b?.close();
+  });
+
+  /** The log is a prefix of the reference run: every line in order, none missing, none twice. */
+  function checkContinuous(text: string): number {
+    const lines = text.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines).toEqual(expectedLines.slice(0, lines.length));
+    return lines.length;
+  }
+
+  async function migrateWithCut(cut: { bytes: number; direction: 'up' | 'down' } | null): Promise<{ final: any; up: number; down: number }> {
+    const guest = (await api(a.url, '/v1/guests', { method: 'POST', body: JSON.stringify({ module: moduleDigest(bytes), args: ARGS }) })).body;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    let up = 0;
+    let down = 0;
+    const onClose = (e: { bytes: Record<'up' | 'down', number> }) => {
+      up += e.bytes.up;
+      down += e.bytes.down;
+    };
+    proxy.on('close', onClose);
+    if (cut) proxy.cutAfterBytes(cut.bytes, cut.direction);
+    const m = (await api(a.url, `/v1/guests/${guest.id}/migrate`, { method: 'POST', body: JSON.stringify({ to: b.url }) })).body;
+    const events = (await (await fetch(new URL(`/v1/migrations/${m.id}/events`, a.url))).text()).trim().split('\n').map((l) => JSON.parse(l));
+    const final = events[events.length - 1];
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    proxy.off('close', onClose);
+    proxy.heal();
+
+    const onA = (await api(a.url, `/v1/guests/${guest.id}`)).body;
+    const onB = await api(b.url, `/v1/guests/${guest.id}`);
+    const runningOnB = onB.status === 200 && onB.body.state === 'running';
+    // Exactly one host runs the guest.
+    expect([onA.state === 'running', runningOnB].filter(Boolean)).toHaveLength(1);
+    if (final.state === 'completed') expect(onA.state).toBe('migrated');
+    else expect(onA.state).toBe('running');
+    const home = runningOnB ? b.url : a.url;
+    const before = checkContinuous(await logs(home, guest.id));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    // It keeps running and printing where it is.
+    expect(checkContinuous(await logs(home, guest.id))).toBeGreaterThan(before);
+    await api(home, `/v1/guests/${guest.id}/stop`, { method: 'POST' });
+    return { final, up, down };
+  }
+
+  test('a cut at any point leaves the guest running on one host with its output whole', async () => {
+    const clean = await migrateWithCut(null);
+    expect(clean.final.state).toBe('completed');
+    expect(clean.up).toBeGreaterThan(0);
+    const cuts: { bytes: number; direction: 'up' | 'down' }[] = [
+      ...[0.0005, 0.01, 0.2, 0.6, 0.95, 0.999].map((f) => ({ bytes: Math.max(1, Math.floor(clean.up * f)), direction: 'up' as const })),
+      { bytes: Math.max(1, clean.up - 40), direction: 'up' },
+      ...[20, 200, Math.max(1, clean.down - 60), Math.max(1, clean.down - 20)].map((n) => ({ bytes: n, direction: 'down' as const })),
+    ];
+    const outcomes: string[] = [];
+    for (const cut of cuts) outcomes.push(`${cut.direction}@${cut.bytes}: ${(await migrateWithCut(cut)).final.state}`);
+    console.log(`clean run: ${clean.up} bytes up, ${clean.down} down; cuts: ${outcomes.join(', ')}`);
+    // The cuts before the end must have failed the migration, and the source kept the guest.
+    expect(outcomes.filter((o) => o.endsWith('failed')).length).toBeGreaterThan(cuts.length / 2);
+  }, 120_000);
+
+  test('a cancelled migration leaves the guest running at the source', async () => {
+    const guest = (await api(a.url, '/v1/guests', { method: 'POST', body: JSON.stringify({ module: moduleDigest(bytes), args: ARGS }) })).body;
+    proxy.setLimits({ bytesPerSecond: 256 * 1024 });
+    try {
+      const m = (await api(a.url, `/v1/guests/${guest.id}/migrate`, { method: 'POST', body: JSON.stringify({ to: b.url }) })).body;
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect((await api(a.url, `/v1/migrations/${m.id}/cancel`, { method: 'POST' })).status).toBe(200);
+      const events = (await (await fetch(new URL(`/v1/migrations/${m.id}/events`, a.url))).text()).trim().split('\n').map((l) => JSON.parse(l));
+      expect(events[events.length - 1].state).toBe('cancelled');
+    } finally {
+      proxy.setLimits({ bytesPerSecond: null });
+    }
+    expect((await api(a.url, `/v1/guests/${guest.id}`)).body.state).toBe('running');
+    checkContinuous(await logs(a.url, guest.id));
+    await api(a.url, `/v1/guests/${guest.id}/stop`, { method: 'POST' });
+  }, 60_000);
+});
