@@ -57,7 +57,7 @@ function program(setExit: (code: number) => void): Command {
 
   cli
     .command('demo')
-    .description('run the sample guests that come with wasmotion')
+    .description('a local cluster of three hosts on loopback, with a guest moving between them while it runs')
     .action(async () => setExit(await demoCommand()));
 
   const { host } = declareHostApiCommands(cli, setExit);

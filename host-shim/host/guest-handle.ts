@@ -113,6 +113,9 @@ export class GuestHandle extends EventEmitter {
       case 'collected':
         this.memoryBytes = m.pages * 4096;
         break;
+      case 'loaded':
+        if (m.memoryBytes !== undefined) this.memoryBytes = m.memoryBytes;
+        break;
     }
     const list = this.waiting.get(m.type);
     const next = list?.shift();

@@ -106,7 +106,7 @@ async function handle(m: ToWorker): Promise<void> {
         post({ type: 'loaded', ok: false, message: err instanceof Error ? err.message : String(err) });
         return;
       }
-      post({ type: 'loaded', ok: true });
+      post({ type: 'loaded', ok: true, memoryBytes: memoryBytes() });
       return;
     }
     case 'collect': {

@@ -34,7 +34,7 @@ export type FromWorker =
   | { type: 'collected'; records: Uint8Array; count: number; bytes: number; dirtyLeft: number; pages: number }
   | { type: 'paused'; steps: string }
   | { type: 'checkpoint'; state: Uint8Array; digest: Uint8Array; pages: number }
-  | { type: 'loaded'; ok: boolean; message?: string }
+  | { type: 'loaded'; ok: boolean; message?: string; memoryBytes?: number }
   | { type: 'exited'; exitCode: number; steps: string }
   | { type: 'failed'; code: string; message: string; trap: boolean }
   | { type: 'status'; steps: string; memoryBytes: number };

@@ -62,3 +62,13 @@ describe('wasmotion run', () => {
     }
   });
 });
+
+describe('wasmotion demo (npm start)', () => {
+  test.skipIf(!existsSync(join(guests, 'as-ticker.wasm')))('moves a guest around a local cluster of three hosts without losing a line', () => {
+    const r = wasmotion(['demo']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.match(/^moved g-\w+ host\d -> host\d: .* downtime [\d.]+ ms$/gm)).toHaveLength(3);
+    expect(r.stdout).toContain('guest exited with 0 on host1; its output across the hosts (40 lines)');
+    expect(r.stdout).toContain('tick 40 state 4eaa93a0');
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * `npm run cluster -- --hosts 3`: an emulated cluster on one machine, N host
+ * agents as separate processes on loopback sharing a fresh cluster secret.
+ * Prints each host's URL as it comes up, then `cluster ready: URL URL ...`,
+ * and runs until SIGINT or SIGTERM, which stop every host.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { packageRoot } from '../../host-shim/paths.js';
+
+function startHost(name: string, secretFile: string, dataDir: string): Promise<{ proc: ChildProcess; url: string }> {
+  const proc = spawn(
+    process.execPath,
+    [join(packageRoot(), 'bin', 'wasmotion.js'), 'host', 'start', '--listen', '127.0.0.1:0', '--name', name, '--secret-file', secretFile, '--data-dir', dataDir],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  return new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /ready at (\S+)/.exec(out);
+      if (m) resolve({ proc, url: m[1] });
+    });
+    proc.once('exit', (code) => reject(new Error(`host ${name} exited with ${code} before it was ready`)));
+  });
+}
+
+async function main(): Promise<number> {
+  const opts = new Command('cluster').option('--hosts <n>', 'how many hosts', '3').parse(process.argv).opts<{ hosts: string }>();
+  const n = Number(opts.hosts);
+  if (!Number.isInteger(n) || n < 1 || n > 32) {
+    process.stderr.write('cluster: --hosts must be 1 to 32\n');
+    return 2;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'wasmotion-cluster-'));
+  const secretFile = join(dir, 'secret');
+  writeFileSync(secretFile, randomBytes(32), { mode: 0o600 });
+  const hosts: { proc: ChildProcess; url: string }[] = [];
+  try {
+    for (let i = 1; i <= n; i++) {
+      const h = await startHost(`host${i}`, secretFile, join(dir, `host${i}`));
+      hosts.push(h);
+      process.stdout.write(`host${i} ${h.url}\n`);
+    }
+    process.stdout.write(`cluster ready: ${hosts.map((h) => h.url).join(' ')}\n`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+      for (const h of hosts) h.proc.once('exit', () => resolve());
+    });
+    return 0;
+  } finally {
+    for (const h of hosts) h.proc.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = await main();
