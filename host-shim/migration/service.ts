@@ -16,6 +16,7 @@ import { secureServer } from './transport.js';
 import { MigrationError } from './wire.js';
 
 const DEFAULT_DOWNTIME_MS = 300;
+const KEEP_ALIVE_MS = 15_000;
 
 export class MigrationService {
   readonly migrations = new Map<string, Migration>();
@@ -105,7 +106,13 @@ export class MigrationService {
       res.writeHead(200, { 'content-type': sse ? 'text/event-stream' : 'application/x-ndjson', 'cache-control': 'no-cache' });
       const abort = new AbortController();
       req.on('close', () => abort.abort());
-      for await (const e of m.follow(abort.signal)) res.write(sse ? `data: ${JSON.stringify(e)}\n\n` : `${JSON.stringify(e)}\n`);
+      // Keep quiet streams alive through idle timeouts; readers skip empty lines.
+      const keepAlive = setInterval(() => res.write(sse ? ':\n\n' : '\n'), KEEP_ALIVE_MS);
+      try {
+        for await (const e of m.follow(abort.signal)) res.write(sse ? `data: ${JSON.stringify(e)}\n\n` : `${JSON.stringify(e)}\n`);
+      } finally {
+        clearInterval(keepAlive);
+      }
       res.end();
     });
     r.on('POST', '/v1/guests/:id/fence', async (_req, res, [id]) => {
