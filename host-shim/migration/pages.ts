@@ -7,7 +7,7 @@
  * the source's, page for page.
  */
 import { checksum, CHECKSUM_BYTES } from '../snapshot/checksum.js';
-import { PAGE, ZERO_FLAG, ZERO_PAGE } from '../snapshot/memory.js';
+import { PAGE, ZERO_PAGE, encodePages, isZeroPage } from '../snapshot/memory.js';
 
 const ZERO_SUM = checksum(ZERO_PAGE);
 
@@ -79,31 +79,16 @@ export class SourcePages {
       const p = (this.cursor + seen) % pages;
       if (!dirty[p]) continue;
       dirty[p] = 0;
-      const page = mem.subarray(p * PAGE, p * PAGE + PAGE);
-      const isZero = page.equals(ZERO_PAGE);
+      const isZero = isZeroPage(mem, p);
       if (isZero && this.destZero[p]) continue;
       this.destZero[p] = isZero ? 1 : 0;
-      this.sums.set(p, isZero ? ZERO_SUM : checksum(page));
+      this.sums.set(p, isZero ? ZERO_SUM : checksum(mem.subarray(p * PAGE, p * PAGE + PAGE)));
       picked.push(p);
       zero.push(isZero);
       if (!isZero) bytes += PAGE;
     }
     this.cursor = (this.cursor + seen) % Math.max(pages, 1);
-    const out = Buffer.allocUnsafe(12 + picked.length * 4 + bytes);
-    out.writeUInt32LE(PAGE, 0);
-    out.writeUInt32LE(pages, 4);
-    out.writeUInt32LE(picked.length, 8);
-    let at = 12;
-    picked.forEach((p, i) => {
-      if (zero[i]) {
-        out.writeUInt32LE((p | ZERO_FLAG) >>> 0, at);
-        at += 4;
-      } else {
-        out.writeUInt32LE(p, at);
-        mem.copy(out, at + 4, p * PAGE, p * PAGE + PAGE);
-        at += 4 + PAGE;
-      }
-    });
+    const out = encodePages(mem, pages, picked, zero);
     let dirtyLeft = 0;
     for (let p = 0; p < pages; p++) dirtyLeft += dirty[p] ? 1 : 0;
     return { records: out, count: picked.length, bytes, dirtyLeft, pages };
