@@ -253,6 +253,16 @@ describe('LinkProxy cuts', () => {
     expect(Buffer.concat(received).length).toBeLessThanOrEqual(10);
   });
 
+  test('a target that refuses the connection resets the client, and the close event says why', async () => {
+    const gone = await startServer(echo);
+    await gone.close();
+    const proxy = await link({ target: gone.endpoint });
+    const closeEvent = once(proxy, 'close');
+    expect(await connectionFate(proxy.address)).toBe('reset');
+    const [info] = (await closeEvent) as [{ error?: NodeJS.ErrnoException }];
+    expect(info.error?.code).toBe('ECONNREFUSED');
+  });
+
   test('close resets open connections and stops listening', async () => {
     const target = await serve(echo);
     const proxy = new LinkProxy({ target: target.endpoint });
