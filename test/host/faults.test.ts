@@ -114,6 +114,18 @@ describe.skipIf(!existsSync(counter))('migration failure contract under cut conn
     for (const o of outcomes.slice(0, 3)) expect(o).toMatch(/: failed$/);
   }, 120_000);
 
+  test('a guest migrates over a slow link (100 Mbit/s, 5 ms each way) with its output whole', async () => {
+    proxy.setLimits({ bytesPerSecond: 100e6 / 8, latencyMs: 5 });
+    try {
+      const { final } = await migrateWithCut(null);
+      expect(final.state).toBe('completed');
+      // The link's latency is in the switchover: at least two one-way trips (STATE, READY, GO, STARTED).
+      expect(final.downtimeMs).toBeGreaterThanOrEqual(10);
+    } finally {
+      proxy.setLimits({ bytesPerSecond: null, latencyMs: 0 });
+    }
+  }, 60_000);
+
   test('a cancelled migration leaves the guest running at the source', async () => {
     const guest = (await api(a.url, '/v1/guests', { method: 'POST', body: JSON.stringify({ module: moduleDigest(bytes), args: ARGS }) })).body;
     proxy.setLimits({ bytesPerSecond: 256 * 1024 });
