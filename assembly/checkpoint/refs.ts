@@ -1,5 +1,5 @@
 import { ValType } from "../module/types";
-import { FuncInst, ModuleInst } from "../runtime/store";
+import { ModuleInst } from "../runtime/store";
 
 /**
  * References in checkpoints are wasm-level: a funcref is the function's index
@@ -47,4 +47,3 @@ export function ownedBits(t: u8, bits: u64): u64 {
   return t == ValType.I64 || t == ValType.F64 ? bits : bits & 0xffffffff;
 }
 
-export { FuncInst };

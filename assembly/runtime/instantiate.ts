@@ -3,7 +3,7 @@ import { ExternKind, Limits, Module, SegmentMode, TableType } from "../module/ty
 import { memoryInit, tableInit } from "../exec/bulk";
 import { evalConst } from "./consts";
 import { createMemory } from "./memory";
-import { DataInst, ElemInst, ExportInst, FuncInst, FuncKind, GlobalInst, MemInst, ModuleInst, TableInst, theStore } from "./store";
+import { DataInst, ElemInst, ExportInst, FuncInst, FuncKind, GlobalInst, ModuleInst, TableInst, theStore } from "./store";
 import { tableGrow } from "../exec/bulk";
 
 /**
@@ -178,4 +178,3 @@ export function hostFunction(f: FuncInst, hostId: u32, kind: u8): FuncInst {
   return theStore.addFunc(f);
 }
 
-export { FuncKind, MemInst };

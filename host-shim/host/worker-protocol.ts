@@ -14,7 +14,7 @@ export type ToWorker =
   /** Destination of a migration: instantiate without running. */
   | { type: 'prepare'; module: Uint8Array; limits: GuestLimits }
   /** Destination: page records (snapshot MEMORY record layout) into a memory of `pages` 64 KiB pages. */
-  | { type: 'pages'; records: Uint8Array; count: number; pages: number }
+  | { type: 'pages'; records: Uint8Array; pages: number }
   /** Destination: the final state; answered by `loaded`. */
   | { type: 'load'; state: Uint8Array; digest: Uint8Array }
   /** Source: dirty pages, up to `maxBytes`; answered by `collected`. `all` marks every page dirty first. */
@@ -36,5 +36,4 @@ export type FromWorker =
   | { type: 'checkpoint'; state: Uint8Array; digest: Uint8Array; pages: number }
   | { type: 'loaded'; ok: boolean; message?: string; memoryBytes?: number }
   | { type: 'exited'; exitCode: number; steps: string }
-  | { type: 'failed'; code: string; message: string; trap: boolean }
-  | { type: 'status'; steps: string; memoryBytes: number };
+  | { type: 'failed'; code: string; message: string; trap: boolean };

@@ -77,7 +77,7 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
       if (f.type === Msg.Pages) {
         const pages = f.payload.length >= 8 ? f.payload.readUInt32LE(4) : 0;
         const records = new Uint8Array(f.payload);
-        g.send({ type: 'pages', records, count: 0, pages }, [records.buffer as ArrayBuffer]);
+        g.send({ type: 'pages', records, pages }, [records.buffer as ArrayBuffer]);
       } else if (f.type === Msg.Console) {
         g.console.append(f.payload);
       } else if (f.type === Msg.State) {
