@@ -26,6 +26,7 @@ import { instantiate } from "./runtime/instantiate";
 
 
 export * from "./wasi/exports";
+export { pages_index, checksum_update } from "./pages/scan";
 
 // ---- buffers ----
 

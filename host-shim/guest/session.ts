@@ -64,7 +64,8 @@ export class GuestSession {
   readonly wasi: WasiEntryPoints;
   private readonly feed: StdinFeed;
   private instance!: VmmInstance;
-  private memoryAddr = -1;
+  /** Store address of the guest's memory in its VMM, -1 if it has none. */
+  memoryAddr = -1;
   /** Steps run in this session (the VMM counts since the guest started). */
   private stepsAtStart = 0n;
   /** The step count at which the fuel budget runs out, if there is one. */

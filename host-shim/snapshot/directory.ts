@@ -11,10 +11,10 @@
  * and renamed, so a crash never leaves half a snapshot under a real name.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, existsSync, openSync, writeSync, fsyncSync, closeSync, rmSync, readSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, existsSync, openSync, writeSync, writevSync, fsyncSync, closeSync, rmSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { SnapshotError } from '../errors.js';
-import { CAPS, HEADER_BYTES, SECTION_HEADER_BYTES, SectionId, decode, encodeHeaders, type Section } from './format.js';
+import { CAPS, HEADER_BYTES, SECTION_HEADER_BYTES, SectionId, decode, encodeHeaders, type PiecedSection, type Section } from './format.js';
 import { checksum } from './checksum.js';
 
 export const MODULE_FILE = 'module.wasm';
@@ -47,6 +47,12 @@ export interface SnapshotFile {
   meta: SnapshotMeta;
   state: Uint8Array;
   memory: Uint8Array;
+}
+
+/** What a snapshot is written from: the memory section may come in pieces (pages in place). */
+export interface SnapshotContent {
+  state: Uint8Array;
+  memory: Uint8Array | PiecedSection;
 }
 
 export function moduleDigest(bytes: Uint8Array): string {
@@ -95,17 +101,18 @@ export class SnapshotDir {
   }
 
   /** Writes the next snapshot of the chain; returns its sequence number. */
-  write(kind: SnapshotKind, content: Omit<SnapshotFile, 'meta'>, meta: Omit<SnapshotMeta, 'kind' | 'sequence' | 'parent' | 'chain'>): number {
+  write(kind: SnapshotKind, content: SnapshotContent, meta: Omit<SnapshotMeta, 'kind' | 'sequence' | 'parent' | 'chain'>): number {
     const last = this.list().at(-1);
     if (kind === 'diff' && !last) throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CHAIN', 'a diff snapshot needs a snapshot before it');
     const sequence = (last?.sequence ?? 0) + 1;
     // A diff belongs to the chain of the file before it: a file from another chain never fits in.
     const chain = kind === 'diff' ? readMeta(last!.file).chain : randomBytes(16).toString('hex');
     const full: SnapshotMeta = { kind, sequence, parent: kind === 'diff' ? last!.sequence : null, chain, ...meta };
-    const sections: Section[] = [
+    const memory = content.memory;
+    const sections: (Section | PiecedSection)[] = [
       { id: SectionId.Meta, payload: Buffer.from(JSON.stringify(full)) },
       { id: SectionId.State, payload: content.state },
-      { id: SectionId.Memory, payload: content.memory },
+      'pieces' in memory ? memory : { id: SectionId.Memory, payload: memory },
     ];
     const name = `${String(sequence).padStart(6, '0')}.${kind}.wms`;
     this.atomicWrite(join(this.path, name), encodeHeaders(sections));
@@ -117,7 +124,8 @@ export class SnapshotDir {
     try {
       const fd = openSync(tmp, 'w');
       try {
-        for (const p of parts) writeSync(fd, p);
+        // Pieces may be many (runs of guest pages): write them in groups.
+        for (let i = 0; i < parts.length; i += WRITE_GROUP) writevAll(fd, parts.slice(i, i + WRITE_GROUP));
         fsyncSync(fd);
       } finally {
         closeSync(fd);
@@ -158,6 +166,21 @@ export class SnapshotDir {
       chain.push(snap);
     }
     return chain;
+  }
+}
+
+const WRITE_GROUP = 512;
+
+function writevAll(fd: number, parts: Uint8Array[]): void {
+  let left = parts.filter((p) => p.length > 0);
+  while (left.length > 0) {
+    let written = writevSync(fd, left);
+    // A short write: drop what went out and carry on with the rest.
+    while (left.length > 0 && written >= left[0].length) {
+      written -= left[0].length;
+      left = left.slice(1);
+    }
+    if (left.length > 0 && written > 0) left[0] = left[0].subarray(written);
   }
 }
 

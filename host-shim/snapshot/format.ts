@@ -40,6 +40,14 @@ export interface Section {
   payload: Uint8Array;
 }
 
+/** A section written from several pieces whose checksum is known already (guest memory, in place). */
+export interface PiecedSection {
+  id: number;
+  pieces: Uint8Array[];
+  length: number;
+  checksum: Uint8Array;
+}
+
 /** Limits a reader enforces, whatever a file claims. */
 export const CAPS = {
   sections: 16,
@@ -54,8 +62,8 @@ const SECTION_CAPS: Record<number, number> = {
   [SectionId.Memory]: CAPS.memoryBytes,
 };
 
-/** The header and section headers, ready to be written before their payloads. */
-export function encodeHeaders(sections: Section[]): Uint8Array[] {
+/** The header, then each section's header and payload pieces, in the order to write them. */
+export function encodeHeaders(sections: (Section | PiecedSection)[]): Uint8Array[] {
   const header = Buffer.alloc(HEADER_BYTES);
   MAGIC.copy(header, 0);
   header.writeUInt16LE(MAJOR, 8);
@@ -64,12 +72,13 @@ export function encodeHeaders(sections: Section[]): Uint8Array[] {
   Buffer.from(checksum(header.subarray(0, 16))).copy(header, 16);
   const out: Uint8Array[] = [header];
   for (const s of sections) {
+    const pieced = 'pieces' in s;
     const h = Buffer.alloc(SECTION_HEADER_BYTES);
     h.writeUInt32LE(s.id, 0);
     h.writeUInt32LE(0, 4);
-    h.writeBigUInt64LE(BigInt(s.payload.length), 8);
-    Buffer.from(checksum(s.payload)).copy(h, 16);
-    out.push(h, s.payload);
+    h.writeBigUInt64LE(BigInt(pieced ? s.length : s.payload.length), 8);
+    Buffer.from(pieced ? s.checksum : checksum(s.payload)).copy(h, 16);
+    out.push(h, ...(pieced ? s.pieces : [s.payload]));
   }
   return out;
 }

@@ -1,12 +1,17 @@
 /**
  * The MEMORY section: guest memory as 4 KiB pages.
  *
- *   u32 page size (4096)   u32 memory size in pages   u32 record count
- *   record count × u32: page index; bit 31 set means "all zeros"
- *   then the 4096 bytes of every page without bit 31, in record order
+ *   header:  u32 page size (4096)  u32 memory size in pages, zeros to 64 bytes
+ *   the 4096 bytes of every data page, in record order
+ *   records × u32: page index; bit 31 set means "all zeros" (no bytes above),
+ *            then zero bytes so that index and trailer end on 64 bytes
+ *   trailer: u32 records  u32 data pages  u32 0  u32 0
  *
- * Indices first and bytes after, so that a run of pages adjacent in memory
- * is copied in one piece. A full snapshot holds every page that is not zero
+ * Every part is a multiple of 64 bytes, the checksum's block (checksum.ts).
+ *
+ * Page bytes first and counts last, so that whoever builds the section can
+ * checksum each page in the pass that decides whether it is zero, in payload
+ * order; pages adjacent in memory are written in one piece. A full snapshot holds every page that is not zero
  * (memory starts zeroed); a diff holds every page dirtied since the snapshot
  * before it, zero or not.
  */
@@ -15,50 +20,68 @@ import { SnapshotError } from '../errors.js';
 export const PAGE = 4096;
 export const ZERO_FLAG = 0x8000_0000;
 export const ZERO_PAGE = Buffer.alloc(PAGE);
+export const HEADER = 64;
+export const TRAILER = 16;
 
 /** Whether page `p` of `mem` is all zeros, without allocating. */
 export function isZeroPage(mem: Buffer, p: number): boolean {
   return mem.compare(ZERO_PAGE, 0, PAGE, p * PAGE, p * PAGE + PAGE) === 0;
 }
 
+/** Bytes of the index with its padding: index and trailer together end on 64 bytes. */
+export function indexBytes(count: number): number {
+  return ((count * 4 + TRAILER + 63) & ~63) - TRAILER;
+}
+
+export function encodeHeader(pages: number): Buffer {
+  const h = Buffer.alloc(HEADER);
+  h.writeUInt32LE(PAGE, 0);
+  h.writeUInt32LE(pages, 4);
+  return h;
+}
+
+/** The index and trailer of a MEMORY payload. */
+export function encodeIndex(picked: number[], zero: boolean[]): Buffer {
+  const out = Buffer.alloc(indexBytes(picked.length) + TRAILER);
+  let data = 0;
+  for (let i = 0; i < picked.length; i++) {
+    out.writeUInt32LE(zero[i] ? (picked[i] | ZERO_FLAG) >>> 0 : picked[i], i * 4);
+    if (!zero[i]) data++;
+  }
+  encodeTrailer(picked.length, data).copy(out, indexBytes(picked.length));
+  return out;
+}
+
+export function encodeTrailer(count: number, dataPages: number): Buffer {
+  const t = Buffer.alloc(TRAILER);
+  t.writeUInt32LE(count, 0);
+  t.writeUInt32LE(dataPages, 4);
+  return t;
+}
+
 /**
  * A MEMORY payload of the chosen pages: `picked` page indices in order, with
- * `zero[i]` telling which are all zeros (sent as index only).
+ * `zero[i]` telling which are all zeros (listed, no bytes).
  */
 export function encodePages(mem: Buffer, pages: number, picked: number[], zero: boolean[]): Buffer {
   let data = 0;
   for (const z of zero) if (!z) data++;
-  const out = Buffer.allocUnsafe(12 + picked.length * 4 + data * PAGE);
-  out.writeUInt32LE(PAGE, 0);
-  out.writeUInt32LE(pages, 4);
-  out.writeUInt32LE(picked.length, 8);
-  // Small buffers come from Node's pool and may not be 4-byte aligned.
-  const index = out.byteOffset % 4 === 0 ? new Uint32Array(out.buffer, out.byteOffset, out.length >>> 2) : null;
-  let at = 12 + picked.length * 4;
+  const out = Buffer.allocUnsafe(HEADER + data * PAGE + indexBytes(picked.length) + TRAILER);
+  encodeHeader(pages).copy(out, 0);
+  let at = HEADER;
   // Copy each run of adjacent non-zero pages at once.
-  let runStart = -1;
-  let runAt = 0;
-  let runLen = 0;
-  const flush = () => {
-    if (runLen > 0) out.set(mem.subarray(runStart * PAGE, (runStart + runLen) * PAGE), runAt);
-    runLen = 0;
-  };
-  for (let i = 0; i < picked.length; i++) {
-    const p = picked[i];
-    const word = zero[i] ? (p | ZERO_FLAG) >>> 0 : p;
-    if (index) index[3 + i] = word;
-    else out.writeUInt32LE(word, 12 + i * 4);
-    if (zero[i]) continue;
-    if (runLen > 0 && p === runStart + runLen) runLen++;
-    else {
-      flush();
-      runStart = p;
-      runAt = at;
-      runLen = 1;
+  for (let i = 0; i < picked.length; ) {
+    if (zero[i]) {
+      i++;
+      continue;
     }
-    at += PAGE;
+    let j = i + 1;
+    while (j < picked.length && !zero[j] && picked[j] === picked[j - 1] + 1) j++;
+    out.set(mem.subarray(picked[i] * PAGE, picked[j - 1] * PAGE + PAGE), at);
+    at += (j - i) * PAGE;
+    i = j;
   }
-  flush();
+  encodeIndex(picked, zero).copy(out, at);
   return out;
 }
 
@@ -81,7 +104,7 @@ export function encodeMemory(memory: Uint8Array, dirty: Uint8Array | null): Buff
 /** Size in pages that a MEMORY payload describes. */
 export function memoryPagesOf(payload: Uint8Array, what: string): number {
   const buf = Buffer.from(payload.buffer, payload.byteOffset, payload.length);
-  if (buf.length < 12 || buf.readUInt32LE(0) !== PAGE) throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `${what}: bad memory section`);
+  if (buf.length < HEADER || buf.readUInt32LE(0) !== PAGE) throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `${what}: bad memory section`);
   return buf.readUInt32LE(4);
 }
 
@@ -92,23 +115,28 @@ export function memoryPagesOf(payload: Uint8Array, what: string): number {
 export function applyMemory(payload: Uint8Array, memory: Uint8Array, what: string): number[] {
   const buf = Buffer.from(payload.buffer, payload.byteOffset, payload.length);
   const pages = memoryPagesOf(payload, what);
-  const count = buf.readUInt32LE(8);
+  if (buf.length < HEADER + TRAILER) throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `${what}: memory section cut short`);
+  const count = buf.readUInt32LE(buf.length - TRAILER);
+  const data = buf.readUInt32LE(buf.length - TRAILER + 4);
   if (pages * PAGE > memory.length) throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `${what}: memory of ${pages} pages does not fit the guest's ${memory.length / PAGE}`);
-  if (buf.length < 12 + count * 4) throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `${what}: memory records cut short`);
+  if (count > pages || data > count || buf.length !== HEADER + data * PAGE + indexBytes(count) + TRAILER) {
+    throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `${what}: memory records do not match their size`);
+  }
+  const indexAt = HEADER + data * PAGE;
   // First pass: validate, so that a bad record changes nothing.
-  let data = 0;
   const written: number[] = new Array(count);
+  let dataSeen = 0;
   for (let i = 0; i < count; i++) {
-    const word = buf.readUInt32LE(12 + i * 4);
+    const word = buf.readUInt32LE(indexAt + i * 4);
     const page = (word & ~ZERO_FLAG) >>> 0;
     if (page >= pages) throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `${what}: page ${page} beyond the memory`);
-    if (!(word & ZERO_FLAG)) data++;
+    if (!(word & ZERO_FLAG)) dataSeen++;
     written[i] = page;
   }
-  if (buf.length !== 12 + count * 4 + data * PAGE) throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `${what}: page bytes do not match the records`);
-  let at = 12 + count * 4;
+  if (dataSeen !== data) throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `${what}: ${dataSeen} data pages listed, ${data} announced`);
+  let at = HEADER;
   for (let i = 0; i < count; i++) {
-    const word = buf.readUInt32LE(12 + i * 4);
+    const word = buf.readUInt32LE(indexAt + i * 4);
     const page = written[i];
     if (word & ZERO_FLAG) {
       memory.fill(0, page * PAGE, page * PAGE + PAGE);

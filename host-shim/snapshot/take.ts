@@ -5,7 +5,7 @@
  */
 import type { GuestSession } from '../guest/session.js';
 import { SnapshotDir, moduleDigest, type SnapshotKind } from './directory.js';
-import { encodeMemory } from './memory.js';
+import { memorySection } from './memory-section.js';
 
 /** Version of the VMM's checkpoint state (assembly/checkpoint/index.ts). */
 const STATE_VERSION = '1.0';
@@ -19,7 +19,7 @@ export interface Taken {
 export function takeSnapshot(dir: SnapshotDir, session: GuestSession, module: Uint8Array, kind?: SnapshotKind): Taken {
   const chosen: SnapshotKind = kind ?? (dir.list().length === 0 ? 'full' : 'diff');
   const state = session.checkpointState();
-  const memory = encodeMemory(session.memoryView(), chosen === 'diff' ? session.dirtyView() : null);
+  const memory = memorySection({ vmm: session.engine.vmm, memoryAddr: session.memoryAddr, memory: session.memoryView() }, chosen === 'diff');
   const sequence = dir.write(chosen, { state, memory }, {
     module: moduleDigest(module),
     imports: session.importsDigest(),

@@ -46,6 +46,8 @@ export interface VmmExports {
   checkpoint_save(instance: number): number;
   instance_restore(module: number, importsPtr: number, count: number, statePtr: number, stateLen: number): number;
   thread_active(): number;
+  pages_index(memory: number, diff: number, out: number, lanes: number): number;
+  checksum_update(lanes: number, ptr: number, len: number): void;
   instance_prepare(module: number, importsPtr: number, count: number): number;
   instance_load(instance: number, ptr: number, len: number): number;
   run(fuel: bigint): number;

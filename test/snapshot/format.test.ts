@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { SnapshotError } from '../../host-shim/errors.js';
 import { CAPS, SectionId, decode, encode, HEADER_BYTES, SECTION_HEADER_BYTES } from '../../host-shim/snapshot/format.js';
-import { applyMemory, encodeMemory, PAGE } from '../../host-shim/snapshot/memory.js';
+import { applyMemory, encodeMemory, indexBytes, PAGE } from '../../host-shim/snapshot/memory.js';
 import { checksum } from '../../host-shim/snapshot/checksum.js';
 
 const sections = [
@@ -73,7 +73,7 @@ describe('memory pages', () => {
   test('a full snapshot holds only non-zero pages and restores the same bytes', () => {
     const m = memory();
     const payload = encodeMemory(m, null);
-    expect(payload.length).toBe(12 + 2 * (4 + PAGE));
+    expect(payload.length).toBe(64 + 2 * PAGE + indexBytes(2) + 16);
     const into = new Uint8Array(m.length);
     applyMemory(payload, into, 'm');
     expect(Buffer.compare(into, m)).toBe(0);
@@ -94,7 +94,7 @@ describe('memory pages', () => {
 
   test('a record beyond the memory changes nothing', () => {
     const payload = Buffer.from(encodeMemory(memory(), null));
-    payload.writeUInt32LE(99, 12);
+    payload.writeUInt32LE(99, 64 + 2 * PAGE); // the first index entry
     const into = new Uint8Array(8 * PAGE);
     expect(codeOf(() => applyMemory(payload, into, 'm'))).toBe('WASMOTION_ERR_SNAPSHOT_CORRUPT');
     expect(into.every((b) => b === 0)).toBe(true);

@@ -1,0 +1,81 @@
+import { theStore } from "../runtime/store";
+
+/**
+ * Helpers for the embedder's snapshots and migrations, run where guest memory
+ * lives so that no page is copied to be looked at: which pages to write, and
+ * the snapshot checksum over them (host-shim/snapshot/checksum.ts computes
+ * the same function; the two must agree to the bit).
+ *
+ * The checksum is FNV-1a over 32-bit words in sixteen lanes: four i32x4
+ * vectors, each its own dependency chain, so multiplies overlap. The lane
+ * state is 64 bytes; ranges are multiples of 64 bytes.
+ */
+
+const PAGE: usize = 4096;
+const FNV_PRIME: i32 = 0x01000193;
+const ZERO_FLAG: u32 = 0x80000000;
+
+/**
+ * Lists and checksums the pages of a MEMORY section (host-shim/snapshot/
+ * memory.ts) for memory `addr`, in one pass over each page: one u32 index
+ * entry per page to write, in page order, bit 31 set for a zero page; every
+ * data page folded into the checksum lanes at `lanes`, in that order. A
+ * full section (`diff` false) lists every non-zero page; a diff lists every
+ * dirty page. Writes to `out` (room for a u32 per page); returns the count,
+ * or -1 for an unknown memory.
+ */
+export function pages_index(addr: u32, diff: bool, out: usize, lanes: usize): i32 {
+  if (addr >= <u32>theStore.memories.length) return -1;
+  let m = theStore.memories[addr];
+  let pages = <usize>(m.byteLength >> 12);
+  let s0 = v128.load(lanes), s1 = v128.load(lanes, 16), s2 = v128.load(lanes, 32), s3 = v128.load(lanes, 48);
+  let prime = i32x4.splat(FNV_PRIME);
+  let n: usize = 0;
+  for (let p: usize = 0; p < pages; p++) {
+    // SAFETY: p < pages, inside both the memory and its dirty map; out holds a u32 per page.
+    if (diff && load<u8>(m.dirty + p) == 0) continue;
+    let page = m.base + (p << 12);
+    // Hash while looking for a non-zero word; a zero page's hash is thrown away.
+    let acc = i32x4.splat(0);
+    let t0 = s0, t1 = s1, t2 = s2, t3 = s3;
+    for (let off: usize = 0; off < PAGE; off += 64) {
+      let w0 = v128.load(page + off), w1 = v128.load(page + off, 16), w2 = v128.load(page + off, 32), w3 = v128.load(page + off, 48);
+      acc = v128.or(acc, v128.or(v128.or(w0, w1), v128.or(w2, w3)));
+      t0 = i32x4.mul(v128.xor(t0, w0), prime);
+      t1 = i32x4.mul(v128.xor(t1, w1), prime);
+      t2 = i32x4.mul(v128.xor(t2, w2), prime);
+      t3 = i32x4.mul(v128.xor(t3, w3), prime);
+    }
+    let zero = !v128.any_true(acc);
+    if (zero && !diff) continue;
+    if (!zero) { s0 = t0; s1 = t1; s2 = t2; s3 = t3; }
+    store<u32>(out + (n << 2), <u32>p | (zero ? ZERO_FLAG : 0));
+    n++;
+  }
+  v128.store(lanes, s0);
+  v128.store(lanes, s1, 16);
+  v128.store(lanes, s2, 32);
+  v128.store(lanes, s3, 48);
+  return <i32>n;
+}
+
+/**
+ * Folds [ptr, ptr+len) into the sixty-four bytes of checksum lanes at
+ * `lanes`. `len` must be a multiple of 64; the embedder finishes the checksum.
+ */
+export function checksum_update(lanes: usize, ptr: usize, len: u32): void {
+  let s0 = v128.load(lanes), s1 = v128.load(lanes, 16), s2 = v128.load(lanes, 32), s3 = v128.load(lanes, 48);
+  let prime = i32x4.splat(FNV_PRIME);
+  let end = ptr + (<usize>len & ~<usize>63);
+  // SAFETY: the embedder passes a range of VMM memory it owns or a guest memory range.
+  for (let p = ptr; p < end; p += 64) {
+    s0 = i32x4.mul(v128.xor(s0, v128.load(p)), prime);
+    s1 = i32x4.mul(v128.xor(s1, v128.load(p, 16)), prime);
+    s2 = i32x4.mul(v128.xor(s2, v128.load(p, 32)), prime);
+    s3 = i32x4.mul(v128.xor(s3, v128.load(p, 48)), prime);
+  }
+  v128.store(lanes, s0);
+  v128.store(lanes, s1, 16);
+  v128.store(lanes, s2, 32);
+  v128.store(lanes, s3, 48);
+}

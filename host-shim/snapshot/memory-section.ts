@@ -1,0 +1,66 @@
+/**
+ * The MEMORY section of a snapshot, built where the guest's memory lies: the
+ * VMM scans the pages (which to write, which are zero) and folds the page
+ * bytes into the section checksum in place; the file gets the pages as views
+ * of guest memory, written without a copy. Valid until the guest runs again.
+ */
+import type { VmmBinding } from '../vmm/binding.js';
+import { LANE_BYTES, checksumFinish, checksumStart } from './checksum.js';
+import { SectionId, type PiecedSection } from './format.js';
+import { HEADER, PAGE, TRAILER, ZERO_FLAG, encodeHeader, encodeTrailer, indexBytes } from './memory.js';
+
+export interface MemorySource {
+  vmm: VmmBinding;
+  /** Store address of the guest's memory, or -1 if it has none. */
+  memoryAddr: number;
+  /** The guest's memory, in place. */
+  memory: Uint8Array;
+}
+
+/**
+ * A full section (every non-zero page) or a diff (every page dirty, zero or
+ * not). `bytes` counts the page data.
+ */
+export function memorySection(src: MemorySource, diff: boolean): PiecedSection & { bytes: number } {
+  const { vmm, memory } = src;
+  const pages = memory.length / PAGE;
+  const header = encodeHeader(pages);
+  // Index room (a u32 per page, padded), the trailer, the checksum lanes: one VMM buffer.
+  const indexCap = indexBytes(pages) + TRAILER;
+  const buf = vmm.x.vmm_alloc(HEADER + indexCap + LANE_BYTES);
+  try {
+    const lanes = buf + HEADER + indexCap;
+    vmm.bytes(lanes, LANE_BYTES).set(checksumStart());
+    // Payload order: header, page bytes, index, trailer; the scan folds the pages in.
+    vmm.bytes(buf, HEADER).set(header);
+    vmm.x.checksum_update(lanes, buf, HEADER);
+    const indexAt = buf + HEADER;
+    const count = src.memoryAddr >= 0 && pages > 0 ? vmm.x.pages_index(src.memoryAddr, diff ? 1 : 0, indexAt, lanes) : 0;
+    if (count < 0) throw new Error('the VMM does not know the guest memory');
+    // SAFETY (alignment): vmm_alloc returns 16-byte aligned buffers and HEADER is 64 bytes.
+    const entries = new Uint32Array(vmm.memory.buffer, indexAt, count);
+    const pieces: Uint8Array[] = [header];
+    let data = 0;
+    for (let i = 0; i < count; ) {
+      if (entries[i] & ZERO_FLAG) {
+        i++;
+        continue;
+      }
+      let j = i + 1;
+      while (j < count && !(entries[j] & ZERO_FLAG) && entries[j] === entries[j - 1] + 1) j++;
+      pieces.push(memory.subarray(entries[i] * PAGE, entries[j - 1] * PAGE + PAGE));
+      data += j - i;
+      i = j;
+    }
+    const tail = indexBytes(count) + TRAILER;
+    const index = vmm.bytes(indexAt, tail);
+    index.fill(0, count * 4);
+    index.set(encodeTrailer(count, data), indexBytes(count));
+    vmm.x.checksum_update(lanes, indexAt, tail);
+    pieces.push(Uint8Array.from(index));
+    const length = HEADER + data * PAGE + tail;
+    return { id: SectionId.Memory, pieces, length, checksum: checksumFinish(vmm.bytes(lanes, LANE_BYTES), length), bytes: data * PAGE };
+  } finally {
+    vmm.x.vmm_free(buf);
+  }
+}
