@@ -7,7 +7,7 @@
 import type { TLSSocket } from 'node:tls';
 import { GuestHandle } from '../host/guest-handle.js';
 import { moduleDigest } from '../snapshot/directory.js';
-import { FrameReader, MigrationError, Msg, PROTOCOL, decodeState, parseJson, writeJson } from './wire.js';
+import { FrameReader, MigrationError, Msg, PROTOCOL, decodeState, parseJson, writeFrame, writeJson } from './wire.js';
 
 export interface DestinationHost {
   features: string[];
@@ -75,8 +75,12 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
     for (;;) {
       const f = await reader.next(STEP_MS);
       if (f.type === Msg.Pages) {
+        // Acknowledged on receipt: the source measures the link's bandwidth by these.
+        const ack = Buffer.allocUnsafe(8);
+        ack.writeBigUInt64LE(BigInt(f.payload.length));
+        void writeFrame(socket, Msg.Ack, ack).catch(() => undefined);
         const pages = f.payload.length >= 8 ? f.payload.readUInt32LE(4) : 0;
-        const records = new Uint8Array(f.payload);
+        const records = Uint8Array.from(f.payload);
         g.send({ type: 'pages', records, pages }, [records.buffer as ArrayBuffer]);
       } else if (f.type === Msg.Console) {
         g.console.append(f.payload);

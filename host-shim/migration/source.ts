@@ -58,6 +58,10 @@ export class MigrationSource {
   private transferred = 0;
   private copyStart: number | undefined;
   private copyEnd: number | undefined;
+  /** PAGES payload bytes written; the destination acknowledges them. */
+  private sentFrameBytes = 0;
+  /** Page bytes of the rounds measured so far (acknowledged). */
+  private measuredBytes = 0;
   private throttle = 0;
 
   constructor(
@@ -128,17 +132,17 @@ export class MigrationSource {
       if (batch.count > 0) {
         this.copyStart ??= performance.now();
         await writeFrame(this.socket!, Msg.Pages, batch.records);
-        this.copyEnd = performance.now();
+        this.sentFrameBytes += batch.records.length;
       }
       if (!more) return { bytes, dirtyLeft: batch.dirtyLeft, pages: batch.pages };
       this.checkCancel();
     }
   }
 
-  /** Page bytes per second while pages were on the wire. */
+  /** Page bytes per second over the pre-copy rounds, up to the destination's acknowledgement of each. */
   private throughput(): number {
     if (this.copyStart === undefined || this.copyEnd === undefined) return 0;
-    return this.transferred / Math.max((this.copyEnd - this.copyStart) / 1000, 1e-3);
+    return this.measuredBytes / Math.max((this.copyEnd - this.copyStart) / 1000, 1e-3);
   }
 
   private async precopy(): Promise<{ bandwidth: number }> {
@@ -149,6 +153,10 @@ export class MigrationSource {
       const total = Math.max(this.g.memoryBytes, 1);
       // A round sends at most the whole memory: a guest dirtying faster than that waits for the next one.
       const sent = await this.sendDirty(iteration === 1, total);
+      // The round counts once the destination has it: bytes in socket buffers are not bandwidth.
+      await this.reader!.awaitAcked(this.sentFrameBytes, REPLY_MS);
+      this.copyEnd = performance.now();
+      this.measuredBytes = this.transferred;
       const seconds = Math.max((performance.now() - roundStart) / 1000, 1e-4);
       if (sent.bytes > 0) bandwidth = bandwidth === 0 ? sent.bytes / seconds : 0.5 * bandwidth + 0.5 * (sent.bytes / seconds);
       const remaining = sent.dirtyLeft * 4096;

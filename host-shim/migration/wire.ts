@@ -28,6 +28,8 @@ export const Msg = {
   Abort: 10,
   /** The destination has the guest instantiated and ready for pages. */
   Prepared: 11,
+  /** The destination received a PAGES frame of u64 bytes: the source measures bandwidth by these. */
+  Ack: 12,
 } as const;
 
 export interface Frame {
@@ -75,6 +77,8 @@ export function writeJson(socket: Socket, type: number, value: unknown): Promise
 export class FrameReader {
   private buffered: Buffer[] = [];
   private size = 0;
+  /** Bytes the peer acknowledged (Ack frames, taken out of the stream as they come). */
+  acked = 0;
   private ended: Error | undefined;
   private waiter: (() => void) | undefined;
 
@@ -107,29 +111,58 @@ export class FrameReader {
     return out;
   }
 
+  /** A complete buffered frame, or undefined. */
+  private parse(): Frame | undefined {
+    if (this.size < 4) return undefined;
+    const head = this.buffered[0].length >= 4 ? this.buffered[0] : Buffer.concat(this.buffered);
+    const length = head.readUInt32LE(0);
+    if (length < 1 || length > MAX_FRAME) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', `frame of ${length} bytes`);
+    if (this.size < 4 + length) return undefined;
+    this.take(4);
+    const frame = this.take(length);
+    return { type: frame[0], payload: frame.subarray(1) };
+  }
+
+  /** The next frame other than an Ack; Acks on the way are counted. */
+  private parseNonAck(): Frame | undefined {
+    for (;;) {
+      const f = this.parse();
+      if (!f || f.type !== Msg.Ack) return f;
+      if (f.payload.length === 8) this.acked += Number(f.payload.readBigUInt64LE(0));
+    }
+  }
+
+  /** Waits until at least `bytes` are acknowledged. */
+  async awaitAcked(bytes: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const f = this.parseNonAck();
+      if (f) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', `expected acknowledgements, got message ${f.type}`);
+      if (this.acked >= bytes) return;
+      if (this.ended) throw this.ended;
+      await this.wait(deadline);
+    }
+  }
+
+  private async wait(deadline: number): Promise<void> {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new MigrationError('WASMOTION_ERR_MIGRATION_TIMEOUT', 'the peer did not answer in time');
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, left);
+      this.waiter = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
   async next(timeoutMs: number): Promise<Frame> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (this.size >= 4) {
-        const head = this.buffered[0].length >= 4 ? this.buffered[0] : Buffer.concat(this.buffered);
-        const length = head.readUInt32LE(0);
-        if (length < 1 || length > MAX_FRAME) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', `frame of ${length} bytes`);
-        if (this.size >= 4 + length) {
-          this.take(4);
-          const frame = this.take(length);
-          return { type: frame[0], payload: Buffer.from(frame.subarray(1)) };
-        }
-      }
+      const f = this.parseNonAck();
+      if (f) return f;
       if (this.ended) throw this.ended;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new MigrationError('WASMOTION_ERR_MIGRATION_TIMEOUT', 'the peer did not answer in time');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      await this.wait(deadline);
     }
   }
 
