@@ -230,6 +230,8 @@ export function instance_restore(id: u32, importsPtr: usize, count: u32, ptr: us
  */
 export function instance_prepare(id: u32, importsPtr: usize, count: u32): i32 {
   clearError();
+  // The value stack is allocated now, not in instance_load, which runs during a switchover.
+  ensureThread();
   if (id >= <u32>theStore.modules.length) { fail(Status.BadArgument, "unknown module", 0); return -1; }
   let imports = new StaticArray<u32>(count * 2);
   for (let i: u32 = 0; i < count * 2; i++) imports[i] = load<u32>(importsPtr + (<usize>i << 2));
