@@ -150,8 +150,9 @@ export class MigrationSource {
     for (let iteration = 1; ; iteration++) {
       this.checkCancel();
       const roundStart = performance.now();
-      const total = Math.max(this.g.memoryBytes, 1);
-      // A round sends at most the whole memory: a guest dirtying faster than that waits for the next one.
+      // Round 1 sends every page; later rounds at most the whole memory (as of the last batch):
+      // a guest dirtying faster than that waits for the next round.
+      const total = iteration === 1 ? Infinity : Math.max(this.g.memoryBytes, 1);
       const sent = await this.sendDirty(iteration === 1, total);
       // The round counts once the destination has it: bytes in socket buffers are not bandwidth.
       await this.reader!.awaitAcked(this.sentFrameBytes, REPLY_MS);
