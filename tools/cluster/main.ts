@@ -1,8 +1,11 @@
 /**
- * `npm run cluster -- --hosts 3`: an emulated cluster on one machine, N host
- * agents as separate processes on loopback sharing a fresh cluster secret.
- * Prints each host's URL as it comes up, then `cluster ready: URL URL ...`,
- * and runs until SIGINT or SIGTERM, which stop every host.
+ * `npm run cluster -- --hosts 3 [--netns]`: an emulated cluster on one
+ * machine, N host agents as separate processes sharing a fresh cluster
+ * secret: on loopback, or with --netns each in its own network namespace with
+ * its own address (root and iproute2; see netns.ts; drive them from the
+ * client namespace it prints). Prints each host's URL as it comes up, then
+ * `cluster ready: URL URL ...`, and runs until SIGINT or SIGTERM, which stop
+ * every host and remove the namespaces.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,13 +14,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { packageRoot } from '../../host-shim/paths.js';
+import { canUseNetns, createTopology } from './netns.js';
 
-function startHost(name: string, secretFile: string, dataDir: string): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(
-    process.execPath,
-    [join(packageRoot(), 'bin', 'wasmotion.js'), 'host', 'start', '--listen', '127.0.0.1:0', '--name', name, '--secret-file', secretFile, '--data-dir', dataDir],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+export function startHost(name: string, secretFile: string, dataDir: string, ns?: { ns: string; address: string }): Promise<{ proc: ChildProcess; url: string }> {
+  const args = [join(packageRoot(), 'bin', 'wasmotion.js'), 'host', 'start', '--listen', `${ns ? ns.address : '127.0.0.1'}:${ns ? 7000 : 0}`, '--name', name, '--secret-file', secretFile, '--data-dir', dataDir];
+  const proc = ns
+    ? spawn('ip', ['netns', 'exec', ns.ns, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => {
@@ -30,7 +33,11 @@ function startHost(name: string, secretFile: string, dataDir: string): Promise<{
 }
 
 async function main(): Promise<number> {
-  const opts = new Command('cluster').option('--hosts <n>', 'how many hosts', '3').parse(process.argv).opts<{ hosts: string }>();
+  const opts = new Command('cluster')
+    .option('--hosts <n>', 'how many hosts', '3')
+    .option('--netns', 'each host in its own network namespace (root and iproute2)')
+    .parse(process.argv)
+    .opts<{ hosts: string; netns?: boolean }>();
   const n = Number(opts.hosts);
   if (!Number.isInteger(n) || n < 1 || n > 32) {
     process.stderr.write('cluster: --hosts must be 1 to 32\n');
@@ -40,9 +47,15 @@ async function main(): Promise<number> {
   const secretFile = join(dir, 'secret');
   writeFileSync(secretFile, randomBytes(32), { mode: 0o600 });
   const hosts: { proc: ChildProcess; url: string }[] = [];
+  if (opts.netns && !canUseNetns()) {
+    process.stderr.write('cluster: --netns needs root and iproute2 (ip netns)\n');
+    return 2;
+  }
+  const topology = opts.netns ? createTopology(n) : undefined;
   try {
+    if (topology) process.stdout.write(`client namespace ${topology.client.ns} (${topology.client.address}): ip netns exec ${topology.client.ns} wasmotion ...\n`);
     for (let i = 1; i <= n; i++) {
-      const h = await startHost(`host${i}`, secretFile, join(dir, `host${i}`));
+      const h = await startHost(`host${i}`, secretFile, join(dir, `host${i}`), topology?.hosts[i - 1]);
       hosts.push(h);
       process.stdout.write(`host${i} ${h.url}\n`);
     }
@@ -55,8 +68,10 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     for (const h of hosts) h.proc.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    topology?.destroy();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-process.exitCode = await main();
+if (process.argv[1]?.endsWith('cluster/main.js')) process.exitCode = await main();
