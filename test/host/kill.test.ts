@@ -100,6 +100,22 @@ describe.skipIf(!existsSync(counter))('migration failure contract when a host di
     }, 60_000);
   }
 
+  test('the source killed at switchover: the guest runs at the destination only if it got GO, and then whole', async () => {
+    const a = await startHost('a');
+    const b = await startHost('b');
+    const id = await guestOn(a.url);
+    await migrateUntil(a.url, id, b.url, 'switchover');
+    a.proc.kill('SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const onB = await api(b.url, `/v1/guests/${id}`);
+    if (onB.status === 404) {
+      expect((await api(b.url, '/v1/host')).body.guests).toBe(0);
+      return;
+    }
+    expect(onB.body.state).toBe('running');
+    continuous(await (await fetch(new URL(`/v1/guests/${id}/logs`, b.url))).text());
+  }, 60_000);
+
   for (const step of ['handshake', 'precopy']) {
     test(`the source killed at ${step}: the destination never runs the guest`, async () => {
       const a = await startHost('a');
