@@ -62,8 +62,8 @@ export function numericOp(code: u32): u32 {
     case 0x74: return encode(Op.I32Shl, 2, true);
     case 0x75: return encode(Op.I32ShrS, 2, true);
     case 0x76: return encode(Op.I32ShrU, 2, true);
-    case 0x77: return encode(Op.I32Rotl, 2, false);
-    case 0x78: return encode(Op.I32Rotr, 2, false);
+    case 0x77: return encode(Op.I32Rotl, 2, true);
+    case 0x78: return encode(Op.I32Rotr, 2, true);
     case 0x79: return encode(Op.I64Clz, 1, false);
     case 0x7a: return encode(Op.I64Ctz, 1, false);
     case 0x7b: return encode(Op.I64Popcnt, 1, false);

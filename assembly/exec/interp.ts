@@ -330,7 +330,9 @@ export function run(fuelLimit: i64): i32 {
       case Op.I32ShrU: { let a = load<i32>(fp + load<u32>(ip, 8)); let b = load<i32>(fp + load<u32>(ip, 12)); store<i32>(fp + load<u32>(ip, 4), <i32>(<u32>a >>> b)); ip += 16; continue; }
       case Op.I32ShrUImm: { let a = load<i32>(fp + load<u32>(ip, 8)); let b = load<i32>(ip, 12); store<i32>(fp + load<u32>(ip, 4), <i32>(<u32>a >>> b)); ip += 16; continue; }
       case Op.I32Rotl: { let a = load<i32>(fp + load<u32>(ip, 8)); let b = load<i32>(fp + load<u32>(ip, 12)); store<i32>(fp + load<u32>(ip, 4), rotl<i32>(a, b)); ip += 16; continue; }
+      case Op.I32RotlImm: { let a = load<i32>(fp + load<u32>(ip, 8)); let b = load<i32>(ip, 12); store<i32>(fp + load<u32>(ip, 4), rotl<i32>(a, b)); ip += 16; continue; }
       case Op.I32Rotr: { let a = load<i32>(fp + load<u32>(ip, 8)); let b = load<i32>(fp + load<u32>(ip, 12)); store<i32>(fp + load<u32>(ip, 4), rotr<i32>(a, b)); ip += 16; continue; }
+      case Op.I32RotrImm: { let a = load<i32>(fp + load<u32>(ip, 8)); let b = load<i32>(ip, 12); store<i32>(fp + load<u32>(ip, 4), rotr<i32>(a, b)); ip += 16; continue; }
       case Op.I64Clz: { let a = load<i64>(fp + load<u32>(ip, 8)); store<i64>(fp + load<u32>(ip, 4), clz<i64>(a)); ip += 12; continue; }
       case Op.I64Ctz: { let a = load<i64>(fp + load<u32>(ip, 8)); store<i64>(fp + load<u32>(ip, 4), ctz<i64>(a)); ip += 12; continue; }
       case Op.I64Popcnt: { let a = load<i64>(fp + load<u32>(ip, 8)); store<i64>(fp + load<u32>(ip, 4), popcnt<i64>(a)); ip += 12; continue; }
