@@ -70,6 +70,25 @@ describe.skipIf(!existsSync(counter))('live migration between two hosts', () => 
     expect(logs).toBe(expected);
   });
 
+  test('migrations beyond the per-host limit wait in the queue, then complete', async () => {
+    const a = await host('a', { maxMigrations: 1 });
+    const b = await host('b');
+    const ids = [await startGuest(a, bytes, ['0', '4096', '2']), await startGuest(a, bytes, ['0', '4096', '2'])];
+    const started = [];
+    for (const id of ids) started.push((await api(a.url, `/v1/guests/${id}/migrate`, { method: 'POST', body: JSON.stringify({ to: b.url }) })).body);
+    // The second waits for the first: the host takes one migration at a time.
+    expect(started[1].state).toBe('queued');
+    const all = await Promise.all(started.map((m) => events(a.url, m.id)));
+    for (const evs of all) expect(evs[evs.length - 1].state).toBe('completed');
+    // The second one waited: it was still queued while the first had begun.
+    const secondStart = all[1].findIndex((e) => e.state !== 'queued');
+    expect(secondStart).toBeGreaterThan(0);
+    for (const id of ids) {
+      expect((await api(b.url, `/v1/guests/${id}`)).body.state).toBe('running');
+      await api(b.url, `/v1/guests/${id}/stop`, { method: 'POST' });
+    }
+  });
+
   test('a destination without the secret is refused and the guest keeps running at the source', async () => {
     const a = await host('a');
     const stranger = await host('stranger', { secret: Buffer.from('another secret of enough bytes!') });
