@@ -128,6 +128,7 @@ function declareHostApiCommands(cli: Command, setExit: (code: number) => void): 
     .requiredOption('--to <url>', 'the destination host agent')
     .option('--downtime-limit <ms>', 'longest pause of the guest at switchover, in milliseconds')
     .addOption(new Option('--policy <policy>', 'when the limit cannot be met: abort, or switch over anyway').choices(['abort', 'accept-downtime']))
+    .option('--compress', 'deflate memory pages on the wire (worth it on slow links)')
     .action(async (id: string, options: Parameters<typeof migrateCommand>[1]) => setExit(await migrateCommand(id, options)));
 
   const host = cli.command('host').description('host agents');

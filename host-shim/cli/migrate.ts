@@ -24,13 +24,14 @@ export interface MigrateOptions extends HostOptions {
   to: string;
   downtimeLimit?: string;
   policy?: MigrationPolicy;
+  compress?: boolean;
 }
 
 export async function migrateCommand(id: string, options: MigrateOptions): Promise<number> {
   const client = connect(options);
   const to = normalizeHostUrl(options.to);
   const downtimeLimitMs = options.downtimeLimit === undefined ? undefined : positiveMs(options.downtimeLimit);
-  const started = await client.migrate(id, { to, downtimeLimitMs, policy: options.policy });
+  const started = await client.migrate(id, { to, downtimeLimitMs, policy: options.policy, compress: options.compress });
   const status = process.stderr.isTTY && !options.json ? new StatusLine(process.stderr) : undefined;
   const cancel = () => {
     status?.clear();

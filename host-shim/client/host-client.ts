@@ -128,7 +128,7 @@ export class HostClient {
   }
 
   async migrate(id: string, request: MigrateRequest, options?: RequestOptions): Promise<MigrationStarted> {
-    const body = { to: request.to, downtimeLimitMs: request.downtimeLimitMs, policy: request.policy };
+    const body = { to: request.to, downtimeLimitMs: request.downtimeLimitMs, policy: request.policy, compress: request.compress };
     const started = await this.http.json<MigrationStarted>('POST', `${guestPath(id)}/migrate`, jsonBody(body, options));
     return requireId(started, this.url);
   }

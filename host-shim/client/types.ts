@@ -52,6 +52,8 @@ export interface MigrateRequest {
   to: string;
   downtimeLimitMs?: number;
   policy?: MigrationPolicy;
+  /** Deflate memory pages on the wire: pays on links slower than deflate itself. */
+  compress?: boolean;
 }
 
 export type MigrationState = 'queued' | 'handshake' | 'precopy' | 'switchover' | 'completed' | 'failed' | 'cancelled';

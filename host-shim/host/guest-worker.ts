@@ -4,15 +4,19 @@
  * of an instruction when the worker reads its memory or takes a checkpoint.
  */
 import { parentPort } from 'node:worker_threads';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { WasmotionError } from '../errors.js';
 import { GuestSession, type SessionOptions } from '../guest/session.js';
 import { DestinationPages, SourcePages } from '../migration/pages.js';
-import { applyMemory } from '../snapshot/memory.js';
+import { applyMemory, memoryPagesOf } from '../snapshot/memory.js';
 import { sameChecksum } from '../snapshot/checksum.js';
 import type { FromWorker, GuestLimits, ToWorker } from './worker-protocol.js';
 import { warmUp } from './warm-up.js';
 
 if (!parentPort) throw new Error('guest-worker runs in a worker thread');
+
+/** Largest inflated page batch accepted (a batch is about 4 MiB of pages and its index). */
+const MAX_BATCH = 64 << 20;
 const port = parentPort;
 
 function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
@@ -86,9 +90,10 @@ async function handle(m: ToWorker): Promise<void> {
       return;
     case 'pages': {
       const s = session!;
-      s.ensurePages(Math.ceil(m.pages / 16));
+      const records = m.compressed ? inflateRawSync(m.records, { maxOutputLength: MAX_BATCH }) : m.records;
+      s.ensurePages(Math.ceil(memoryPagesOf(records, 'migration pages') / 16));
       const memory = s.memoryView();
-      const written = applyMemory(m.records, memory, 'migration pages');
+      const written = applyMemory(records, memory, 'migration pages');
       destination!.written(memory, written);
       return;
     }
@@ -116,9 +121,10 @@ async function handle(m: ToWorker): Promise<void> {
       const dirty = s.dirtyView();
       if (m.all) dirty.fill(1);
       const batch = source.collect(s.memoryView(), dirty, m.maxBytes);
-      const records = batch.records;
+      // Level 1: the fastest deflate; compression pays only on links slower than it.
+      const records = m.compress ? new Uint8Array(deflateRawSync(batch.records, { level: 1 })) : batch.records;
       post(
-        { type: 'collected', records, count: batch.count, bytes: batch.bytes, dirtyLeft: batch.dirtyLeft, pages: batch.pages },
+        { type: 'collected', records, compressed: m.compress, count: batch.count, bytes: batch.bytes, dirtyLeft: batch.dirtyLeft, pages: batch.pages },
         [records.buffer as ArrayBuffer],
       );
       return;

@@ -13,12 +13,15 @@ export type ToWorker =
   | { type: 'start'; module: Uint8Array; programName: string; args: string[]; env: Record<string, string>; limits: GuestLimits }
   /** Destination of a migration: instantiate without running. */
   | { type: 'prepare'; module: Uint8Array; limits: GuestLimits }
-  /** Destination: page records (snapshot MEMORY record layout) into a memory of `pages` 64 KiB pages. */
-  | { type: 'pages'; records: Uint8Array; pages: number }
+  /** Destination: page records (snapshot MEMORY layout, deflated if `compressed`); the memory grows to their size. */
+  | { type: 'pages'; records: Uint8Array; compressed: boolean }
   /** Destination: the final state; answered by `loaded`. */
   | { type: 'load'; state: Uint8Array; digest: Uint8Array }
-  /** Source: dirty pages, up to `maxBytes`; answered by `collected`. `all` marks every page dirty first. */
-  | { type: 'collect'; maxBytes: number; all: boolean }
+  /**
+   * Source: dirty pages, up to `maxBytes`; answered by `collected`. `all`
+   * marks every page dirty first; `compress` deflates the batch.
+   */
+  | { type: 'collect'; maxBytes: number; all: boolean; compress: boolean }
   /** Pause at the next slice boundary; answered by `paused`. */
   | { type: 'pause' }
   /** Source, paused: the checkpoint state and the page digest; answered by `checkpoint`. */
@@ -31,7 +34,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready'; memoryBytes: number }
   | { type: 'console'; fd: number; bytes: Uint8Array }
-  | { type: 'collected'; records: Uint8Array; count: number; bytes: number; dirtyLeft: number; pages: number }
+  | { type: 'collected'; records: Uint8Array; compressed: boolean; count: number; bytes: number; dirtyLeft: number; pages: number }
   | { type: 'paused'; steps: string }
   | { type: 'checkpoint'; state: Uint8Array; digest: Uint8Array; pages: number }
   | { type: 'loaded'; ok: boolean; message?: string; memoryBytes?: number }

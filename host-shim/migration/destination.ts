@@ -74,14 +74,13 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
     await writeJson(socket, Msg.Prepared, {});
     for (;;) {
       const f = await reader.next(STEP_MS);
-      if (f.type === Msg.Pages) {
+      if (f.type === Msg.Pages || f.type === Msg.PagesDeflated) {
         // Acknowledged on receipt: the source measures the link's bandwidth by these.
         const ack = Buffer.allocUnsafe(8);
         ack.writeBigUInt64LE(BigInt(f.payload.length));
         void writeFrame(socket, Msg.Ack, ack).catch(() => undefined);
-        const pages = f.payload.length >= 8 ? f.payload.readUInt32LE(4) : 0;
         const records = Uint8Array.from(f.payload);
-        g.send({ type: 'pages', records, pages }, [records.buffer as ArrayBuffer]);
+        g.send({ type: 'pages', records, compressed: f.type === Msg.PagesDeflated }, [records.buffer as ArrayBuffer]);
       } else if (f.type === Msg.Console) {
         g.console.append(f.payload);
       } else if (f.type === Msg.State) {

@@ -14,6 +14,8 @@ export interface ProgressEvent {
   iteration: number;
   /** Bytes of page data sent so far. */
   transferred: number;
+  /** Bytes of PAGES frames on the wire so far (less than transferred when compressed). */
+  wireBytes: number;
   /** Bytes of dirty pages not yet sent. */
   remaining: number;
   /** Bytes of guest memory. */
@@ -46,10 +48,11 @@ export class Migration extends EventEmitter {
     readonly to: string,
     readonly downtimeLimitMs: number,
     readonly policy: 'abort' | 'accept-downtime',
+    readonly compress = false,
   ) {
     super();
     this.last = {
-      migration: id, guest, to, state: 'queued', iteration: 0, transferred: 0, remaining: 0, total: 0,
+      migration: id, guest, to, state: 'queued', iteration: 0, transferred: 0, wireBytes: 0, remaining: 0, total: 0,
       dirtyRate: 0, throughput: 0, expectedDowntimeMs: null, downtimeMs: null, totalMs: 0, throttle: 0, error: null,
     };
     this.events.push(this.last);

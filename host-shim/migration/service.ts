@@ -77,17 +77,19 @@ export class MigrationService {
 
   routes(r: Router): void {
     r.on('POST', '/v1/guests/:id/migrate', async (req, res, [id]) => {
-      const body = await readJson(req, ['to', 'downtimeLimitMs', 'policy']);
+      const body = await readJson(req, ['to', 'downtimeLimitMs', 'policy', 'compress']);
       const g = this.agent.guest(id);
       if (typeof body.to !== 'string' || !/^https?:\/\//.test(body.to)) throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"to" must be the URL of the destination host');
       const downtime = body.downtimeLimitMs ?? DEFAULT_DOWNTIME_MS;
       if (typeof downtime !== 'number' || !(downtime > 0)) throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"downtimeLimitMs" must be a positive number');
       const policy = body.policy ?? 'abort';
       if (policy !== 'abort' && policy !== 'accept-downtime') throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"policy" is abort or accept-downtime');
+      const compress = body.compress ?? false;
+      if (typeof compress !== 'boolean') throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"compress" must be true or false');
       if (!this.agent.config.secret) throw new HttpError(409, 'WASMOTION_ERR_MIGRATION_REFUSED', 'this host has no cluster secret: it takes no part in migrations');
       if (g.state !== 'running') throw new HttpError(409, 'WASMOTION_ERR_BUSY', `guest ${id} is ${g.state}, not running`);
       if ([...this.migrations.values()].some((m) => m.guest === id && !m.done)) throw new HttpError(409, 'WASMOTION_ERR_BUSY', `guest ${id} is already migrating`);
-      const m = new Migration(`m-${randomBytes(4).toString('hex')}`, id, body.to, downtime, policy);
+      const m = new Migration(`m-${randomBytes(4).toString('hex')}`, id, body.to, downtime, policy, compress);
       this.migrations.set(m.id, m);
       void this.schedule(m);
       sendJson(res, 202, { id: m.id, guest: id, to: m.to, state: m.last.state });

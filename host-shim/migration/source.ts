@@ -122,16 +122,17 @@ export class MigrationSource {
    */
   private async sendDirty(all: boolean, maxBytes: number): Promise<{ bytes: number; dirtyLeft: number; pages: number }> {
     let bytes = 0;
-    let next = this.g.ask({ type: 'collect', maxBytes: BATCH_BYTES, all }, 'collected');
+    const compress = this.m.compress;
+    let next = this.g.ask({ type: 'collect', maxBytes: BATCH_BYTES, all, compress }, 'collected');
     for (;;) {
       const batch = await next;
       bytes += batch.bytes;
       this.transferred += batch.bytes;
       const more = batch.dirtyLeft > 0 && bytes < maxBytes;
-      if (more) next = this.g.ask({ type: 'collect', maxBytes: BATCH_BYTES, all: false }, 'collected');
+      if (more) next = this.g.ask({ type: 'collect', maxBytes: BATCH_BYTES, all: false, compress }, 'collected');
       if (batch.count > 0) {
         this.copyStart ??= performance.now();
-        await writeFrame(this.socket!, Msg.Pages, batch.records);
+        await writeFrame(this.socket!, batch.compressed ? Msg.PagesDeflated : Msg.Pages, batch.records);
         this.sentFrameBytes += batch.records.length;
       }
       if (!more) return { bytes, dirtyLeft: batch.dirtyLeft, pages: batch.pages };
@@ -164,7 +165,7 @@ export class MigrationSource {
       const dirtyRate = iteration === 1 ? 0 : remaining / seconds;
       const expectedMs = bandwidth > 0 ? (remaining / bandwidth) * 1000 : remaining === 0 ? 0 : Infinity;
       this.m.update({
-        state: 'precopy', iteration, transferred: this.transferred, remaining, total: sent.pages * 4096,
+        state: 'precopy', iteration, transferred: this.transferred, wireBytes: this.sentFrameBytes, remaining, total: sent.pages * 4096,
         dirtyRate, throughput: this.throughput(), expectedDowntimeMs: Number.isFinite(expectedMs) ? expectedMs : null, throttle: this.throttle,
       });
       // QEMU's rule: switch over once what is left fits the downtime limit at the measured bandwidth.
@@ -214,7 +215,7 @@ export class MigrationSource {
     this.g.migration = { id: this.m.id, to: this.m.to };
     this.g.end('migrated', null, null);
     this.m.update({
-      state: 'completed', transferred: this.transferred, remaining: 0, downtimeMs, phasesMs: phases,
+      state: 'completed', transferred: this.transferred, wireBytes: this.sentFrameBytes, remaining: 0, downtimeMs, phasesMs: phases,
       throughput: this.throughput(), expectedDowntimeMs: (last.bytes / Math.max(stats.bandwidth, 1)) * 1000,
     });
     return true;

@@ -30,6 +30,8 @@ export const Msg = {
   Prepared: 11,
   /** The destination received a PAGES frame of u64 bytes: the source measures bandwidth by these. */
   Ack: 12,
+  /** PAGES, deflated (raw deflate), when the migration asked for compression. */
+  PagesDeflated: 13,
 } as const;
 
 export interface Frame {
