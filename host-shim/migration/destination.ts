@@ -93,11 +93,12 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
         await reader.expect(Msg.Go, STEP_MS);
         // A source in doubt may have fenced the guest meanwhile and resumed it there.
         if (host.fenced(g.id)) throw new MigrationError('WASMOTION_ERR_MIGRATION_FENCED', 'the source resumed the guest');
-        // The point of no return: the guest runs here from now on.
-        g.state = 'running';
-        g.send({ type: 'resume' });
+        // The point of no return: the guest runs here from now on. It is adopted
+        // first, so that a source in doubt finds it when it fences.
         host.adopt(g);
         started = true;
+        g.state = 'running';
+        g.send({ type: 'resume' });
         await writeJson(socket, Msg.Started, {}).catch(() => undefined);
         return;
       } else if (f.type === Msg.Abort) {

@@ -71,7 +71,7 @@ describe.skipIf(!existsSync(counter))('migration failure contract under cut conn
     proxy.on('close', onClose);
     if (cut) proxy.cutAfterBytes(cut.bytes, cut.direction);
     const m = (await api(a.url, `/v1/guests/${guest.id}/migrate`, { method: 'POST', body: JSON.stringify({ to: b.url }) })).body;
-    const events = (await (await fetch(new URL(`/v1/migrations/${m.id}/events`, a.url))).text()).trim().split('\n').map((l) => JSON.parse(l));
+    const events = (await (await fetch(new URL(`/v1/migrations/${m.id}/events`, a.url))).text()).split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
     const final = events[events.length - 1];
     await new Promise((resolve) => setTimeout(resolve, 80));
     proxy.off('close', onClose);
@@ -128,6 +128,30 @@ describe.skipIf(!existsSync(counter))('migration failure contract under cut conn
     }
   }, 60_000);
 
+  test('a STARTED lost after GO leaves the source in doubt; fencing finds the guest at the destination', async () => {
+    // The link dies the moment the destination adopts the guest: STARTED never arrives.
+    const service = b.migrations as unknown as { destinationHost: () => { adopt: (g: unknown) => void } };
+    const original = service.destinationHost;
+    service.destinationHost = () => {
+      const h = original.call(b.migrations);
+      return { ...h, adopt: (g: unknown) => (h.adopt(g), proxy.cut()) };
+    };
+    try {
+      const guest = (await api(a.url, '/v1/guests', { method: 'POST', body: JSON.stringify({ module: moduleDigest(bytes), args: ARGS }) })).body;
+      const m = (await api(a.url, `/v1/guests/${guest.id}/migrate`, { method: 'POST', body: JSON.stringify({ to: b.url }) })).body;
+      const events = (await (await fetch(new URL(`/v1/migrations/${m.id}/events`, a.url))).text()).split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+      const final = events[events.length - 1];
+      expect(final.state, JSON.stringify(final.error)).toBe('completed');
+      expect((await api(a.url, `/v1/guests/${guest.id}`)).body.state).toBe('migrated');
+      expect((await api(b.url, `/v1/guests/${guest.id}`)).body.state).toBe('running');
+      checkContinuous(await logs(b.url, guest.id));
+      await api(b.url, `/v1/guests/${guest.id}/stop`, { method: 'POST' });
+    } finally {
+      service.destinationHost = original;
+      proxy.heal();
+    }
+  }, 60_000);
+
   test('a cancelled migration leaves the guest running at the source', async () => {
     const guest = (await api(a.url, '/v1/guests', { method: 'POST', body: JSON.stringify({ module: moduleDigest(bytes), args: ARGS }) })).body;
     proxy.setLimits({ bytesPerSecond: 256 * 1024 });
@@ -135,7 +159,7 @@ describe.skipIf(!existsSync(counter))('migration failure contract under cut conn
       const m = (await api(a.url, `/v1/guests/${guest.id}/migrate`, { method: 'POST', body: JSON.stringify({ to: b.url }) })).body;
       await new Promise((resolve) => setTimeout(resolve, 150));
       expect((await api(a.url, `/v1/migrations/${m.id}/cancel`, { method: 'POST' })).status).toBe(200);
-      const events = (await (await fetch(new URL(`/v1/migrations/${m.id}/events`, a.url))).text()).trim().split('\n').map((l) => JSON.parse(l));
+      const events = (await (await fetch(new URL(`/v1/migrations/${m.id}/events`, a.url))).text()).split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
       expect(events[events.length - 1].state).toBe('cancelled');
     } finally {
       proxy.setLimits({ bytesPerSecond: null });
