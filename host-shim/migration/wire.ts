@@ -84,7 +84,7 @@ export class FrameReader {
   private ended: Error | undefined;
   private waiter: (() => void) | undefined;
 
-  constructor(private readonly socket: Socket) {
+  constructor(socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
       this.buffered.push(chunk);
       this.size += chunk.length;

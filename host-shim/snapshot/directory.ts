@@ -11,7 +11,7 @@
  * and renamed, so a crash never leaves half a snapshot under a real name.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, existsSync, openSync, writeSync, writevSync, fsyncSync, closeSync, rmSync, readSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, existsSync, openSync, writevSync, fsyncSync, closeSync, rmSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { SnapshotError } from '../errors.js';
 import { CAPS, HEADER_BYTES, SECTION_HEADER_BYTES, SectionId, decode, encodeHeaders, type PiecedSection, type Section } from './format.js';
