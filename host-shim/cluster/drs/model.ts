@@ -1,0 +1,133 @@
+/**
+ * DRS input model: hosts, guests and placement rules, validated strictly.
+ *
+ * CPU is counted in cores, memory in bytes. The scheduler core is pure: it
+ * reads a Cluster and returns recommendations; it never mutates its input.
+ */
+import { UsageError } from '../../errors.js';
+
+export interface Resources {
+  cpu: number;
+  memory: number;
+}
+
+export interface Host {
+  id: string;
+  capacity: Resources;
+  /** A host in maintenance is never a destination and is being emptied. */
+  maintenance?: boolean;
+}
+
+export interface Guest {
+  id: string;
+  host: string;
+  demand: Resources;
+  reservation?: Resources;
+  limit?: Resources;
+  /** Relative weight under contention; 1000 when absent (VMware "normal"). */
+  shares?: number;
+  /** Inputs of the migration cost: memory to copy and how fast it is re-dirtied. */
+  migration?: { memoryBytes: number; dirtyRate: number };
+}
+
+export type Rule =
+  | { kind: 'affinity'; name: string; guests: string[] }
+  | { kind: 'anti-affinity'; name: string; guests: string[] }
+  | { kind: 'host-must'; name: string; guests: string[]; hosts: string[] }
+  | { kind: 'host-should'; name: string; guests: string[]; hosts: string[] };
+
+export interface Cluster {
+  hosts: Host[];
+  guests: Guest[];
+  rules?: Rule[];
+}
+
+export const DEFAULT_SHARES = 1000;
+
+function fail(message: string): never {
+  throw new UsageError(`drs: ${message}`);
+}
+
+function checkNumber(value: unknown, what: string, positive = false): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    fail(`${what} must be a finite non-negative number, got ${String(value)}`);
+  }
+  if (positive && value === 0) fail(`${what} must be greater than zero`);
+}
+
+function checkResources(r: unknown, what: string, positive = false): void {
+  if (r === null || typeof r !== 'object') fail(`${what} must be { cpu, memory }`);
+  for (const key of Object.keys(r)) {
+    if (key !== 'cpu' && key !== 'memory') fail(`${what} has unknown key "${key}"`);
+  }
+  const res = r as Resources;
+  checkNumber(res.cpu, `${what}.cpu`, positive);
+  checkNumber(res.memory, `${what}.memory`, positive);
+}
+
+function checkKeys(obj: object, allowed: string[], what: string): void {
+  for (const key of Object.keys(obj)) {
+    if (!allowed.includes(key)) fail(`${what} has unknown key "${key}"`);
+  }
+}
+
+function validateGuest(g: Guest, hostIds: Set<string>): void {
+  const what = `guest ${g.id}`;
+  checkKeys(g, ['id', 'host', 'demand', 'reservation', 'limit', 'shares', 'migration'], what);
+  if (!hostIds.has(g.host)) fail(`${what} is on unknown host "${g.host}"`);
+  checkResources(g.demand, `${what}.demand`);
+  if (g.reservation !== undefined) checkResources(g.reservation, `${what}.reservation`);
+  if (g.limit !== undefined) checkResources(g.limit, `${what}.limit`);
+  if (g.reservation && g.limit) {
+    if (g.reservation.cpu > g.limit.cpu || g.reservation.memory > g.limit.memory) {
+      fail(`${what} has a reservation above its limit`);
+    }
+  }
+  if (g.shares !== undefined) checkNumber(g.shares, `${what}.shares`, true);
+  if (g.migration !== undefined) {
+    checkKeys(g.migration, ['memoryBytes', 'dirtyRate'], `${what}.migration`);
+    checkNumber(g.migration.memoryBytes, `${what}.migration.memoryBytes`);
+    checkNumber(g.migration.dirtyRate, `${what}.migration.dirtyRate`);
+  }
+}
+
+function validateRule(rule: Rule, hostIds: Set<string>, guestIds: Set<string>): void {
+  const what = `rule ${rule.name}`;
+  if (typeof rule.name !== 'string' || rule.name === '') fail('every rule needs a name');
+  if (!['affinity', 'anti-affinity', 'host-must', 'host-should'].includes(rule.kind)) {
+    fail(`${what} has unknown kind "${rule.kind as string}"`);
+  }
+  const withHosts = rule.kind === 'host-must' || rule.kind === 'host-should';
+  checkKeys(rule, withHosts ? ['kind', 'name', 'guests', 'hosts'] : ['kind', 'name', 'guests'], what);
+  if (!Array.isArray(rule.guests) || rule.guests.length === 0) fail(`${what} names no guests`);
+  for (const id of rule.guests) if (!guestIds.has(id)) fail(`${what} names unknown guest "${id}"`);
+  if (withHosts) {
+    if (!Array.isArray(rule.hosts) || rule.hosts.length === 0) fail(`${what} names no hosts`);
+    for (const id of rule.hosts) if (!hostIds.has(id)) fail(`${what} names unknown host "${id}"`);
+  }
+}
+
+/** Throws a UsageError naming the first problem: unknown ids or keys, bad numbers, duplicates. */
+export function validateCluster(cluster: Cluster): void {
+  const hostIds = new Set<string>();
+  for (const h of cluster.hosts) {
+    checkKeys(h, ['id', 'capacity', 'maintenance'], `host ${h.id}`);
+    if (typeof h.id !== 'string' || h.id === '') fail('every host needs an id');
+    if (hostIds.has(h.id)) fail(`duplicate host id "${h.id}"`);
+    hostIds.add(h.id);
+    checkResources(h.capacity, `host ${h.id}.capacity`, true);
+  }
+  const guestIds = new Set<string>();
+  for (const g of cluster.guests) {
+    if (typeof g.id !== 'string' || g.id === '') fail('every guest needs an id');
+    if (guestIds.has(g.id)) fail(`duplicate guest id "${g.id}"`);
+    guestIds.add(g.id);
+    validateGuest(g, hostIds);
+  }
+  const names = new Set<string>();
+  for (const rule of cluster.rules ?? []) {
+    validateRule(rule, hostIds, guestIds);
+    if (names.has(rule.name)) fail(`duplicate rule name "${rule.name}"`);
+    names.add(rule.name);
+  }
+}
