@@ -29,12 +29,12 @@ function unitsOn(state: ClusterState, h: number): number[] {
 function destination(state: ClusterState, members: number[], from: number): { to: number; why: string } {
   let best = -1;
   let bestSpread = Infinity;
-  let why = 'no other host';
+  const reasons = new Set<string>();
   for (let h = 0; h < state.hosts.length; h++) {
-    if (h === from) continue;
+    if (h === from || !state.active[h]) continue;
     const refusal = state.refusal(members, h);
     if (refusal !== undefined) {
-      why = refusal;
+      reasons.add(refusal.split(state.hosts[h].id).join('<host>'));
       continue;
     }
     let cpu = 0, mem = 0;
@@ -46,7 +46,7 @@ function destination(state: ClusterState, members: number[], from: number): { to
       best = h;
     }
   }
-  return { to: best, why };
+  return { to: best, why: reasons.size > 0 ? [...reasons].join('; ') : 'no other active host' };
 }
 
 /** Plans the evacuation of `hostId`, treating it as already in maintenance. */
