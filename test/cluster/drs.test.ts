@@ -154,8 +154,23 @@ describe('rules', () => {
       expect(hostOf(current, 'g5')).toBe('h0');
     }
     expect(hostOf(current, 'g2')).not.toBe(hostOf(current, 'g3'));
+    // The cluster did get balanced around the rules.
+    expect(steps[steps.length - 1].result.imbalanceAfter).toBeLessThan(steps[0].result.imbalanceBefore / 2);
     const first = steps[0].result.recommendations[0];
     expect(first.reason).toMatch(/^rule apart/);
+  });
+
+  it('moves an affinity group as one unit', () => {
+    const cluster: Cluster = {
+      hosts: [host('h0'), host('h1')],
+      guests: [guest('p', 'h0', 3), guest('q', 'h0', 3), guest('x', 'h0', 6)],
+      rules: [
+        { kind: 'affinity', name: 'pq', guests: ['p', 'q'] },
+        { kind: 'host-must', name: 'x-home', guests: ['x'], hosts: ['h0'] },
+      ],
+    };
+    const moves = balancePass(cluster, { threshold: 5 }).recommendations;
+    expect(moves.map((m) => `${m.guest}->${m.to}`).sort()).toEqual(['p->h1', 'q->h1']);
   });
 
   it('fixes must-rule violations first and reports those it cannot fix', () => {

@@ -11,6 +11,7 @@
  * A source with no acceptable move is set aside for the rest of the pass.
  * Per step: O(hosts + guestsOnSource * K); no hosts x guests scan.
  */
+import { UsageError } from '../../errors.js';
 import type { Cluster } from './model.js';
 import type { Recommendation, Violation } from './recommendation.js';
 import { fixViolations, shouldViolations } from './rules.js';
@@ -185,7 +186,7 @@ function balanceLoop(state: ClusterState, options: BalanceOptions, lim: Limits, 
 /** One pass over `cluster` (not mutated). Recommendations are in execution order. */
 export function balancePass(cluster: Cluster, options: BalanceOptions = {}): PassResult {
   const threshold = options.threshold ?? 3;
-  if (![1, 2, 3, 4, 5].includes(threshold)) throw new RangeError(`drs: migration threshold must be 1..5, got ${threshold}`);
+  if (![1, 2, 3, 4, 5].includes(threshold)) throw new UsageError(`drs: migration threshold must be 1..5, got ${threshold}`);
   const automation = options.automation ?? 'manual';
   const state = new ClusterState(cluster, options.bandwidth ?? DEFAULT_BANDWIDTH);
   const imbalanceBefore = state.imbalance();
