@@ -28,6 +28,9 @@ export interface GuestInfo {
 
 type Reply<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
 
+/** The answer to every request the worker can no longer answer. */
+const GONE = { type: 'failed', code: 'WASMOTION_ERR_GUEST_GONE', message: 'the guest worker ended', trap: false } as const satisfies FromWorker;
+
 const WORKER = () => join(packageRoot(), 'dist', 'host-shim', 'host', 'guest-worker.js');
 
 export class GuestHandle extends EventEmitter {
@@ -41,6 +44,8 @@ export class GuestHandle extends EventEmitter {
   readonly startedAt = new Date().toISOString();
   private readonly worker: Worker;
   private readonly waiting = new Map<string, ((m: FromWorker) => void)[]>();
+  /** The worker thread has exited: a request sent now would never be answered. */
+  private workerGone = false;
 
   constructor(
     readonly id: string,
@@ -52,7 +57,10 @@ export class GuestHandle extends EventEmitter {
     this.worker = new Worker(WORKER());
     this.worker.on('message', (m: FromWorker) => this.receive(m));
     this.worker.on('error', (err) => this.end('trapped', null, { code: 'WASMOTION_ERR_INTERNAL', message: err.message }));
-    this.worker.on('exit', () => this.rejectAll());
+    this.worker.on('exit', () => {
+      this.workerGone = true;
+      this.rejectAll();
+    });
   }
 
   info(): GuestInfo {
@@ -83,6 +91,7 @@ export class GuestHandle extends EventEmitter {
   /** Sends `m` and waits for the worker's reply of type `reply`. */
   ask<T extends FromWorker['type']>(m: ToWorker, reply: T, transfer: ArrayBuffer[] = []): Promise<Reply<T>> {
     return new Promise((resolve, reject) => {
+      if (this.workerGone) return reject(new WasmotionError(GONE.code, GONE.message));
       const list = this.waiting.get(reply) ?? [];
       list.push((r) => (r.type === 'failed' ? reject(new WasmotionError(r.code, r.message)) : resolve(r as Reply<T>)));
       this.waiting.set(reply, list);
@@ -134,8 +143,7 @@ export class GuestHandle extends EventEmitter {
   }
 
   private rejectAll(): void {
-    const dead: FromWorker = { type: 'failed', code: 'WASMOTION_ERR_GUEST_GONE', message: 'the guest worker ended', trap: false };
-    for (const list of this.waiting.values()) for (const w of list.splice(0)) w(dead);
+    for (const list of this.waiting.values()) for (const w of list.splice(0)) w(GONE);
   }
 
   /** The guest ended here: with an exit code, a trap, a stop or a move. */

@@ -70,6 +70,10 @@ export class MigrationSource {
     private readonly ctx: SourceContext,
   ) {}
 
+  private guestEnded(): MigrationError {
+    return new MigrationError('WASMOTION_ERR_MIGRATION_GUEST_ENDED', `the guest ended (${this.g.state}) before the migration could complete`);
+  }
+
   private checkCancel(): void {
     if (this.m.cancelRequested) throw new MigrationError('WASMOTION_ERR_MIGRATION_CANCELLED', 'the migration was cancelled');
   }
@@ -78,12 +82,15 @@ export class MigrationSource {
     let goSent = false;
     try {
       await this.handshake();
+      if (this.g.ended) throw this.guestEnded();
       this.g.state = 'migrating';
       const stats = await this.precopy();
       goSent = await this.switchover(stats);
     } catch (err) {
       if (goSent || (err instanceof MigrationError && err.code === 'WASMOTION_ERR_MIGRATION_IN_DOUBT')) throw err;
       this.socket?.destroy();
+      // The guest exited (or trapped) on its own while its pages were copied: nothing to move.
+      if (this.g.ended && !(err instanceof MigrationError)) throw this.guestEnded();
       // Nothing reached the point of no return: the guest goes on here.
       if (!this.g.ended) {
         this.g.send({ type: 'resume' });

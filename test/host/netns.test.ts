@@ -41,7 +41,8 @@ describe.skipIf(!usable)('hosts in network namespaces', () => {
       hosts.push(h.url);
     }
     expect(hosts).toEqual(['http://10.77.0.1:7000', 'http://10.77.0.2:7000']);
-    const id = cli(['guest', 'start', '--host', hosts[0], guest, '--', '150', '256', '2']).stdout.trim();
+    // 150 lines 20 ms apart: about three seconds, so the guest is still running when the migration starts.
+    const id = cli(['guest', 'start', '--host', hosts[0], guest, '--', '150', '256', '20']).stdout.trim();
     expect(id).toMatch(/^g-/);
     const m = cli(['migrate', id, '--host', hosts[0], '--to', hosts[1]]);
     expect(m.code, m.stderr).toBe(0);
