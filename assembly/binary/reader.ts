@@ -65,59 +65,33 @@ export class Reader {
     return 0; // not reached
   }
 
-  i32(): i32 {
-    let result: i32 = 0;
+  i32(): i32 { return <i32>this.signed(32); }
+
+  i64(): i64 { return this.signed(64); }
+
+  /** The signed 33-bit block type index form; returns it as i64. */
+  s33(): i64 { return this.signed(33); }
+
+  /**
+   * A signed LEB128 of at most `bits` bits, sign-extended to i64. The last
+   * byte a value of that width may take holds its top bits; the unused bits
+   * above them must repeat the sign bit.
+   */
+  private signed(bits: u32): i64 {
+    const lastShift = (bits - 1) / 7 * 7;
+    const used = bits - lastShift;
+    const signBit: u32 = 1 << (used - 1);
+    const unused: u32 = 0x7f & ~((1 << used) - 1);
+    let result: i64 = 0;
     let shift: u32 = 0;
     let b: u32;
     do {
       b = this.u8();
       if (this.failed) return 0;
-      if (shift == 28) {
+      if (shift == lastShift) {
         if (b & 0x80) { this.fail(E_LEB_TOO_LONG); return 0; }
-        // The unused bits must repeat the sign bit (bit 3 of this byte).
-        let high = b & 0x70;
-        if ((b & 0x08) ? high != 0x70 : high != 0) { this.fail(E_LEB_TOO_LARGE); return 0; }
-      }
-      result |= <i32>(b & 0x7f) << shift;
-      shift += 7;
-    } while (b & 0x80);
-    if (shift < 32 && (b & 0x40)) result |= -1 << shift;
-    return result;
-  }
-
-  i64(): i64 {
-    let result: i64 = 0;
-    let shift: u64 = 0;
-    let b: u32;
-    do {
-      b = this.u8();
-      if (this.failed) return 0;
-      if (shift == 63) {
-        if (b & 0x80) { this.fail(E_LEB_TOO_LONG); return 0; }
-        // Only bit 0 is used; the rest must repeat it.
-        let high = b & 0x7e;
-        if ((b & 1) ? high != 0x7e : high != 0) { this.fail(E_LEB_TOO_LARGE); return 0; }
-      }
-      result |= <i64>(b & 0x7f) << shift;
-      shift += 7;
-    } while (b & 0x80);
-    if (shift < 64 && (b & 0x40)) result |= (<i64>-1) << shift;
-    return result;
-  }
-
-  /** The signed 33-bit block type index form; returns it as i64. */
-  s33(): i64 {
-    let result: i64 = 0;
-    let shift: u64 = 0;
-    let b: u32;
-    do {
-      b = this.u8();
-      if (this.failed) return 0;
-      if (shift == 28) {
-        if (b & 0x80) { this.fail(E_LEB_TOO_LONG); return 0; }
-        // 33 bits: bits 0-4 of the fifth byte are used, 5-6 repeat bit 4.
-        let high = b & 0x60;
-        if ((b & 0x10) ? high != 0x60 : high != 0) { this.fail(E_LEB_TOO_LARGE); return 0; }
+        let high = b & unused;
+        if ((b & signBit) ? high != unused : high != 0) { this.fail(E_LEB_TOO_LARGE); return 0; }
       }
       result |= <i64>(b & 0x7f) << shift;
       shift += 7;
