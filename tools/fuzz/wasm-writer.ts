@@ -5,16 +5,7 @@
  */
 import { signedLeb, unsignedLeb } from './leb128.js';
 import type { RefType, ValType } from '../../host-shim/engine/types.js';
-
-export const VALTYPE_BYTE: Record<ValType, number> = {
-  i32: 0x7f,
-  i64: 0x7e,
-  f32: 0x7d,
-  f64: 0x7c,
-  v128: 0x7b,
-  funcref: 0x70,
-  externref: 0x6f,
-};
+import { TYPE_CODES } from '../../host-shim/vmm/values.js';
 
 export interface FuncType {
   params: ValType[];
@@ -51,7 +42,7 @@ export class CodeWriter {
     return this;
   }
   valType(t: ValType): this {
-    return this.op(VALTYPE_BYTE[t]);
+    return this.op(TYPE_CODES[t]);
   }
   blockType(bt: BlockType): this {
     if (bt.kind === 'empty') return this.op(0x40);
@@ -146,9 +137,9 @@ export class ModuleWriter {
     if (this.types.length) section(1, vec(this.types.map(encodeFuncType)));
     if (this.imports.length) section(2, vec(this.imports.map((i) => [...name(i.module), ...name(i.name), ...encodeImportDesc(i.desc)])));
     if (this.functions.length) section(3, vec(this.functions.map((f) => unsignedLeb(f.typeIndex))));
-    if (this.tables.length) section(4, vec(this.tables.map((t) => [VALTYPE_BYTE[t.element], ...limits(t.min, t.max)])));
+    if (this.tables.length) section(4, vec(this.tables.map((t) => [TYPE_CODES[t.element], ...limits(t.min, t.max)])));
     if (this.memories.length) section(5, vec(this.memories.map((m) => limits(m.min, m.max))));
-    if (this.globals.length) section(6, vec(this.globals.map((g) => [VALTYPE_BYTE[g.type], g.mutable ? 1 : 0, ...g.init, 0x0b])));
+    if (this.globals.length) section(6, vec(this.globals.map((g) => [TYPE_CODES[g.type], g.mutable ? 1 : 0, ...g.init, 0x0b])));
     if (this.exports.length) section(7, vec(this.exports.map((e) => [...name(e.name), EXPORT_KIND_BYTE[e.kind], ...unsignedLeb(e.index)])));
     if (this.start !== undefined) section(8, unsignedLeb(this.start));
     if (this.elements.length) section(9, vec(this.elements.map(encodeElem)));
@@ -179,7 +170,7 @@ function limits(min: number, max: number | undefined): number[] {
 }
 
 function encodeFuncType(t: FuncType): number[] {
-  return [0x60, ...vec(t.params.map((p) => [VALTYPE_BYTE[p]])), ...vec(t.results.map((r) => [VALTYPE_BYTE[r]]))];
+  return [0x60, ...vec(t.params.map((p) => [TYPE_CODES[p]])), ...vec(t.results.map((r) => [TYPE_CODES[r]]))];
 }
 
 function encodeImportDesc(d: ImportDesc): number[] {
@@ -187,11 +178,11 @@ function encodeImportDesc(d: ImportDesc): number[] {
     case 'func':
       return [0x00, ...unsignedLeb(d.typeIndex)];
     case 'table':
-      return [0x01, VALTYPE_BYTE[d.element], ...limits(d.min, d.max)];
+      return [0x01, TYPE_CODES[d.element], ...limits(d.min, d.max)];
     case 'memory':
       return [0x02, ...limits(d.min, d.max)];
     case 'global':
-      return [0x03, VALTYPE_BYTE[d.type], d.mutable ? 1 : 0];
+      return [0x03, TYPE_CODES[d.type], d.mutable ? 1 : 0];
   }
 }
 
@@ -201,7 +192,7 @@ function encodeElem(e: ElemSegment): number[] {
   const table = e.table ?? 0;
   const explicit = e.explicitTable || table !== 0 || (!usesExprs && e.type !== 'funcref') || (usesExprs && e.type !== 'funcref');
   const items = usesExprs ? vec(e.exprs!.map((x) => [...x, 0x0b])) : vec(e.funcs!.map((f) => unsignedLeb(f)));
-  const kindOrType = usesExprs ? [VALTYPE_BYTE[e.type]] : [0x00];
+  const kindOrType = usesExprs ? [TYPE_CODES[e.type]] : [0x00];
   const exprBit = usesExprs ? 4 : 0;
   if (e.mode === 'active') {
     const offset = [...e.offset!, 0x0b];
@@ -220,7 +211,7 @@ function encodeFunctionBody(f: FunctionDef): number[] {
     if (last && last[1] === t) last[0]++;
     else groups.push([1, t]);
   }
-  const content = [...vec(groups.map(([n, t]) => [...unsignedLeb(n), VALTYPE_BYTE[t]])), ...f.body, 0x0b];
+  const content = [...vec(groups.map(([n, t]) => [...unsignedLeb(n), TYPE_CODES[t]])), ...f.body, 0x0b];
   return [...unsignedLeb(content.length), ...content];
 }
 
