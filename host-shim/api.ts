@@ -12,7 +12,7 @@ import { HostError, LinkError, UsageError } from './errors.js';
 import type { EngineOptions } from './engine/index.js';
 import type { Extern, FuncTypeDesc, ValType, Value } from './engine/types.js';
 import { VmmEngine, VmmExtern, type VmmModule } from './engine/vmm.js';
-import { typeName } from './vmm/values.js';
+import { typeName } from './engine/valtype-codes.js';
 
 /** A JS value standing for a wasm value: number for i32/f32/f64, bigint for i64. */
 export type JsValue = number | bigint | null | unknown;

@@ -7,6 +7,7 @@
  * function's type to refuse a host function of another signature. The bytes
  * have already been validated by V8 when this runs, so the reader trusts them.
  */
+import { typeName } from './valtype-codes.js';
 import type { ExternKind, FuncTypeDesc, GlobalTypeDesc, MemoryTypeDesc, TableTypeDesc, ValType } from './types.js';
 
 export type ExternType =
@@ -19,16 +20,6 @@ export interface ModuleShape {
   imports: { module: string; name: string; type: ExternType }[];
   exports: Map<string, ExternType>;
 }
-
-const VALTYPES: Record<number, ValType> = {
-  0x7f: 'i32',
-  0x7e: 'i64',
-  0x7d: 'f32',
-  0x7c: 'f64',
-  0x7b: 'v128',
-  0x70: 'funcref',
-  0x6f: 'externref',
-};
 
 const SECTION_TYPE = 1;
 const SECTION_IMPORT = 2;
@@ -73,10 +64,7 @@ class Reader {
   }
 
   valType(): ValType {
-    const code = this.byte();
-    const type = VALTYPES[code];
-    if (!type) throw new Error(`unknown value type 0x${code.toString(16)}`);
-    return type;
+    return typeName(this.byte());
   }
 
   limits(): { min: number; max?: number } {

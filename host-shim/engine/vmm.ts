@@ -5,7 +5,8 @@
  */
 import { GuestTrap, HostError, LinkError, ModuleError, UsageError, WasmotionError } from '../errors.js';
 import { ConfigKey, RunStatus, VmmBinding, VmmStatus, type VmmDevices } from '../vmm/binding.js';
-import { SLOT_BYTES, TYPE_CODES, guestTrap, typeName, writeSlot } from '../vmm/values.js';
+import { TYPE_CODES, typeName } from './valtype-codes.js';
+import { SLOT_BYTES, guestTrap, writeSlot } from '../vmm/values.js';
 import { registerEngine, type EngineOptions } from './index.js';
 import type {
   CompiledModule,

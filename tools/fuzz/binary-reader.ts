@@ -5,6 +5,7 @@
  * it cannot make sense of, since its input is often deliberately broken.
  */
 import type { ValType, Value } from '../../host-shim/engine/types.js';
+import { typeName } from '../../host-shim/engine/valtype-codes.js';
 import type { FuncType } from './wasm-writer.js';
 
 export interface SectionSpan {
@@ -64,8 +65,6 @@ export function readSections(bytes: Uint8Array): SectionSpan[] {
   return spans;
 }
 
-const VALTYPES: Record<number, ValType> = { 0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64', 0x7b: 'v128', 0x70: 'funcref', 0x6f: 'externref' };
-
 /** Exported function name -> signature, for a module that compiled (so is well formed). */
 export function readExportSignatures(bytes: Uint8Array): Map<string, FuncType> {
   const types: FuncType[] = [];
@@ -78,8 +77,8 @@ export function readExportSignatures(bytes: Uint8Array): Map<string, FuncType> {
       if (s.id === 1) {
         for (let n = r.u32(); n > 0; n--) {
           r.byte(); // 0x60
-          const params = Array.from({ length: r.u32() }, () => VALTYPES[r.byte()]);
-          const results = Array.from({ length: r.u32() }, () => VALTYPES[r.byte()]);
+          const params = Array.from({ length: r.u32() }, () => typeName(r.byte()));
+          const results = Array.from({ length: r.u32() }, () => typeName(r.byte()));
           types.push({ params, results });
         }
       } else if (s.id === 2) {

@@ -5,7 +5,7 @@
  */
 import { signedLeb, unsignedLeb } from './leb128.js';
 import type { RefType, ValType } from '../../host-shim/engine/types.js';
-import { TYPE_CODES } from '../../host-shim/vmm/values.js';
+import { TYPE_CODES } from '../../host-shim/engine/valtype-codes.js';
 
 export interface FuncType {
   params: ValType[];
