@@ -17,6 +17,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { createEngine, type EngineName } from '../../host-shim/engine/index.js';
 import { emptyTally, supervise, type Tally } from './supervisor.js';
+import { parseCount } from './options.js';
 
 interface CliOptions {
   seconds: number;
@@ -25,12 +26,6 @@ interface CliOptions {
   engines: EngineName[];
   hangSeconds: number;
   guestMs: number;
-}
-
-function parseIntArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
-  return n;
 }
 
 function parseEngines(value: string): EngineName[] {
@@ -48,12 +43,12 @@ function parseMode(value: string): CliOptions['mode'] {
 async function main(): Promise<void> {
   const program = new Command('fuzz')
     .description('differential and decoder fuzzing of the wasmotion VMM')
-    .option('--seconds <n>', 'how long to run', parseIntArg, 60)
-    .option('--seed <s>', 'first seed (default: from the clock)', parseIntArg)
+    .option('--seconds <n>', 'how long to run', parseCount, 60)
+    .option('--seed <s>', 'first seed (default: from the clock)', parseCount)
     .option('--mode <mode>', 'diff | decode | both', parseMode, 'both')
     .option('--engines <list>', 'engines to compare (first is fuzzed by decode)', parseEngines, ['vmm', 'native'] as EngineName[])
-    .option('--hang-seconds <n>', 'a case running longer than this is a hang', parseIntArg, 10)
-    .option('--guest-ms <n>', 'decode: stop a mutated module\'s own code after this long (not a failure)', parseIntArg, 2000);
+    .option('--hang-seconds <n>', 'a case running longer than this is a hang', parseCount, 10)
+    .option('--guest-ms <n>', 'decode: stop a mutated module\'s own code after this long (not a failure)', parseCount, 2000);
   program.parse();
   const options = program.opts<CliOptions>();
   const seed = options.seed ?? Date.now() % 0x1_0000_0000;

@@ -23,12 +23,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { cGuestWasmPath } from '../guests/layout.js';
 import { Prng } from './prng.js';
 import { buildChain, resumeDir, sameRun, writeFiles, type GuestRecipe, type Resumed } from './snapshot-chains.js';
 import { mutate, type Donors, type Mutation, type SnapshotFiles } from './snapshot-mutate.js';
 import { walkerModule } from './snapshot-walker.js';
+import { parseCount } from './options.js';
 
 export interface SnapshotFuzzOptions {
   /** Stop starting cases after this long. */
@@ -177,12 +178,6 @@ export async function runSnapshotFuzz(options: SnapshotFuzzOptions, corpora?: Co
 
 export function summaryLine(t: Tally): string {
   return `snapshot-fuzz: ${t.cases} cases, ${t.failures.length} failures (${t.refused} refused, ${t.identical} resumed identically, ${t.diverged} forged and diverged)`;
-}
-
-function parseCount(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
-  return n;
 }
 
 async function main(): Promise<number> {
