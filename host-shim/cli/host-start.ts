@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { UsageError } from '../errors.js';
-import { HostAgent } from '../host/agent.js';
+import { HostAgent, type HostConfig } from '../host/agent.js';
+import { deriveKeys, readToken } from '../cluster/auth.js';
 import { parseSize } from './values.js';
 
 export interface HostStartOptions {
@@ -16,9 +17,11 @@ export interface HostStartOptions {
   secretFile?: string;
   maxMigrations?: string;
   maxMemory?: string;
+  cluster?: string;
+  token?: string;
 }
 
-function parseListen(text: string): { host: string; port: number } {
+export function parseListen(text: string): { host: string; port: number } {
   const m = /^(.+):(\d+)$/.exec(text);
   if (!m) throw new UsageError(`--listen ${text} is not HOST:PORT`);
   const port = Number(m[2]);
@@ -41,6 +44,18 @@ function log(event: string, detail: unknown): void {
   process.stderr.write(`${new Date().toISOString()} ${event} ${JSON.stringify(detail)}\n`);
 }
 
+/** The migration secret and cluster membership: from the cluster token, or a secret file alone. */
+function membership(options: HostStartOptions): Pick<HostConfig, 'secret' | 'cluster'> {
+  if (options.cluster === undefined) {
+    if (options.token !== undefined) throw new UsageError('--token goes with --cluster');
+    return { secret: options.secretFile ? readSecret(options.secretFile) : undefined };
+  }
+  if (options.token === undefined) throw new UsageError('--cluster needs --token FILE, the cluster token');
+  if (options.secretFile !== undefined) throw new UsageError('--secret-file and --cluster exclude each other: in a cluster the token also keys migration');
+  const keys = deriveKeys(readToken(options.token));
+  return { secret: keys.migrationSecret, cluster: { url: options.cluster, requestKey: keys.requestKey } };
+}
+
 export async function hostStartCommand(options: HostStartOptions): Promise<number> {
   const { host, port } = parseListen(options.listen);
   const maxMigrations = options.maxMigrations !== undefined ? Number(options.maxMigrations) : undefined;
@@ -50,11 +65,11 @@ export async function hostStartCommand(options: HostStartOptions): Promise<numbe
     host,
     port,
     dataDir: options.dataDir,
-    secret: options.secretFile ? readSecret(options.secretFile) : undefined,
+    ...membership(options),
     maxMigrations,
     maxMemoryPages: options.maxMemory !== undefined ? Math.floor(parseSize(options.maxMemory) / 65536) : undefined,
   });
-  for (const event of ['guest-end', 'guest-arrived', 'peer-refused', 'migration-in-failed']) agent.on(event, (d) => log(event, d));
+  for (const event of ['guest-end', 'guest-arrived', 'peer-refused', 'migration-in-failed', 'cluster-joined', 'cluster-unreachable', 'cluster-reachable', 'cluster-error']) agent.on(event, (d) => log(event, d));
   process.stdout.write(`host ${agent.config.name} ready at ${agent.url}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -6,6 +6,20 @@ import { Command, CommanderError, Option } from 'commander';
 import { limitsFrom, runCommand, snapshotsFrom, type LimitOptions, type RunOptions } from './run.js';
 import { resumeCommand } from './run-wasi.js';
 import { hostStartCommand, type HostStartOptions } from './host-start.js';
+import { clusterStartCommand, type ClusterStartOptions } from './cluster-start.js';
+import {
+  clusterBalanceCommand,
+  clusterConfigCommand,
+  clusterEventsCommand,
+  clusterGuestStartCommand,
+  clusterGuestsCommand,
+  clusterHostsCommand,
+  clusterRulesCommand,
+  clusterStatusCommand,
+  maintenanceCommand,
+  type ClusterGuestStartOptions,
+  type ClusterOptions,
+} from './cluster.js';
 
 interface ResumeOptions extends LimitOptions {
   stopAfter?: string;
@@ -13,6 +27,7 @@ interface ResumeOptions extends LimitOptions {
 }
 import { demoCommand } from './demo.js';
 import { EXIT_USAGE, reportError } from './report.js';
+import { UsageError } from '../errors.js';
 // --- host API client commands: imports ---
 import { guestInfoCommand, guestListCommand, guestLogsCommand, guestStartCommand, guestStopCommand, guestWaitCommand } from './guest.js';
 import { hostInfoCommand, type HostOptions } from './host.js';
@@ -70,9 +85,77 @@ function program(setExit: (code: number) => void): Command {
     .option('--secret-file <file>', 'the cluster secret; hosts migrate guests only between holders of the same secret')
     .option('--max-migrations <n>', 'migrations this host sends at once; more wait their turn (default 2)')
     .addOption(new Option('--max-memory <size>', 'largest guest memory, e.g. 64MiB (default 1GiB)'))
+    .option('--cluster <url>', 'enroll with this cluster manager and report to it (needs --token)')
+    .option('--token <file>', 'the cluster token, the same file as the manager\'s; it also keys migration')
     .action(async (options: HostStartOptions) => setExit(await hostStartCommand(options)));
 
+  const maintenance = host.command('maintenance').description('take a host out of service by moving its guests away (needs a cluster manager)');
+  for (const [action, what] of [
+    ['enter', 'move every guest of the host to other hosts by live migration, then keep it empty; refused, with reasons, if some guest can go nowhere'],
+    ['exit', 'let the host take guests again'],
+    ['cancel', 'stop emptying the host; guests not yet moved stay on it'],
+  ] as const) {
+    clusterCommand(maintenance.command(action))
+      .description(what)
+      .argument('<name>', 'the host\'s name')
+      .action(async (name: string, options: ClusterOptions) => setExit(await maintenanceCommand(action, name, options)));
+  }
+
+  declareClusterCommands(cli, setExit);
   return cli;
+}
+
+/** --cluster and --json, which every command that talks to the cluster manager takes. */
+function clusterCommand(command: Command): Command {
+  return command
+    .option('--cluster <url>', 'the cluster manager (default: $WASMOTION_CLUSTER, else http://127.0.0.1:7100)')
+    .option('--json', 'print JSON, one value per line');
+}
+
+function declareClusterCommands(cli: Command, setExit: (code: number) => void): void {
+  const cluster = cli.command('cluster').description('the cluster manager: inventory, placement, DRS balancing, maintenance, EVC baseline');
+  cluster
+    .command('start')
+    .description('run the cluster manager; hosts join it with host start --cluster URL --token FILE')
+    .option('--listen <host:port>', 'where the manager API listens (port 0 picks a free one)', '127.0.0.1:7100')
+    .option('--data-dir <dir>', 'where the manager keeps its state (it survives a restart)', 'wasmotion-cluster')
+    .requiredOption('--token <file>', 'the cluster token; created (32 random bytes) if the file does not exist')
+    .option('--baseline <name>', 'the EVC baseline hosts must present and guests must fit (default wasm2)')
+    .addOption(new Option('--threshold <1-5>', 'DRS migration threshold: 1 conservative .. 5 aggressive (default 3)'))
+    .addOption(new Option('--automation <level>', 'DRS automation level (default fully-automated)').choices(['manual', 'partially-automated', 'fully-automated']))
+    .option('--balance-interval <ms>', 'time between automatic balancing passes; 0 turns them off (default 60000)')
+    .option('--heartbeat-interval <ms>', 'how often hosts report; a host silent for 5 intervals is disconnected (default 1000)')
+    .action(async (options: ClusterStartOptions) => setExit(await clusterStartCommand(options)));
+
+  clusterCommand(cluster.command('status'))
+    .description('settings, imbalance, rules, violations and pending recommendations')
+    .action(async (options: ClusterOptions) => setExit(await clusterStatusCommand(options)));
+  clusterCommand(cluster.command('hosts'))
+    .description('the enrolled hosts: connection, maintenance, capacity, load')
+    .action(async (options: ClusterOptions) => setExit(await clusterHostsCommand(options)));
+  clusterCommand(cluster.command('guests'))
+    .description('the guests running in the cluster, and where')
+    .action(async (options: ClusterOptions) => setExit(await clusterGuestsCommand(options)));
+  clusterCommand(cluster.command('events'))
+    .description('the cluster\'s event log')
+    .option('-f, --follow', 'keep printing new events')
+    .option('--since <n>', 'only events after this number')
+    .action(async (options: ClusterOptions & { follow?: boolean; since?: string }) => setExit(await clusterEventsCommand(options)));
+  clusterCommand(cluster.command('config'))
+    .description('show or change the cluster\'s settings')
+    .option('--baseline <name>', 'the EVC baseline')
+    .option('--threshold <1-5>', 'the DRS migration threshold')
+    .addOption(new Option('--automation <level>', 'the DRS automation level').choices(['manual', 'partially-automated', 'fully-automated']))
+    .option('--balance-interval <ms>', 'time between automatic balancing passes (0: off)')
+    .action(async (options: Parameters<typeof clusterConfigCommand>[0]) => setExit(await clusterConfigCommand(options)));
+  clusterCommand(cluster.command('rules'))
+    .description('show the placement rules, or replace them with --set FILE (a JSON array, docs/cluster.md)')
+    .option('--set <file>', 'the rules to use from now on')
+    .action(async (options: ClusterOptions & { set?: string }) => setExit(await clusterRulesCommand(options)));
+  clusterCommand(cluster.command('balance'))
+    .description('run a DRS pass now: at the fully automated level its moves are carried out, otherwise they are recommended')
+    .option('--apply', 'carry out the recommendations of the last pass instead')
+    .action(async (options: ClusterOptions & { apply?: boolean }) => setExit(await clusterBalanceCommand(options)));
 }
 
 // --- host API client commands (guest, migrate, host info): they talk to a host agent, docs/host-api.md ---
@@ -93,9 +176,17 @@ function declareHostApiCommands(cli: Command, setExit: (code: number) => void): 
     .argument('[args...]', 'arguments for the guest (after --)')
     .option('--env <KEY=VALUE>', 'set a variable in the guest environment (repeatable; empty by default)', collect, [])
     .option('--name <name>', 'a name for the guest')
-    .action(async (path: string, args: string[], options: HostOptions & { env: string[]; name?: string }) =>
-      setExit(await guestStartCommand(path, args, options)),
-    );
+    .option('--cluster <url>', 'let this cluster manager choose the host (instead of --host)')
+    .option('--on <host>', 'with --cluster: the host to start on (admission control still applies)')
+    .option('--baseline <name>', 'with --cluster: a stricter EVC baseline for this guest')
+    .action(async (path: string, args: string[], options: HostOptions & ClusterGuestStartOptions) => {
+      if (options.cluster !== undefined) {
+        if (options.host !== undefined) throw new UsageError('--host and --cluster exclude each other');
+        return setExit(await clusterGuestStartCommand(path, args, options));
+      }
+      if (options.on !== undefined || options.baseline !== undefined) throw new UsageError('--on and --baseline go with --cluster');
+      setExit(await guestStartCommand(path, args, options));
+    });
 
   apiCommand(guest.command('list'))
     .description('the guests on the host')

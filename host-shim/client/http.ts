@@ -21,6 +21,8 @@ export interface Exchange extends RequestOptions {
   body?: Uint8Array | string;
   contentType?: string;
   accept?: string;
+  /** More request headers (a signature, say). */
+  headers?: Record<string, string>;
   /** Statuses that are answers rather than errors, besides 2xx (e.g. 404 for HEAD). */
   alsoOk?: number[];
   /** Told the answer's headers before a stream's first bytes. */
@@ -66,7 +68,7 @@ export class HostHttp {
       done: () => (clearTimeout(timer), outer?.removeEventListener('abort', forward)),
       failure: (err) => this.failure(url, err, expired, timeoutMs, outer),
     };
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...exchange.headers };
     if (exchange.contentType) headers['content-type'] = exchange.contentType;
     if (exchange.accept) headers.accept = exchange.accept;
     try {

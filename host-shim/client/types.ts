@@ -3,6 +3,7 @@
  * client reads them. Fields the host may add later are allowed; the client
  * relies only on what is named here.
  */
+import type { GuestPolicy } from './cluster-types.js';
 
 export interface HostInfo {
   name: string;
@@ -44,6 +45,10 @@ export interface StartGuestRequest {
   args?: string[];
   env?: Record<string, string>;
   name?: string;
+  /** CPU and memory reservation, limit and shares (docs/host-api.md). */
+  policy?: GuestPolicy;
+  /** The EVC baseline the guest is held to (docs/evc.md). */
+  baseline?: string;
 }
 
 export type MigrationPolicy = 'abort' | 'accept-downtime';

@@ -14,6 +14,7 @@ import { ModuleStore } from './modules.js';
 import { moduleDigest } from '../snapshot/directory.js';
 import type { GuestLimits } from './worker-protocol.js';
 import { MigrationService } from '../migration/service.js';
+import { ClusterMember } from './cluster-member.js';
 
 export interface HostConfig {
   name: string;
@@ -25,6 +26,8 @@ export interface HostConfig {
   secret?: Buffer;
   maxMigrations?: number;
   maxMemoryPages?: number;
+  /** The cluster manager to enroll with, and the key that signs requests to it (cluster/auth.ts). */
+  cluster?: { url: string; requestKey: Buffer };
 }
 
 export const VERSION = '0.1.0';
@@ -37,6 +40,7 @@ export class HostAgent extends EventEmitter {
   readonly migrations: MigrationService;
   private readonly server: Server;
   private readonly router = new Router();
+  private member: ClusterMember | undefined;
   url = '';
 
   private constructor(readonly config: HostConfig) {
@@ -56,10 +60,20 @@ export class HostAgent extends EventEmitter {
     const address = agent.server.address() as AddressInfo;
     agent.url = `http://${config.host}:${address.port}`;
     await agent.migrations.listen();
+    if (config.cluster) {
+      agent.member = new ClusterMember(agent, config.cluster.url, config.cluster.requestKey);
+      try {
+        await agent.member.join();
+      } catch (err) {
+        await agent.close();
+        throw err;
+      }
+    }
     return agent;
   }
 
   async close(): Promise<void> {
+    this.member?.close();
     for (const g of this.guests.values()) if (!g.ended) g.stop();
     await this.migrations.close();
     this.server.closeAllConnections();
@@ -85,6 +99,7 @@ export class HostAgent extends EventEmitter {
       migration: this.migrations.endpoint(),
       limits: { maxMemoryPages: this.config.maxMemoryPages ?? 16384, maxMigrations: this.config.maxMigrations ?? 2 },
       guests: [...this.guests.values()].filter((g) => !g.ended).length,
+      cluster: this.member?.managerUrl ?? null,
     };
   }
 

@@ -1,0 +1,116 @@
+/**
+ * The shapes of the cluster manager's HTTP/JSON API (docs/cluster.md), shared
+ * by the manager that writes them and the client that reads them.
+ */
+import type { AutomationLevel, Recommendation, Rule, Threshold, Violation } from '../cluster/drs/index.js';
+
+export type { AutomationLevel, Recommendation, Rule, Threshold, Violation };
+
+/** Settings an operator changes at run time (PUT /v1/cluster/config). */
+export interface ClusterConfig {
+  /** The EVC baseline every host must present and every guest must fit. */
+  baseline: string;
+  threshold: Threshold;
+  automation: AutomationLevel;
+  /** Time between two automatic balancing passes. */
+  balanceIntervalMs: number;
+}
+
+export interface Capacity {
+  /** Cores. */
+  cpu: number;
+  /** Bytes. */
+  memory: number;
+}
+
+/** What a host says about itself when it enrolls (POST /v1/cluster/enroll). */
+export interface Enrollment {
+  name: string;
+  url: string;
+  engine: string;
+  version: string;
+  features: string[];
+  capabilities: string[];
+  capacity: Capacity;
+}
+
+export type MaintenanceState = 'none' | 'entering' | 'in-maintenance';
+
+export interface ClusterHost extends Enrollment {
+  connection: 'connected' | 'disconnected';
+  maintenance: MaintenanceState;
+  enrolledAt: string;
+  lastHeartbeat: string | null;
+  /** Guests running there, as last reported. */
+  guests: number;
+  /** The DRS load: entitlements over capacity (0 = idle, 1 = full). */
+  load: number;
+}
+
+export interface GuestPolicy {
+  cpu?: { reservation?: number; limit?: number; shares?: number };
+  memory?: { reservation?: number; limit?: number };
+}
+
+export interface ClusterGuest {
+  id: string;
+  name: string | null;
+  /** Where it runs, as last reported; null once it ended. */
+  host: string | null;
+  state: string;
+  module: string;
+  memoryBytes: number;
+  /** Cores the guest used lately, as its host measured it (absent on hosts that do not measure). */
+  cpu: number | null;
+  policy: GuestPolicy | null;
+  baseline: string | null;
+}
+
+export interface ClusterEvent {
+  seq: number;
+  time: string;
+  type: string;
+  message: string;
+  host?: string;
+  guest?: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface ClusterStatus {
+  config: ClusterConfig;
+  imbalance: number;
+  /** The imbalance the threshold tolerates. */
+  target: number;
+  hosts: number;
+  guests: number;
+  rules: Rule[];
+  violations: Violation[];
+  /** Recommendations of the newest pass that are still pending (manual level). */
+  recommendations: Recommendation[];
+}
+
+export interface PlaceGuestRequest {
+  module: string;
+  args?: string[];
+  env?: Record<string, string>;
+  name?: string;
+  policy?: GuestPolicy;
+  baseline?: string;
+}
+
+export interface BalanceResult {
+  imbalanceBefore: number;
+  imbalanceAfter: number;
+  target: number;
+  recommendations: Recommendation[];
+  violations: Violation[];
+  /** Moves carried out (fully automated), each with its outcome. */
+  executed: { guest: string; from: string; to: string; ok: boolean; error?: string }[];
+}
+
+export interface MaintenanceReport {
+  host: string;
+  state: MaintenanceState;
+  moves: Recommendation[];
+  stuck: { guest: string; reason: string }[];
+}

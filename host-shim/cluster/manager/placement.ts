@@ -1,0 +1,77 @@
+/**
+ * Initial placement: the cluster picks a host for a new guest (or checks the
+ * operator's pick), and starts the guest there. Admission control comes first
+ * and refuses with every reason: a guest that fits no host is not started
+ * anywhere.
+ *
+ * At the "manual" automation level the cluster only recommends: the request
+ * must name the host, and a request without one is answered with the
+ * recommendation.
+ */
+import { HostClient } from '../../client/host-client.js';
+import type { ClusterGuest, GuestPolicy, PlaceGuestRequest } from '../../client/cluster-types.js';
+import { HttpError } from '../../host/http.js';
+import type { ModuleStore } from '../../host/modules.js';
+import { placeGuest, type Guest } from '../drs/index.js';
+import type { EventLog } from './events.js';
+import type { Inventory } from './inventory.js';
+import type { ClusterStore } from './store.js';
+
+/** The id a new guest has in the model until its host names it. */
+const NEW_GUEST = '(new guest)';
+
+export class Placement {
+  constructor(
+    private readonly store: ClusterStore,
+    private readonly inventory: Inventory,
+    private readonly modules: ModuleStore,
+    private readonly events: EventLog,
+  ) {}
+
+  async place(request: PlaceGuestRequest & { host?: string }): Promise<ClusterGuest> {
+    const bytes = this.modules.get(request.module);
+    if (!bytes) throw new HttpError(404, 'WASMOTION_ERR_NOT_FOUND', `no module ${request.module} in the cluster: upload it first`);
+    const host = this.chooseHost(request);
+    const url = this.inventory.enrollment(host)!.url;
+    const info = await new HostClient(url).startGuest({
+      module: bytes,
+      args: request.args,
+      env: request.env,
+      name: request.name,
+      policy: request.policy,
+      baseline: request.baseline,
+    });
+    this.store.state.guests[info.id] = { id: info.id, name: info.name, module: info.module, policy: request.policy ?? null, baseline: request.baseline ?? null, host };
+    this.store.changed();
+    this.events.add({ type: 'guest-placed', guest: info.id, host, message: `guest ${info.id} placed on ${host}` });
+    return { id: info.id, name: info.name, host, state: info.state, module: info.module, memoryBytes: info.memoryBytes, cpu: null, policy: request.policy ?? null, baseline: request.baseline ?? null };
+  }
+
+  private chooseHost(request: PlaceGuestRequest & { host?: string }): string {
+    const model = this.inventory.model(this.store.state.rules);
+    if (request.host !== undefined) {
+      if (!model.hosts.some((h) => h.id === request.host)) throw new HttpError(409, 'WASMOTION_ERR_ADMISSION', `host ${request.host} is not a connected host of the cluster`);
+      // Only the operator's host may take the guest; the others stay in the model for the rules.
+      model.hosts = model.hosts.map((h) => (h.id === request.host ? h : { ...h, maintenance: true }));
+    }
+    const placed = placeGuest(model, newGuest(request.policy));
+    if (!placed.ok) {
+      this.events.add({ type: 'guest-refused', message: `a guest of module ${request.module.slice(0, 12)} was refused: ${placed.reason}` });
+      throw new HttpError(409, 'WASMOTION_ERR_ADMISSION', placed.reason.replace(NEW_GUEST, 'the guest'));
+    }
+    if (request.host === undefined && this.store.state.config.automation === 'manual') {
+      throw new HttpError(409, 'WASMOTION_ERR_PLACEMENT_MANUAL', `the cluster is at the manual automation level: name the host (recommended: ${placed.host})`, { recommended: placed.host });
+    }
+    return placed.host;
+  }
+}
+
+/** The new guest as the scheduler sees it: busy up to its limit, holding its reservations. */
+function newGuest(policy: GuestPolicy | undefined): Guest {
+  const guest: Guest = { id: NEW_GUEST, host: '', demand: { cpu: Math.min(policy?.cpu?.limit ?? 1, 1), memory: policy?.memory?.reservation ?? 0 } };
+  if (policy?.cpu?.reservation !== undefined || policy?.memory?.reservation !== undefined) {
+    guest.reservation = { cpu: policy.cpu?.reservation ?? 0, memory: policy.memory?.reservation ?? 0 };
+  }
+  if (policy?.cpu?.shares !== undefined) guest.shares = policy.cpu.shares;
+  return guest;
+}

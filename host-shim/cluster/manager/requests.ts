@@ -1,0 +1,137 @@
+/**
+ * Strict checks of the manager's request bodies: unknown keys, wrong types
+ * and out-of-range numbers are refused with WASMOTION_ERR_USAGE (400) naming
+ * the field, before anything changes.
+ */
+import type { ClusterConfig, Enrollment, GuestPolicy, PlaceGuestRequest, Rule } from '../../client/cluster-types.js';
+import { HttpError } from '../../host/http.js';
+
+const AUTOMATION = ['manual', 'partially-automated', 'fully-automated'];
+const RULE_KINDS = ['affinity', 'anti-affinity', 'host-must', 'host-should'];
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+function refuse(message: string): never {
+  throw new HttpError(400, 'WASMOTION_ERR_USAGE', message);
+}
+
+export function jsonValue(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return refuse('the request body is not JSON');
+  }
+}
+
+/** A JSON object, with only `allowed` keys when given. */
+export function objectBody(body: Buffer, allowed?: string[]): Record<string, unknown> {
+  const value = body.length ? jsonValue(body) : {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) refuse('the request body must be a JSON object');
+  if (allowed) onlyKeys(value as object, allowed, 'the request');
+  return value as Record<string, unknown>;
+}
+
+function onlyKeys(value: object, allowed: string[], what: string): void {
+  for (const key of Object.keys(value)) if (!allowed.includes(key)) refuse(`${what} has unknown key ${JSON.stringify(key)} (allowed: ${allowed.join(', ')})`);
+}
+
+function text(value: unknown, what: string): string {
+  if (typeof value !== 'string' || value === '') refuse(`${what} must be a non-empty string`);
+  return value;
+}
+
+function number(value: unknown, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) refuse(`${what} must be a number from ${min} to ${max}`);
+  return value;
+}
+
+function strings(value: unknown, what: string): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) refuse(`${what} must be an array of strings`);
+  return value as string[];
+}
+
+export function checkEnrollment(body: Record<string, unknown>): Enrollment {
+  onlyKeys(body, ['name', 'url', 'engine', 'version', 'features', 'capabilities', 'capacity'], 'the enrollment');
+  const capacity = body.capacity as Record<string, unknown> | undefined;
+  if (typeof capacity !== 'object' || capacity === null) refuse('"capacity" must be {"cpu", "memory"}');
+  onlyKeys(capacity, ['cpu', 'memory'], '"capacity"');
+  return {
+    name: text(body.name, '"name"'),
+    url: text(body.url, '"url"'),
+    engine: text(body.engine, '"engine"'),
+    version: text(body.version, '"version"'),
+    features: strings(body.features, '"features"'),
+    capabilities: strings(body.capabilities ?? [], '"capabilities"'),
+    capacity: { cpu: number(capacity.cpu, '"capacity.cpu"', 0.01), memory: number(capacity.memory, '"capacity.memory"', 1) },
+  };
+}
+
+export function checkSettings(body: Record<string, unknown>): Partial<ClusterConfig> {
+  onlyKeys(body, ['baseline', 'threshold', 'automation', 'balanceIntervalMs'], 'the settings');
+  const change: Partial<ClusterConfig> = {};
+  if (body.baseline !== undefined) change.baseline = text(body.baseline, '"baseline"');
+  if (body.threshold !== undefined) {
+    if (!Number.isInteger(body.threshold)) refuse('"threshold" must be an integer from 1 to 5');
+    change.threshold = number(body.threshold, '"threshold"', 1, 5) as ClusterConfig['threshold'];
+  }
+  if (body.automation !== undefined) {
+    if (!AUTOMATION.includes(body.automation as string)) refuse(`"automation" must be one of ${AUTOMATION.join(', ')}`);
+    change.automation = body.automation as ClusterConfig['automation'];
+  }
+  if (body.balanceIntervalMs !== undefined) change.balanceIntervalMs = Math.floor(number(body.balanceIntervalMs, '"balanceIntervalMs"', 0));
+  return change;
+}
+
+export function checkRules(value: unknown): Rule[] {
+  if (!Array.isArray(value)) refuse('the rules must be a JSON array');
+  const names = new Set<string>();
+  return value.map((rule: Record<string, unknown>, i) => {
+    if (typeof rule !== 'object' || rule === null) refuse(`rule ${i} is not an object`);
+    const kind = rule.kind as string;
+    if (!RULE_KINDS.includes(kind)) refuse(`rule ${i}: "kind" must be one of ${RULE_KINDS.join(', ')}`);
+    const withHosts = kind === 'host-must' || kind === 'host-should';
+    onlyKeys(rule, withHosts ? ['kind', 'name', 'guests', 'hosts'] : ['kind', 'name', 'guests'], `rule ${i}`);
+    const name = text(rule.name, `rule ${i} "name"`);
+    if (names.has(name)) refuse(`two rules are named ${name}`);
+    names.add(name);
+    const guests = strings(rule.guests, `rule ${name} "guests"`);
+    if (guests.length === 0) refuse(`rule ${name} names no guests`);
+    if (!withHosts) return { kind, name, guests } as Rule;
+    const hosts = strings(rule.hosts, `rule ${name} "hosts"`);
+    if (hosts.length === 0) refuse(`rule ${name} names no hosts`);
+    return { kind, name, guests, hosts } as Rule;
+  });
+}
+
+export function checkPlacement(body: Record<string, unknown>): PlaceGuestRequest & { host?: string } {
+  onlyKeys(body, ['module', 'args', 'env', 'name', 'policy', 'baseline', 'host'], 'the guest');
+  const module = text(body.module, '"module"');
+  if (!SHA256_HEX.test(module)) refuse('"module" must be the sha256 of an uploaded module');
+  const request: PlaceGuestRequest & { host?: string } = { module };
+  if (body.args !== undefined) request.args = strings(body.args, '"args"');
+  if (body.env !== undefined) {
+    const env = body.env as Record<string, unknown>;
+    if (typeof env !== 'object' || env === null || Array.isArray(env) || !Object.values(env).every((v) => typeof v === 'string')) refuse('"env" must map names to strings');
+    request.env = env as Record<string, string>;
+  }
+  if (body.name !== undefined) request.name = text(body.name, '"name"');
+  if (body.policy !== undefined) request.policy = checkPolicy(body.policy);
+  if (body.baseline !== undefined) request.baseline = text(body.baseline, '"baseline"');
+  if (body.host !== undefined) request.host = text(body.host, '"host"');
+  return request;
+}
+
+function checkPolicy(value: unknown): GuestPolicy {
+  if (typeof value !== 'object' || value === null) refuse('"policy" must be {"cpu": {...}, "memory": {...}}');
+  onlyKeys(value, ['cpu', 'memory'], '"policy"');
+  const policy = value as GuestPolicy;
+  const dims = { cpu: ['reservation', 'limit', 'shares'], memory: ['reservation', 'limit'] } as const;
+  for (const dim of ['cpu', 'memory'] as const) {
+    const part = policy[dim] as Record<string, unknown> | undefined;
+    if (part === undefined) continue;
+    if (typeof part !== 'object' || part === null) refuse(`"policy.${dim}" must be an object`);
+    onlyKeys(part, [...dims[dim]], `"policy.${dim}"`);
+    for (const [key, v] of Object.entries(part)) number(v, `"policy.${dim}.${key}"`, key === 'shares' ? 1 : 0);
+    if (part.reservation !== undefined && part.limit !== undefined && (part.reservation as number) > (part.limit as number)) refuse(`"policy.${dim}": the reservation is above the limit`);
+  }
+  return policy;
+}

@@ -1,0 +1,125 @@
+/**
+ * The manager's HTTP routes (docs/cluster.md). Requests from hosts (enroll,
+ * heartbeat) must be signed with the cluster token; the others are the
+ * operators' API.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ClusterStatus, Enrollment } from '../../client/cluster-types.js';
+import { HttpError, readBody, sendJson, type Router } from '../../host/http.js';
+import { moduleDigest } from '../../snapshot/directory.js';
+import { SIGNATURE_HEADER } from '../auth.js';
+import type { ReportedGuest } from './inventory.js';
+import type { ClusterManager } from './manager.js';
+import { checkEnrollment, checkPlacement, checkRules, checkSettings, jsonValue, objectBody } from './requests.js';
+import { ClusterState } from '../drs/state.js';
+import { DEFAULT_BANDWIDTH, targetImbalance } from '../drs/index.js';
+
+const MAX_MODULE_BYTES = 256 << 20;
+const MAX_HEARTBEAT_BYTES = 16 << 20;
+
+export function routes(m: ClusterManager, r: Router): void {
+  r.on('POST', '/v1/cluster/enroll', async (req, res) => enroll(m, req, res));
+  r.on('POST', '/v1/cluster/heartbeat', async (req, res) => heartbeat(m, req, res));
+  r.on('GET', '/v1/cluster', async (_req, res) => sendJson(res, 200, status(m)));
+  r.on('PUT', '/v1/cluster/config', async (req, res) => {
+    const change = checkSettings(objectBody(await readBody(req, 1 << 20)));
+    Object.assign(m.store.state.config, change);
+    m.store.changed();
+    m.events.add({ type: 'config-changed', message: `settings changed: ${Object.entries(change).map(([k, v]) => `${k}=${String(v)}`).join(', ')}` });
+    if (change.balanceIntervalMs !== undefined) m.balancer.schedule();
+    sendJson(res, 200, m.store.state.config);
+  });
+  r.on('PUT', '/v1/cluster/rules', async (req, res) => {
+    const rules = checkRules(jsonValue(await readBody(req, 1 << 20)));
+    m.store.state.rules = rules;
+    m.store.changed();
+    m.events.add({ type: 'rules-changed', message: `${rules.length} rule(s): ${rules.map((x) => x.name).join(', ') || 'none'}` });
+    sendJson(res, 200, rules);
+  });
+  r.on('GET', '/v1/cluster/hosts', async (_req, res) => sendJson(res, 200, m.inventory.hosts(m.store.state.rules)));
+  r.on('GET', '/v1/cluster/guests', async (_req, res) => sendJson(res, 200, m.inventory.guests()));
+  r.on('POST', '/v1/cluster/guests', async (req, res) => {
+    const request = checkPlacement(objectBody(await readBody(req, 1 << 20)));
+    sendJson(res, 201, await m.placement.place(request));
+  });
+  r.on('GET', '/v1/cluster/events', async (req, res, _params, url) => streamEvents(m, req, res, url));
+  r.on('HEAD', '/v1/cluster/modules/:digest', async (_req, res, [digest]) => {
+    res.writeHead(m.modules.has(digest) ? 200 : 404).end();
+  });
+  r.on('PUT', '/v1/cluster/modules/:digest', async (req, res, [digest]) => {
+    const bytes = await readBody(req, MAX_MODULE_BYTES);
+    if (moduleDigest(bytes) !== digest) throw new HttpError(400, 'WASMOTION_ERR_USAGE', 'the module bytes do not have the sha256 in the path');
+    m.modules.put(bytes);
+    sendJson(res, 201, { digest });
+  });
+  r.on('POST', '/v1/cluster/balance', async (_req, res) => sendJson(res, 200, await m.balancer.pass()));
+  r.on('POST', '/v1/cluster/recommendations/apply', async (_req, res) => sendJson(res, 200, { executed: await m.balancer.applyPending() }));
+  r.on('POST', '/v1/cluster/hosts/:name/maintenance', async (req, res, [name]) => {
+    const body = objectBody(await readBody(req, 1 << 10), ['action']);
+    if (body.action === 'enter') sendJson(res, 202, m.evacuations.enter(name));
+    else if (body.action === 'cancel') sendJson(res, 200, await m.evacuations.cancel(name));
+    else if (body.action === 'exit') sendJson(res, 200, m.evacuations.exit(name));
+    else throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"action" must be enter, exit or cancel');
+  });
+}
+
+/** The body of a request from a host, once its signature is checked. */
+async function signedBody(m: ClusterManager, req: IncomingMessage, limit: number): Promise<Buffer> {
+  const body = await readBody(req, limit);
+  const header = req.headers[SIGNATURE_HEADER];
+  const refusal = m.verifier.refusal(typeof header === 'string' ? header : undefined, req.method ?? '', req.url ?? '', body);
+  if (refusal) {
+    m.events.add({ type: 'host-refused', message: `refused a request from ${req.socket.remoteAddress}: ${refusal}`, detail: { address: req.socket.remoteAddress, path: req.url } });
+    throw new HttpError(401, 'WASMOTION_ERR_UNAUTHENTICATED', `not signed with the cluster token: ${refusal}`);
+  }
+  return body;
+}
+
+async function enroll(m: ClusterManager, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const enrollment: Enrollment = checkEnrollment(objectBody(await signedBody(m, req, 1 << 20)));
+  const again = m.inventory.isEnrolled(enrollment.name);
+  m.inventory.enroll(enrollment);
+  m.events.add({ type: again ? 'host-reenrolled' : 'host-enrolled', host: enrollment.name, message: `host ${enrollment.name} ${again ? 'enrolled again' : 'joined'} at ${enrollment.url} (${enrollment.engine}, ${enrollment.capacity.cpu} cpu)` });
+  sendJson(res, 200, { heartbeatIntervalMs: m.heartbeatIntervalMs, baseline: m.store.state.config.baseline });
+}
+
+async function heartbeat(m: ClusterManager, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = objectBody(await signedBody(m, req, MAX_HEARTBEAT_BYTES), ['name', 'guests']);
+  if (typeof body.name !== 'string' || !Array.isArray(body.guests)) throw new HttpError(400, 'WASMOTION_ERR_USAGE', 'a heartbeat is {"name", "guests": [...]}');
+  if (!m.inventory.heartbeat(body.name, body.guests as ReportedGuest[])) {
+    throw new HttpError(404, 'WASMOTION_ERR_NOT_ENROLLED', `host ${body.name} is not enrolled: enroll first`);
+  }
+  sendJson(res, 200, { heartbeatIntervalMs: m.heartbeatIntervalMs });
+}
+
+function status(m: ClusterManager): ClusterStatus {
+  const config = m.store.state.config;
+  const model = m.inventory.model(m.store.state.rules);
+  const imbalance = model.hosts.length ? new ClusterState(model, DEFAULT_BANDWIDTH).imbalance() : 0;
+  return {
+    config,
+    imbalance,
+    target: targetImbalance(config.threshold),
+    hosts: model.hosts.length,
+    guests: model.guests.length,
+    rules: m.store.state.rules,
+    violations: m.balancer.violations,
+    recommendations: m.balancer.pending,
+  };
+}
+
+async function streamEvents(m: ClusterManager, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const since = Number(url.searchParams.get('since') ?? 0);
+  if (!Number.isSafeInteger(since) || since < 0) throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"since" must be an event number');
+  if (url.searchParams.get('follow') !== '1') {
+    sendJson(res, 200, m.events.since(since));
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+  const abort = new AbortController();
+  req.on('close', () => abort.abort());
+  for await (const event of m.events.follow(since, abort.signal)) {
+    if (!res.write(`${JSON.stringify(event)}\n`)) await new Promise((resolve) => res.once('drain', resolve));
+  }
+  res.end();
+}

@@ -1,0 +1,51 @@
+// Cluster managers and hosts as separate processes, driven through the CLI
+// the way an operator drives them.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+export const root = join(import.meta.dirname, '..', '..');
+const bin = join(root, 'bin', 'wasmotion.js');
+
+export interface Running {
+  proc: ChildProcess;
+  url: string;
+  stderr: () => string;
+}
+
+/** Starts `wasmotion ARGS` and resolves with the URL it prints after `ready at`. */
+export function startProcess(args: string[]): Promise<Running> {
+  const proc = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /ready at (\S+)/.exec(out);
+      if (m) resolve({ proc, url: m[1], stderr: () => err });
+    });
+    proc.once('exit', (code) => reject(new Error(`wasmotion ${args.join(' ')} exited with ${code} before it was ready: ${err}`)));
+  });
+}
+
+/** Runs `wasmotion ARGS` to its end. */
+export function cli(args: string[], timeout = 120_000): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function cliJson<T>(args: string[]): T[] {
+  const r = cli([...args, '--json']);
+  if (r.code !== 0) throw new Error(`wasmotion ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout.trim() === '' ? [] : r.stdout.trim().split('\n').map((l) => JSON.parse(l) as T);
+}
+
+export async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
