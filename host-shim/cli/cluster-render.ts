@@ -44,7 +44,8 @@ export function statusDetails(s: ClusterStatus): string {
     ['rules', s.rules.map((r) => `${r.name} (${r.kind})`).join(', ') || '-'],
   ]);
   const violations = s.violations.map((v) => `violation: rule ${v.rule} (${v.guests.join(', ')}): ${v.reason}\n`).join('');
-  return lines + violations + s.recommendations.map(recommendationLine).join('');
+  const store = s.storeError ? `warning: the cluster state is not being saved: ${s.storeError}\n` : '';
+  return lines + store + violations + s.recommendations.map(recommendationLine).join('');
 }
 
 export function executedLines(executed: BalanceResult['executed']): string {

@@ -87,6 +87,8 @@ export interface ClusterStatus {
   violations: Violation[];
   /** Recommendations of the newest pass that are still pending (manual level). */
   recommendations: Recommendation[];
+  /** Why the state could not be written to disk lately (it is retried), or null. */
+  storeError: string | null;
 }
 
 export interface PlaceGuestRequest {

@@ -105,6 +105,7 @@ function status(m: ClusterManager): ClusterStatus {
     rules: m.store.state.rules,
     violations: m.balancer.violations,
     recommendations: m.balancer.pending,
+    storeError: m.store.failure?.message ?? null,
   };
 }
 

@@ -46,9 +46,14 @@ export interface StoredState {
   nextEventSeq: number;
 }
 
+/** After a failed write (disk full, say), the next attempt waits this long. */
+const RETRY_MS = 1_000;
+
 export class ClusterStore {
   readonly state: StoredState;
-  private pending = false;
+  /** Why the newest scheduled write failed; undefined once a write succeeds. */
+  failure: Error | undefined;
+  private pending: NodeJS.Immediate | NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly dir: string,
@@ -71,14 +76,25 @@ export class ClusterStore {
 
   /** Schedules a write of the whole state; call after every change. */
   changed(): void {
-    if (this.pending) return;
-    this.pending = true;
-    setImmediate(() => this.flush());
+    this.pending ??= setImmediate(() => this.scheduledFlush());
+  }
+
+  private scheduledFlush(): void {
+    try {
+      this.flush();
+    } catch (err) {
+      // The state stays in memory and the write is tried again: a full disk must not stop the manager.
+      this.failure = err as Error;
+      this.pending = setTimeout(() => this.scheduledFlush(), RETRY_MS);
+      this.pending.unref();
+    }
   }
 
   /** Writes the state now (and cancels a scheduled write). */
   flush(): void {
-    this.pending = false;
+    clearImmediate(this.pending as NodeJS.Immediate);
+    clearTimeout(this.pending as NodeJS.Timeout);
+    this.pending = undefined;
     const path = join(this.dir, FILE);
     const temporary = `${path}.tmp`;
     const fd = openSync(temporary, 'w', 0o600);
@@ -89,6 +105,7 @@ export class ClusterStore {
       closeSync(fd);
     }
     renameSync(temporary, path);
+    this.failure = undefined;
     const dirFd = openSync(this.dir, 'r');
     try {
       fsyncSync(dirFd);
