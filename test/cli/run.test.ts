@@ -64,11 +64,15 @@ describe('wasmotion run', () => {
 });
 
 describe('wasmotion demo (npm start)', () => {
-  test.skipIf(!existsSync(join(guests, 'as-ticker.wasm')))('moves a guest around a local cluster of three hosts without losing a line', () => {
+  test.skipIf(!existsSync(join(guests, 'as-ticker.wasm')))('a cluster of three hosts: a guest moves without losing a line, DRS balances, maintenance empties a host', () => {
     const r = wasmotion(['demo']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.match(/^moved g-\w+ host\d -> host\d: .* downtime [\d.]+ ms$/gm)).toHaveLength(3);
     expect(r.stdout).toContain('guest exited with 0 on host1; its output across the hosts (40 lines)');
     expect(r.stdout).toContain('tick 40 state 4eaa93a0');
+    // DRS spreads three busy guests over the three hosts, then maintenance empties one.
+    expect(r.stdout.match(/^ {2}moved g-\w+ host1 -> host[23]$/gm)).toHaveLength(2);
+    expect(r.stdout).toContain('imbalance now 0.000');
+    expect(r.stdout).toMatch(/maintenance-entered host host\d is in maintenance/);
   });
 });
