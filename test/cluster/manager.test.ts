@@ -38,7 +38,7 @@ describe.skipIf(!existsSync(counter))('a cluster of three hosts and a manager', 
   beforeAll(async () => {
     writeFileSync(token, randomBytes(32));
     const port = await freePort();
-    managerArgs = ['cluster', 'start', '--listen', `127.0.0.1:${port}`, '--data-dir', join(dir, 'manager'), '--token', token, '--balance-interval', '0', '--heartbeat-interval', '200'];
+    managerArgs = ['cluster', 'start', '--listen', `127.0.0.1:${port}`, '--data-dir', join(dir, 'manager'), '--token', token, '--balance-interval', '0', '--heartbeat-interval', '300'];
     manager = await startProcess(managerArgs);
     for (const name of ['h1', 'h2', 'h3']) {
       hosts.set(name, await startProcess(['host', 'start', '--listen', '127.0.0.1:0', '--name', name, '--data-dir', join(dir, name), '--cluster', manager.url, '--token', token]));

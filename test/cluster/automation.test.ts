@@ -1,0 +1,100 @@
+// Automation levels and maintenance cancel, with the manager and three host
+// agents in this process (their guests run in worker threads).
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ClusterClient } from '../../host-shim/client/cluster-client.js';
+import { HostClient } from '../../host-shim/client/host-client.js';
+import { deriveKeys } from '../../host-shim/cluster/auth.js';
+import { ClusterManager } from '../../host-shim/cluster/manager/manager.js';
+import { HostAgent } from '../../host-shim/host/agent.js';
+import { root, until } from './processes.js';
+
+const counterPath = join(root, 'build', 'guests', 'counter.wasm');
+
+describe.skipIf(!existsSync(counterPath))('cluster automation', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wasmotion-automation-'));
+  let manager: ClusterManager;
+  let cluster: ClusterClient;
+  const agents: HostAgent[] = [];
+  const counter = () => readFileSync(counterPath);
+
+  beforeAll(async () => {
+    const token = randomBytes(32);
+    const keys = deriveKeys(token);
+    manager = await ClusterManager.start({ host: '127.0.0.1', port: 0, dataDir: dir, token, settings: { balanceIntervalMs: 0, automation: 'manual' }, heartbeatIntervalMs: 300 });
+    for (const name of ['a1', 'a2', 'a3']) {
+      agents.push(await HostAgent.start({ name, host: '127.0.0.1', port: 0, secret: keys.migrationSecret, cluster: { url: manager.url, requestKey: keys.requestKey } }));
+    }
+    cluster = new ClusterClient(manager.url);
+  }, 30_000);
+
+  afterAll(async () => {
+    for (const a of agents) await a.close();
+    await manager?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const onHost = async (name: string) => (await cluster.guests()).filter((g) => g.host === name).map((g) => g.id);
+
+  test('manual: placement needs a host, passes only recommend, and apply carries them out', async () => {
+    const module = await cluster.putModule(counter());
+    await expect(cluster.placeGuest({ module, args: ['0', '1024', '2'] })).rejects.toMatchObject({ code: 'WASMOTION_ERR_PLACEMENT_MANUAL' });
+    for (let i = 0; i < 3; i++) await cluster.placeGuest({ module, args: ['0', '1024', '2'], host: 'a1' });
+    await until('three guests on a1', async () => (await onHost('a1')).length === 3);
+
+    const pass = await cluster.balance();
+    expect(pass.recommendations.length).toBeGreaterThan(0);
+    for (const r of pass.recommendations) {
+      expect(r.reason).toMatch(/^balance: /);
+      expect(r.benefit).toBeGreaterThan(0);
+      expect(r.cost).toBeGreaterThan(0);
+    }
+    expect(pass.executed).toEqual([]);
+    expect((await cluster.status()).recommendations).toEqual(pass.recommendations);
+    expect(await onHost('a1')).toHaveLength(3);
+
+    const { executed } = await cluster.applyRecommendations();
+    expect(executed.map((e) => e.ok)).toEqual(pass.recommendations.map(() => true));
+    expect(await onHost('a1')).toHaveLength(3 - executed.length);
+    expect((await cluster.status()).recommendations).toEqual([]);
+  }, 60_000);
+
+  test('maintenance cancel: the evacuation stops, the host stays in service, no guest is lost', async () => {
+    const before = (await cluster.guests()).map((g) => g.id).sort();
+    const host = 'a2';
+    // Put every guest on a2 so the evacuation has several moves to make.
+    for (const g of await cluster.guests()) {
+      if (g.host === host) continue;
+      const from = new HostClient(agents.find((a) => a.config.name === g.host)!.url);
+      const m = await from.migrate(g.id, { to: agents[1].url });
+      for await (const e of from.migrationEvents(m.id)) if (e.state === 'failed') throw new Error(String(e.error));
+    }
+    await until('every guest on a2', async () => (await onHost(host)).length === before.length);
+
+    const since = manager.store.state.nextEventSeq - 1;
+    const report = await cluster.maintenance(host, 'enter');
+    expect(report.moves).toHaveLength(before.length);
+    for await (const e of cluster.followEvents(since)) {
+      if (e.type === 'migration-started') break;
+    }
+    const cancelled = await cluster.maintenance(host, 'cancel');
+    expect(cancelled.host).toBe(host);
+    await until('the cancellation', () => manager.events.since(since).some((e) => e.type === 'maintenance-cancelled'));
+    expect((await cluster.hosts()).find((h) => h.name === host)!.maintenance).toBe('none');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await onHost(host)).length).toBeGreaterThan(0);
+    const after = await cluster.guests();
+    expect(after.map((g) => g.id).sort()).toEqual(before);
+    expect(after.every((g) => g.state === 'running')).toBe(true);
+
+    // Entering again, and exiting, work after a cancel.
+    await cluster.maintenance(host, 'enter');
+    await until('a2 in maintenance', async () => (await cluster.hosts()).find((h) => h.name === host)!.maintenance === 'in-maintenance', 60_000);
+    expect(await onHost(host)).toEqual([]);
+    await expect(cluster.maintenance(host, 'enter')).rejects.toMatchObject({ code: 'WASMOTION_ERR_BUSY' });
+    expect((await cluster.maintenance(host, 'exit')).state).toBe('none');
+  }, 120_000);
+});
