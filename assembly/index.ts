@@ -23,6 +23,8 @@ import { ensureCompiled } from "./compile/compiler";
 import { wasiFunctionId, wasiFunctionType } from "./wasi/dispatch";
 import { loadCheckpoint, restoreCheckpoint, saveCheckpoint } from "./checkpoint/index";
 import { instantiate } from "./runtime/instantiate";
+import { SUPPORTED_FEATURES } from "./module/features";
+import { setVisibleFeatures, visibleFeatureMask, vmmFuncIdOf, vmmFuncType } from "./runtime/feature-query";
 
 
 export * from "./wasi/exports";
@@ -111,6 +113,20 @@ export function wasi_func(ptr: usize, len: u32): i32 {
   let f = new FuncInst(wasiFunctionType(id));
   return hostFunction(f, <u32>id, FuncKind.Wasi).index;
 }
+
+/** The VMM's own implementation of import "wasmotion" `name` (today only "features"), or -1. */
+export function vmm_func(ptr: usize, len: u32): i32 {
+  let id = vmmFuncIdOf(String.UTF8.decodeUnsafe(ptr, len));
+  if (id < 0) return -1;
+  return hostFunction(new FuncInst(vmmFuncType(<u32>id)), <u32>id, FuncKind.Vmm).index;
+}
+
+/** Every wasm feature the VMM runs, as module/features.ts bits. */
+export function features_supported(): u32 { return SUPPORTED_FEATURES; }
+
+/** The feature bits the guest's feature query returns (its baseline); unsupported bits are dropped. */
+export function features_set_visible(mask: u32): void { setVisibleFeatures(mask); }
+export function features_visible(): u32 { return visibleFeatureMask(); }
 
 export function global_new(type: u8, mutable: bool, bits: u64): i32 {
   let g = new GlobalInst(type, mutable);

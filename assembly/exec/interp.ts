@@ -9,6 +9,7 @@ import { numericTrap, takeNumericTrap,
   truncI32F32S, truncI32F32U, truncI32F64S, truncI32F64U, truncI64F32S, truncI64F32U, truncI64F64S, truncI64F64U,
   satI32F32S, satI32F32U, satI32F64S, satI32F64U, satI64F32S, satI64F32U, satI64F64S, satI64F64U } from "./convert";
 import { wasiCall, WasiResult } from "../wasi/dispatch";
+import { vmmCall } from "../runtime/feature-query";
 import { funcCode, funcFrameBytes, funcKind, funcLocalBytes, funcMemory, funcParamBytes, funcTypeId,
   memBase as memBaseOf, memByteLength, memDirty, tableElements, tableSize } from "./fields";
 
@@ -121,6 +122,8 @@ export function run(fuelLimit: i64): i32 {
           next = ip + 20;
         }
         let kind = funcKind(f);
+        // The feature query answers in place: nothing to suspend, nothing for a checkpoint to see.
+        if (kind == FuncKind.Vmm) { vmmCall(changetype<FuncInst>(f).hostId, newFp); ip = next; continue; }
         if (kind != FuncKind.Wasm) {
           t.fp = fp; t.frames = frames; t.func = changetype<FuncInst>(func);
           if (kind == FuncKind.Wasi) {

@@ -11,6 +11,7 @@ export namespace FuncKind {
   export const Wasm: u8 = 0;
   export const Host: u8 = 1; // provided by the embedder; run() returns HostCall
   export const Wasi: u8 = 2; // implemented inside the VMM (wasi/)
+  export const Vmm: u8 = 3; // implemented inside the VMM outside WASI: the feature query (runtime/feature-query.ts)
 }
 
 export class FuncInst {
@@ -22,7 +23,7 @@ export class FuncInst {
   instance: ModuleInst | null = null;
   /** Index of the function in its module's function index space. */
   funcIndex: u32 = 0;
-  /** Host function id (Host) or WASI call id (Wasi). */
+  /** Host function id (Host), WASI call id (Wasi) or VmmFuncId (Vmm). */
   hostId: u32 = 0;
   /** Compiled code, 0 until the first call compiles it. */
   code: usize = 0;

@@ -217,6 +217,26 @@ export class VmmEngine implements Engine {
     return addr < 0 ? undefined : this.funcExtern(addr);
   }
 
+  /** The VMM's own implementation of import "wasmotion" `name` (the feature query), or undefined. */
+  vmmFunction(name: string): Extern | undefined {
+    const addr = this.vmm.withString(name, (ptr, len) => this.vmm.x.vmm_func(ptr, len));
+    return addr < 0 ? undefined : this.funcExtern(addr);
+  }
+
+  /** Every wasm feature this VMM runs, as feature bits (assembly/module/features.ts). */
+  supportedFeatures(): number {
+    return this.vmm.x.features_supported() >>> 0;
+  }
+
+  /** The feature bits the guest's feature query returns: its baseline. */
+  setVisibleFeatures(mask: number): void {
+    this.vmm.x.features_set_visible(mask);
+  }
+
+  visibleFeatures(): number {
+    return this.vmm.x.features_visible() >>> 0;
+  }
+
   hostGlobal(type: GlobalTypeDesc, value: Value): Extern {
     const addr = this.vmm.x.global_new(TYPE_CODES[type.type], type.mutable ? 1 : 0, this.bitsOf(type.type, value));
     return new VmmExtern('global', addr, this);

@@ -22,6 +22,10 @@ export interface VmmExports {
   module_describe(id: number): number;
   func_new_host(ptr: number, params: number, results: number, hostId: number): number;
   wasi_func(ptr: number, len: number): number;
+  vmm_func(ptr: number, len: number): number;
+  features_supported(): number;
+  features_set_visible(mask: number): void;
+  features_visible(): number;
   global_new(type: number, mutable: number, bits: bigint): number;
   global_get(addr: number): bigint;
   global_set(addr: number, bits: bigint): void;
