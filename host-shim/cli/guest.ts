@@ -14,6 +14,7 @@ import { EXIT_ERROR, EXIT_TRAP } from './report.js';
 export interface GuestStartOptions extends HostOptions {
   env: string[];
   name?: string;
+  baseline?: string;
 }
 
 export interface GuestLogsOptions extends HostOptions {
@@ -25,7 +26,7 @@ export async function guestStartCommand(path: string, args: string[], options: G
   const env = parseEnv(options.env);
   const client = connect(options);
   const bytes = await readModule(path);
-  const info = await client.startGuest({ module: bytes, args, env: options.env.length ? env : undefined, name: options.name });
+  const info = await client.startGuest({ module: bytes, args, env: options.env.length ? env : undefined, name: options.name, baseline: options.baseline });
   await out(options.json ? jsonLine(info) : `${info.id}\n`);
   return 0;
 }

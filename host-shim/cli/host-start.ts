@@ -19,6 +19,7 @@ export interface HostStartOptions {
   maxMemory?: string;
   cluster?: string;
   token?: string;
+  features?: string;
 }
 
 export function parseListen(text: string): { host: string; port: number } {
@@ -68,6 +69,7 @@ export async function hostStartCommand(options: HostStartOptions): Promise<numbe
     ...membership(options),
     maxMigrations,
     maxMemoryPages: options.maxMemory !== undefined ? Math.floor(parseSize(options.maxMemory) / 65536) : undefined,
+    features: options.features,
   });
   for (const event of ['guest-end', 'guest-arrived', 'peer-refused', 'migration-in-failed', 'cluster-joined', 'cluster-unreachable', 'cluster-reachable', 'cluster-error']) agent.on(event, (d) => log(event, d));
   process.stdout.write(`host ${agent.config.name} ready at ${agent.url}\n`);

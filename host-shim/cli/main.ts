@@ -87,6 +87,7 @@ function program(setExit: (code: number) => void): Command {
     .addOption(new Option('--max-memory <size>', 'largest guest memory, e.g. 64MiB (default 1GiB)'))
     .option('--cluster <url>', 'enroll with this cluster manager and report to it (needs --token)')
     .option('--token <file>', 'the cluster token, the same file as the manager\'s; it also keys migration')
+    .addOption(new Option('--features <set>', 'offer guests only this feature set, as an older VMM would (default: max, everything the VMM runs)').choices(['wasm1', 'wasm2', 'max']))
     .action(async (options: HostStartOptions) => setExit(await hostStartCommand(options)));
 
   const maintenance = host.command('maintenance').description('take a host out of service by moving its guests away (needs a cluster manager)');
@@ -178,13 +179,13 @@ function declareHostApiCommands(cli: Command, setExit: (code: number) => void): 
     .option('--name <name>', 'a name for the guest')
     .option('--cluster <url>', 'let this cluster manager choose the host (instead of --host)')
     .option('--on <host>', 'with --cluster: the host to start on (admission control still applies)')
-    .option('--baseline <name>', 'with --cluster: a stricter EVC baseline for this guest')
+    .option('--baseline <name>', 'the EVC baseline the guest runs under and sees: wasm1 or wasm2 (default: the host\'s offer; with --cluster a stricter one than the cluster\'s)')
     .action(async (path: string, args: string[], options: HostOptions & ClusterGuestStartOptions) => {
       if (options.cluster !== undefined) {
         if (options.host !== undefined) throw new UsageError('--host and --cluster exclude each other');
         return setExit(await clusterGuestStartCommand(path, args, options));
       }
-      if (options.on !== undefined || options.baseline !== undefined) throw new UsageError('--on and --baseline go with --cluster');
+      if (options.on !== undefined) throw new UsageError('--on goes with --cluster');
       setExit(await guestStartCommand(path, args, options));
     });
 

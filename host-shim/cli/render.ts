@@ -66,6 +66,8 @@ export function guestDetails(g: GuestInfo): string {
     ['exit code', g.exitCode === null || g.exitCode === undefined ? '-' : String(g.exitCode)],
     ['error', g.error ? describeFailure(g.error) : '-'],
     ['migration', migration],
+    ['baseline', g.baseline ? `${g.baseline.name}: ${g.baseline.features.join(' ') || 'mvp'}` : '-'],
+    ['uses', g.uses ? [...g.uses.features, ...g.uses.capabilities].join(' ') || 'mvp' : '-'],
   ]);
 }
 
@@ -78,6 +80,8 @@ export function hostDetails(h: HostInfo, url: string): string {
     ['version', h.version],
     ['engine', h.engine],
     ['features', (h.features ?? []).join(' ') || '-'],
+    ['capabilities', (h.capabilities ?? []).join(' ') || '-'],
+    ['baselines', (h.baselines ?? []).join(' ') || '-'],
     ['migration', m ? `${m.host}:${m.port} (protocol ${m.protocol}, state format ${m.state})` : '-'],
     ['limits', l ? `memory ${formatBytes(l.maxMemoryPages * 65536)} per guest, ${l.maxMigrations} migrations at once` : '-'],
     ['guests', String(h.guests)],

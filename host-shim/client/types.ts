@@ -9,7 +9,12 @@ export interface HostInfo {
   name: string;
   version: string;
   engine: string;
+  /** The wasm features this host offers guests (docs/evc.md). */
   features: string[];
+  /** The host capabilities it offers (today: wasi-preview1). */
+  capabilities?: string[];
+  /** The named baselines it can present (wasm1, wasm2). */
+  baselines?: string[];
   migration: { host: string; port: number; protocol: number; state: string };
   limits: { maxMemoryPages: number; maxMigrations: number };
   guests: number;
@@ -37,6 +42,10 @@ export interface GuestInfo {
   error: ApiFailure;
   /** Set while migrating and once migrated; `to` is the other host's URL. */
   migration: { id?: string; to?: string } | null;
+  /** The baseline the guest runs under: its feature query returns these features. */
+  baseline?: { name: string; features: string[]; capabilities: string[] } | null;
+  /** What the guest's module uses; null until it is instantiated. */
+  uses?: { features: string[]; capabilities: string[] } | null;
 }
 
 export interface StartGuestRequest {
@@ -47,7 +56,7 @@ export interface StartGuestRequest {
   name?: string;
   /** CPU and memory reservation, limit and shares (docs/host-api.md). */
   policy?: GuestPolicy;
-  /** The EVC baseline the guest is held to (docs/evc.md). */
+  /** A named EVC baseline (wasm1, wasm2) the guest runs under and sees (docs/evc.md); what the host offers when absent. */
   baseline?: string;
 }
 

@@ -17,8 +17,12 @@ import { SnapshotError } from '../errors.js';
 import { wasiDevices, type OutputSink } from '../wasi/devices.js';
 import { BlockedOn, nulSeparated, wasiEntryPoints, withBytes, type WasiEntryPoints } from '../wasi/entry-points.js';
 import { StdinFeed, type StdinInput } from '../wasi/stdin-feed.js';
+import { MAX, type Baseline, type Uses } from '../cluster/evc/index.js';
+import { applyBaseline } from './baseline.js';
 
 export const WASI_MODULE = 'wasi_snapshot_preview1';
+/** The import module of what the VMM provides besides WASI: the feature query ("features"). */
+export const VMM_MODULE = 'wasmotion';
 
 export interface SessionOptions {
   /** argv[0]; "main.wasm" when absent. Ignored on restore: argv is part of the guest's state. */
@@ -33,6 +37,13 @@ export interface SessionOptions {
   stderr?: OutputSink;
   /** VMM limits; `fuel` bounds the steps of this session (GuestTrap out_of_fuel). */
   engine?: EngineOptions;
+  /**
+   * The baseline the guest runs under (docs/evc.md): a module that uses
+   * anything outside it is refused, and its feature query returns its
+   * features. Everything the VMM runs (max) when absent. On restore, a
+   * snapshot that names its baseline keeps it.
+   */
+  baseline?: Baseline;
 }
 
 export type Outcome = { state: 'exited'; exitCode: number } | { state: 'stopped'; steps: bigint };
@@ -71,6 +82,8 @@ export class GuestSession {
   /** The step count at which the fuel budget runs out, if there is one. */
   private budgetEnd: bigint | undefined;
   private imports = '';
+  private underBaseline: Baseline = MAX;
+  private used: Uses = { features: [], capabilities: [] };
   /** The stdin read in flight; it survives a wait that the clock won. */
   private reading: Promise<void> | undefined;
   /** A device or stdin failure, reported once the VMM is back in our hands. */
@@ -94,6 +107,7 @@ export class GuestSession {
     if (options.stdin === undefined) s.wasi.wasi_stdin_close();
     const module = s.engine.compile(bytes);
     s.imports = importsDigestOf(module as VmmModule);
+    s.applyBaseline(module as VmmModule, options.baseline);
     s.instance = s.engine.instantiate(module, s.resolveImport) as VmmInstance;
     s.findMemory();
     s.startBudget();
@@ -116,6 +130,7 @@ export class GuestSession {
     if (newest.meta.imports !== s.imports) {
       throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_IMPORTS', `snapshot ${newest.meta.sequence} was taken with other imports than this host provides`);
     }
+    s.applyBaseline(compiled, newest.meta.baseline ?? options.baseline);
     s.instance = s.engine.restore(compiled, s.resolveImport, newest.state);
     s.findMemory();
     const memory = s.memoryView();
@@ -135,6 +150,7 @@ export class GuestSession {
     const s = new GuestSession(options);
     const compiled = s.engine.compile(module) as VmmModule;
     s.imports = importsDigestOf(compiled);
+    s.applyBaseline(compiled, options.baseline);
     s.instance = s.engine.prepare(compiled, s.resolveImport);
     s.findMemory();
     return s;
@@ -158,9 +174,27 @@ export class GuestSession {
     this.startBudget();
   }
 
-  private readonly resolveImport = (module: string, name: string) =>
-    // An import the VMM's WASI does not offer stays unresolved: LinkError "unknown import".
-    module === WASI_MODULE ? this.engine.wasiFunction(name) : undefined;
+  private readonly resolveImport = (module: string, name: string) => {
+    // An import the VMM does not offer stays unresolved: LinkError "unknown import".
+    if (module === WASI_MODULE) return this.engine.wasiFunction(name);
+    if (module === VMM_MODULE) return this.engine.vmmFunction(name);
+    return undefined;
+  };
+
+  private applyBaseline(module: VmmModule, baseline: Baseline = MAX): void {
+    this.used = applyBaseline(this.engine, module, baseline);
+    this.underBaseline = baseline;
+  }
+
+  /** The baseline the guest runs under: what its feature query returns, what a host must present to take it. */
+  baseline(): Baseline {
+    return this.underBaseline;
+  }
+
+  /** What the guest's module uses: wasm features and host capabilities. */
+  uses(): Uses {
+    return this.used;
+  }
 
   private findMemory(): void {
     const memory = this.instance.getExport('memory');

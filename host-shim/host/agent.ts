@@ -15,6 +15,8 @@ import { moduleDigest } from '../snapshot/directory.js';
 import type { GuestLimits } from './worker-protocol.js';
 import { MigrationService } from '../migration/service.js';
 import { ClusterMember } from './cluster-member.js';
+import { hostOffer, startBaseline } from './offer.js';
+import { presentable, type Baseline } from '../cluster/evc/index.js';
 
 export interface HostConfig {
   name: string;
@@ -28,16 +30,19 @@ export interface HostConfig {
   maxMemoryPages?: number;
   /** The cluster manager to enroll with, and the key that signs requests to it (cluster/auth.ts). */
   cluster?: { url: string; requestKey: Buffer };
+  /** The feature set this host offers guests, as an older VMM would: wasm1, wasm2 or max (the default, everything the VMM runs). */
+  features?: string;
 }
 
 export const VERSION = '0.1.0';
-export const FEATURES = ['sign-ext', 'sat-float-to-int', 'multi-value', 'bulk-memory', 'reference-types', 'mutable-globals'];
 const MAX_MODULE_BYTES = 256 << 20;
 
 export class HostAgent extends EventEmitter {
   readonly guests = new Map<string, GuestHandle>();
   readonly modules: ModuleStore;
   readonly migrations: MigrationService;
+  /** What this host offers guests: wasm features and host capabilities (docs/evc.md). */
+  readonly offer: Baseline;
   private readonly server: Server;
   private readonly router = new Router();
   private member: ClusterMember | undefined;
@@ -45,6 +50,7 @@ export class HostAgent extends EventEmitter {
 
   private constructor(readonly config: HostConfig) {
     super();
+    this.offer = hostOffer(config.features);
     this.modules = new ModuleStore(config.dataDir ? join(config.dataDir, 'modules') : undefined);
     this.migrations = new MigrationService(this);
     this.server = createServer((req, res) => void this.router.handle(req, res));
@@ -95,7 +101,9 @@ export class HostAgent extends EventEmitter {
       name: this.config.name,
       version: VERSION,
       engine: 'v8',
-      features: FEATURES,
+      features: this.offer.features,
+      capabilities: this.offer.capabilities,
+      baselines: presentable(this.offer),
       migration: this.migrations.endpoint(),
       limits: { maxMemoryPages: this.config.maxMemoryPages ?? 16384, maxMigrations: this.config.maxMigrations ?? 2 },
       guests: [...this.guests.values()].filter((g) => !g.ended).length,
@@ -136,7 +144,7 @@ export class HostAgent extends EventEmitter {
   }
 
   private async startGuest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readJson(req, ['module', 'args', 'env', 'name']);
+    const body = await readJson(req, ['module', 'args', 'env', 'name', 'baseline']);
     const digest = body.module;
     if (typeof digest !== 'string') throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"module" must be the sha256 of an uploaded module');
     const bytes = this.modules.get(digest);
@@ -148,10 +156,11 @@ export class HostAgent extends EventEmitter {
       throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"env" must map names to strings');
     }
     if (body.name !== undefined && typeof body.name !== 'string') throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"name" must be a string');
+    const baseline = startBaseline(body.baseline, this.offer);
     const g = new GuestHandle(`g-${randomBytes(4).toString('hex')}`, (body.name as string | undefined) ?? null, digest, args as string[]);
     this.register(g);
     try {
-      await g.start(bytes, env as Record<string, string>, this.limits());
+      await g.start(bytes, env as Record<string, string>, this.limits(), baseline);
     } catch (err) {
       this.guests.delete(g.id);
       g.stop();

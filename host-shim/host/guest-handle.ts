@@ -9,6 +9,7 @@ import { WasmotionError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { ConsoleLog } from './console.js';
 import type { FromWorker, GuestLimits, ToWorker } from './worker-protocol.js';
+import type { Baseline, Uses } from '../cluster/evc/index.js';
 
 export type GuestState = 'starting' | 'running' | 'migrating' | 'exited' | 'trapped' | 'stopped' | 'migrated' | 'incoming';
 
@@ -24,6 +25,10 @@ export interface GuestInfo {
   exitCode: number | null;
   error: { code: string; message: string } | null;
   migration: { id: string; to: string } | null;
+  /** The baseline the guest runs under; its feature query returns these features. */
+  baseline: Baseline | null;
+  /** What its module uses; null until it is instantiated. */
+  uses: Uses | null;
 }
 
 type Reply<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
@@ -41,6 +46,9 @@ export class GuestHandle extends EventEmitter {
   exitCode: number | null = null;
   error: { code: string; message: string } | null = null;
   migration: { id: string; to: string } | null = null;
+  /** Set by start(), or by a migration's handshake for a guest arriving here. */
+  baseline: Baseline | null = null;
+  uses: Uses | null = null;
   readonly startedAt = new Date().toISOString();
   private readonly worker: Worker;
   private readonly waiting = new Map<string, ((m: FromWorker) => void)[]>();
@@ -76,6 +84,8 @@ export class GuestHandle extends EventEmitter {
       exitCode: this.exitCode,
       error: this.error,
       migration: this.migration,
+      baseline: this.baseline,
+      uses: this.uses,
     };
   }
 
@@ -106,6 +116,7 @@ export class GuestHandle extends EventEmitter {
         return;
       case 'ready':
         this.memoryBytes = m.memoryBytes;
+        this.uses = m.uses;
         break;
       case 'exited':
         this.steps = m.steps;
@@ -157,9 +168,16 @@ export class GuestHandle extends EventEmitter {
     void this.worker.terminate();
   }
 
-  start(module: Uint8Array, env: Record<string, string>, limits: GuestLimits): Promise<Reply<'ready'>> {
+  start(module: Uint8Array, env: Record<string, string>, limits: GuestLimits, baseline: Baseline): Promise<Reply<'ready'>> {
     this.state = 'running';
-    return this.ask({ type: 'start', module, programName: this.name ?? 'guest.wasm', args: this.args, env, limits }, 'ready');
+    this.baseline = baseline;
+    return this.ask({ type: 'start', module, programName: this.name ?? 'guest.wasm', args: this.args, env, limits, baseline }, 'ready');
+  }
+
+  /** Instantiates a guest arriving by migration, under the baseline it brings, without running it. */
+  prepare(module: Uint8Array, limits: GuestLimits, baseline: Baseline): Promise<Reply<'ready'>> {
+    this.baseline = baseline;
+    return this.ask({ type: 'prepare', module, limits, baseline }, 'ready');
   }
 
   /** Ends the guest here at once. */

@@ -79,14 +79,14 @@ function memoryBytes(): number {
 async function handle(m: ToWorker): Promise<void> {
   switch (m.type) {
     case 'start':
-      session = GuestSession.start(m.module, { ...optionsFor(m.limits), programName: m.programName, args: m.args, env: m.env });
-      post({ type: 'ready', memoryBytes: memoryBytes() });
+      session = GuestSession.start(m.module, { ...optionsFor(m.limits), programName: m.programName, args: m.args, env: m.env, baseline: m.baseline });
+      post({ type: 'ready', memoryBytes: memoryBytes(), uses: session.uses() });
       void runGuest();
       return;
     case 'prepare':
-      session = GuestSession.prepare(m.module, optionsFor(m.limits));
+      session = GuestSession.prepare(m.module, { ...optionsFor(m.limits), baseline: m.baseline });
       destination = new DestinationPages();
-      post({ type: 'ready', memoryBytes: memoryBytes() });
+      post({ type: 'ready', memoryBytes: memoryBytes(), uses: session.uses() });
       return;
     case 'pages': {
       const s = session!;

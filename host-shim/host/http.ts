@@ -62,6 +62,18 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
+/** The HTTP status of errors that reach the router from below (a guest's worker, the VMM) without one. */
+const STATUS_OF_CODE: Record<string, number> = {
+  WASMOTION_ERR_USAGE: 400,
+  WASMOTION_ERR_MALFORMED: 400,
+  WASMOTION_ERR_INVALID: 400,
+  WASMOTION_ERR_UNLINKABLE: 400,
+  WASMOTION_ERR_UNSUPPORTED_FEATURE: 400,
+  // The module is fine; this host or the guest's baseline does not offer what it needs.
+  WASMOTION_ERR_FEATURES_MISSING: 409,
+  WASMOTION_ERR_BASELINE_UNSUPPORTED: 409,
+};
+
 export function sendError(res: ServerResponse, err: unknown): void {
   if (res.headersSent) {
     res.destroy();
@@ -72,8 +84,7 @@ export function sendError(res: ServerResponse, err: unknown): void {
     return;
   }
   if (err instanceof WasmotionError) {
-    const status = err.code === 'WASMOTION_ERR_USAGE' || err.code.startsWith('WASMOTION_ERR_MALFORMED') || err.code === 'WASMOTION_ERR_INVALID' || err.code === 'WASMOTION_ERR_UNLINKABLE' || err.code === 'WASMOTION_ERR_UNSUPPORTED_FEATURE' ? 400 : 500;
-    sendJson(res, status, { error: { code: err.code, message: err.message } });
+    sendJson(res, STATUS_OF_CODE[err.code] ?? 500, { error: { code: err.code, message: err.message } });
     return;
   }
   sendJson(res, 500, { error: { code: 'WASMOTION_ERR_INTERNAL', message: err instanceof Error ? err.message : String(err) } });

@@ -1,3 +1,5 @@
+import type { Baseline, Uses } from '../cluster/evc/index.js';
+
 /**
  * Messages between a host agent and the worker thread that runs one guest.
  * The worker owns the guest's VMM; the agent never touches guest memory
@@ -10,9 +12,9 @@ export interface GuestLimits {
 }
 
 export type ToWorker =
-  | { type: 'start'; module: Uint8Array; programName: string; args: string[]; env: Record<string, string>; limits: GuestLimits }
+  | { type: 'start'; module: Uint8Array; programName: string; args: string[]; env: Record<string, string>; limits: GuestLimits; baseline: Baseline }
   /** Destination of a migration: instantiate without running. */
-  | { type: 'prepare'; module: Uint8Array; limits: GuestLimits }
+  | { type: 'prepare'; module: Uint8Array; limits: GuestLimits; baseline: Baseline }
   /** Destination: page records (snapshot MEMORY layout, deflated if `compressed`); the memory grows to their size. */
   | { type: 'pages'; records: Uint8Array; compressed: boolean }
   /** Destination: the final state; answered by `loaded`. */
@@ -32,7 +34,8 @@ export type ToWorker =
   | { type: 'stop' };
 
 export type FromWorker =
-  | { type: 'ready'; memoryBytes: number }
+  /** The guest is instantiated; `uses` is what its module uses (wasm features, host capabilities). */
+  | { type: 'ready'; memoryBytes: number; uses: Uses }
   | { type: 'console'; fd: number; bytes: Uint8Array }
   | { type: 'collected'; records: Uint8Array; compressed: boolean; count: number; bytes: number; dirtyLeft: number; pages: number }
   | { type: 'paused'; steps: string }

@@ -8,9 +8,11 @@ import type { TLSSocket } from 'node:tls';
 import { GuestHandle } from '../host/guest-handle.js';
 import { moduleDigest } from '../snapshot/directory.js';
 import { FrameReader, MigrationError, Msg, PROTOCOL, decodeState, parseJson, writeFrame, writeJson } from './wire.js';
+import { canPresent, describeMissing, fits, parseBaseline, type Baseline } from '../cluster/evc/index.js';
 
 export interface DestinationHost {
-  features: string[];
+  /** What this host offers guests (docs/evc.md). */
+  offer: Baseline;
   maxMemoryBytes: number;
   hasModule(digest: string): boolean;
   module(digest: string): Uint8Array | undefined;
@@ -27,20 +29,46 @@ export interface DestinationHost {
 interface Hello {
   protocol: number;
   guest: { id: string; name: string | null; module: string; args: string[] };
+  /** The wasm features the guest's module uses. */
   features: string[];
+  /** The host capabilities it uses; absent from sources that predate baselines. */
+  capabilities?: string[];
+  /** The baseline it runs under; absent from sources that predate baselines. */
+  baseline?: unknown;
   memoryBytes: number;
   state: string;
+}
+
+const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
+
+/** Checks the shape of a HELLO; returns the guest's baseline (this host's offer when a source predating baselines sends none). */
+function helloBaseline(hello: Hello, host: DestinationHost): Baseline {
+  if (
+    typeof hello !== 'object' || hello === null || typeof hello.guest?.id !== 'string' || typeof hello.guest.module !== 'string' ||
+    !isStringList(hello.features) || (hello.capabilities !== undefined && !isStringList(hello.capabilities))
+  ) {
+    throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'a malformed HELLO');
+  }
+  if (hello.baseline === undefined) return host.offer;
+  const baseline = parseBaseline(hello.baseline);
+  if (!baseline) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'a HELLO with a malformed baseline');
+  return baseline;
 }
 
 const STEP_MS = 60_000;
 const STATE_VERSIONS = ['1.0'];
 
 /** Why this host cannot take the guest, or null. */
-function refusal(hello: Hello, host: DestinationHost): { code: string; reason: string } | null {
+function refusal(hello: Hello, baseline: Baseline, host: DestinationHost): { code: string; reason: string } | null {
   if (hello.protocol !== PROTOCOL) return { code: 'WASMOTION_ERR_MIGRATION_VERSION', reason: `protocol ${hello.protocol}, this host speaks ${PROTOCOL}` };
   if (!STATE_VERSIONS.includes(hello.state)) return { code: 'WASMOTION_ERR_MIGRATION_VERSION', reason: `checkpoint state ${hello.state} is outside this host's window (${STATE_VERSIONS.join(', ')})` };
-  const missing = hello.features.filter((f) => !host.features.includes(f));
-  if (missing.length) return { code: 'WASMOTION_ERR_MIGRATION_FEATURES', reason: `this host lacks the wasm features ${missing.join(', ')}` };
+  // What the guest uses must run here, and what it was shown must stay true here (EVC).
+  const uses = fits({ features: hello.features, capabilities: hello.capabilities ?? [] }, { ...host.offer, name: `what this host offers (${host.offer.name})` });
+  if (!uses.ok) return { code: 'WASMOTION_ERR_MIGRATION_FEATURES', reason: uses.reason };
+  const shown = canPresent({ features: host.offer.features, capabilities: host.offer.capabilities }, baseline);
+  if (!shown.ok) {
+    return { code: 'WASMOTION_ERR_MIGRATION_FEATURES', reason: `the guest runs under ${baseline.name}, which this host cannot present: it lacks ${describeMissing(shown.missing)}` };
+  }
   if (hello.memoryBytes > host.maxMemoryBytes) return { code: 'WASMOTION_ERR_MIGRATION_MEMORY', reason: `the guest's ${hello.memoryBytes} bytes of memory exceed this host's limit of ${host.maxMemoryBytes}` };
   if (host.hasGuest(hello.guest.id)) return { code: 'WASMOTION_ERR_MIGRATION_DUPLICATE', reason: `guest ${hello.guest.id} already lives here` };
   return null;
@@ -52,10 +80,8 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
   let started = false;
   try {
     const hello = parseJson(await reader.expect(Msg.Hello, STEP_MS)) as Hello;
-    if (typeof hello !== 'object' || hello === null || typeof hello.guest?.id !== 'string' || typeof hello.guest.module !== 'string') {
-      throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'a malformed HELLO');
-    }
-    const no = refusal(hello, host);
+    const baseline = helloBaseline(hello, host);
+    const no = refusal(hello, baseline, host);
     if (no) {
       await writeJson(socket, Msg.Welcome, { accept: false, ...no });
       return;
@@ -69,7 +95,8 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
     }
     g = new GuestHandle(hello.guest.id, hello.guest.name, hello.guest.module, hello.guest.args);
     g.state = 'incoming';
-    await g.ask({ type: 'prepare', module: host.module(hello.guest.module)!, limits: host.limits }, 'ready');
+    // The worker checks the module itself against the baseline: a HELLO that understated what it uses ends here.
+    await g.prepare(host.module(hello.guest.module)!, host.limits, baseline);
     // Only now does pre-copy start: the switchover must never wait for this host to get ready.
     await writeJson(socket, Msg.Prepared, {});
     for (;;) {

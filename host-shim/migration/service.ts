@@ -7,13 +7,12 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:tls';
 import type { HostAgent } from '../host/agent.js';
-import { FEATURES } from '../host/agent.js';
 import { HttpError, readJson, sendJson, type Router } from '../host/http.js';
 import { receiveMigration } from './destination.js';
 import { Migration } from './progress.js';
 import { MigrationSource } from './source.js';
 import { secureServer } from './transport.js';
-import { MigrationError } from './wire.js';
+import { MigrationError, PROTOCOL } from './wire.js';
 
 const DEFAULT_DOWNTIME_MS = 300;
 const KEEP_ALIVE_MS = 15_000;
@@ -46,7 +45,7 @@ export class MigrationService {
 
   endpoint(): { host: string; port: number; protocol: number; state: string } | null {
     if (!this.server) return null;
-    return { host: this.agent.config.host, port: (this.server.address() as AddressInfo).port, protocol: 1, state: '1.0' };
+    return { host: this.agent.config.host, port: (this.server.address() as AddressInfo).port, protocol: PROTOCOL, state: '1.0' };
   }
 
   async close(): Promise<void> {
@@ -57,7 +56,7 @@ export class MigrationService {
   private destinationHost() {
     const a = this.agent;
     return {
-      features: FEATURES,
+      offer: a.offer,
       maxMemoryBytes: (a.config.maxMemoryPages ?? 16384) * 65536,
       limits: { maxMemoryPages: a.config.maxMemoryPages },
       hasModule: (d: string) => a.modules.has(d),
@@ -141,7 +140,7 @@ export class MigrationService {
       if (m.done) return;
       const g = this.agent.guest(m.guest);
       const moduleBytes = this.agent.modules.get(g.module)!;
-      await new MigrationSource(m, g, { secret: this.agent.config.secret!, features: FEATURES, moduleBytes }).run();
+      await new MigrationSource(m, g, { secret: this.agent.config.secret!, moduleBytes }).run();
     } catch (err) {
       const code = err instanceof MigrationError || (err as { code?: string }).code ? (err as { code: string }).code : 'WASMOTION_ERR_INTERNAL';
       const state = code === 'WASMOTION_ERR_MIGRATION_CANCELLED' ? 'cancelled' : 'failed';

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { SnapshotError } from '../errors.js';
 import { CAPS, HEADER_BYTES, SECTION_HEADER_BYTES, SectionId, decode, encodeHeaders, type PiecedSection, type Section } from './format.js';
 import { checksum } from './checksum.js';
+import { parseBaseline, type Baseline } from '../cluster/evc/index.js';
 
 export const MODULE_FILE = 'module.wasm';
 const NAME = /^(\d{6})\.(full|diff)\.wms$/;
@@ -41,6 +42,12 @@ export interface SnapshotMeta {
   /** Version of the VMM state inside, MAJOR.MINOR. */
   state: string;
   createdAt: string;
+  /**
+   * The baseline the guest runs under (format 1.1): a resume keeps it and
+   * refuses a host that cannot present it. Absent in 1.0 files: such a
+   * guest resumes under everything the resuming VMM runs.
+   */
+  baseline?: Baseline;
 }
 
 export interface SnapshotFile {
@@ -248,6 +255,11 @@ function parseMeta(meta: Uint8Array, file: string): SnapshotMeta {
     typeof parsed.limits !== 'object' || parsed.limits === null
   ) {
     throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `${file}: metadata lacks its fields`);
+  }
+  if (parsed.baseline !== undefined) {
+    const baseline = parseBaseline(parsed.baseline);
+    if (!baseline) throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `${file}: the baseline in its metadata is malformed`);
+    parsed.baseline = baseline;
   }
   return parsed;
 }

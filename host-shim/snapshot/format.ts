@@ -21,7 +21,8 @@ import { SnapshotError } from '../errors.js';
 
 export const MAGIC = Buffer.from('WMSNAP\r\n', 'latin1');
 export const MAJOR = 1;
-export const MINOR = 0;
+/** 1.1: META names the guest's baseline. */
+export const MINOR = 1;
 
 export const HEADER_BYTES = 32;
 export const SECTION_HEADER_BYTES = 32;

@@ -27,6 +27,7 @@ export function takeSnapshot(dir: SnapshotDir, session: GuestSession, module: Ui
     steps: session.steps().toString(),
     state: STATE_VERSION,
     createdAt: new Date().toISOString(),
+    baseline: session.baseline(),
   });
   session.clearDirty();
   return { sequence, kind: chosen, memoryBytes: memory.length };
