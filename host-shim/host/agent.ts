@@ -156,7 +156,7 @@ export class HostAgent extends EventEmitter {
       throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"env" must map names to strings');
     }
     if (body.name !== undefined && typeof body.name !== 'string') throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"name" must be a string');
-    const baseline = startBaseline(body.baseline, this.offer);
+    const baseline = startBaseline(body.baseline, this.config.name, this.offer);
     const g = new GuestHandle(`g-${randomBytes(4).toString('hex')}`, (body.name as string | undefined) ?? null, digest, args as string[]);
     this.register(g);
     try {

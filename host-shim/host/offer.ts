@@ -18,13 +18,13 @@ export function hostOffer(name: string | undefined): Baseline {
  * The baseline of a guest starting here: the named one it asks for, which
  * this host must be able to present, else everything this host offers.
  */
-export function startBaseline(requested: unknown, offer: Baseline): Baseline {
+export function startBaseline(requested: unknown, host: string, offer: Baseline): Baseline {
   if (requested === undefined) return offer;
   const known = BASELINES.map((b) => b.name).join(', ');
   if (typeof requested !== 'string') throw new HttpError(400, 'WASMOTION_ERR_USAGE', `"baseline" must be the name of a baseline (${known})`);
   const baseline = baselineNamed(requested);
   if (!baseline) throw new HttpError(400, 'WASMOTION_ERR_USAGE', `unknown baseline ${JSON.stringify(requested)} (known: ${known})`);
-  const present = canPresent(offer, baseline);
+  const present = canPresent({ name: host, features: offer.features, capabilities: offer.capabilities }, baseline);
   if (!present.ok) throw new HttpError(409, 'WASMOTION_ERR_BASELINE_UNSUPPORTED', present.reason);
   return baseline;
 }

@@ -8,7 +8,7 @@ import type { TLSSocket } from 'node:tls';
 import { GuestHandle } from '../host/guest-handle.js';
 import { moduleDigest } from '../snapshot/directory.js';
 import { FrameReader, MigrationError, Msg, PROTOCOL, decodeState, parseJson, writeFrame, writeJson } from './wire.js';
-import { canPresent, describeMissing, fits, parseBaseline, type Baseline } from '../cluster/evc/index.js';
+import { describeMissing, fits, includes, missingFrom, parseBaseline, type Baseline } from '../cluster/evc/index.js';
 
 export interface DestinationHost {
   /** What this host offers guests (docs/evc.md). */
@@ -65,9 +65,9 @@ function refusal(hello: Hello, baseline: Baseline, host: DestinationHost): { cod
   // What the guest uses must run here, and what it was shown must stay true here (EVC).
   const uses = fits({ features: hello.features, capabilities: hello.capabilities ?? [] }, { ...host.offer, name: `what this host offers (${host.offer.name})` });
   if (!uses.ok) return { code: 'WASMOTION_ERR_MIGRATION_FEATURES', reason: uses.reason };
-  const shown = canPresent({ features: host.offer.features, capabilities: host.offer.capabilities }, baseline);
-  if (!shown.ok) {
-    return { code: 'WASMOTION_ERR_MIGRATION_FEATURES', reason: `the guest runs under ${baseline.name}, which this host cannot present: it lacks ${describeMissing(shown.missing)}` };
+  const lacks = missingFrom(host.offer, baseline);
+  if (!includes(host.offer, baseline)) {
+    return { code: 'WASMOTION_ERR_MIGRATION_FEATURES', reason: `the guest runs under ${baseline.name}, which this host cannot present: it lacks ${describeMissing(lacks)}` };
   }
   if (hello.memoryBytes > host.maxMemoryBytes) return { code: 'WASMOTION_ERR_MIGRATION_MEMORY', reason: `the guest's ${hello.memoryBytes} bytes of memory exceed this host's limit of ${host.maxMemoryBytes}` };
   if (host.hasGuest(hello.guest.id)) return { code: 'WASMOTION_ERR_MIGRATION_DUPLICATE', reason: `guest ${hello.guest.id} already lives here` };

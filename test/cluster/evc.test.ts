@@ -69,6 +69,7 @@ describe('present and fit', () => {
 
   it('a host without WASI cannot present either baseline', () => {
     const v = canPresent({ name: 'bare', features: MAX.features, capabilities: [] }, WASM1);
+    expect(canPresent({ ...MAX, name: 'full' }, WASM2)).toEqual({ ok: true });
     expect(v.ok || v.reason).toBe('host bare cannot present wasm1: it lacks the capability wasi-preview1');
   });
 

@@ -20,11 +20,10 @@ export interface GuestUses {
 }
 
 /** A host can present a baseline when it offers every feature and capability in it. */
-export function canPresent(host: FeatureSet & { name?: string }, baseline: Baseline): Verdict<{ missing: Missing }> {
+export function canPresent(host: HostOffer, baseline: Baseline): Verdict<{ missing: Missing }> {
   const missing = missingFrom(host, baseline);
   if (isEmpty(missing)) return { ok: true };
-  const who = host.name !== undefined ? `host ${host.name}` : 'this host';
-  return { ok: false, reason: `${who} cannot present ${baseline.name}: it lacks ${describeMissing(missing)}`, missing };
+  return { ok: false, reason: `host ${host.name} cannot present ${baseline.name}: it lacks ${describeMissing(missing)}`, missing };
 }
 
 /**
