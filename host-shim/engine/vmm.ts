@@ -25,6 +25,10 @@ import type {
 
 const KINDS: ExternKind[] = ['func', 'table', 'memory', 'global'];
 
+/** Function kinds (assembly/runtime/store.ts FuncKind): a guest's own, the embedder's; others the VMM implements. */
+const FUNC_KIND_WASM = 0;
+const FUNC_KIND_HOST = 1;
+
 /** Steps per run() slice: small enough to stay responsive, large enough to amortise the call. */
 const SLICE = 1n << 20n;
 
@@ -286,9 +290,10 @@ export class VmmEngine implements Engine {
   call(addr: number, args: Value[]): Value[] {
     const type = this.funcType(addr);
     if (args.length !== type.params.length) throw new UsageError(`function takes ${type.params.length} arguments, got ${args.length}`);
-    if (this.vmm.x.func_kind(addr) !== 0) {
-      return this.hostFns[this.vmm.x.func_host_id(addr)](args);
-    }
+    const kind = this.vmm.x.func_kind(addr);
+    if (kind === FUNC_KIND_HOST) return this.hostFns[this.vmm.x.func_host_id(addr)](args);
+    // WASI and the feature query run only as a guest's calls: they act on its state.
+    if (kind !== FUNC_KIND_WASM) throw new UsageError('a function the VMM implements itself is called by guests only');
     this.begin(addr, type.params, args);
     return this.drive(type.results);
   }

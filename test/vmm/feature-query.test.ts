@@ -56,6 +56,10 @@ describe('the feature query', () => {
     engine.setVisibleFeatures(0xffffffff);
     expect(engine.visibleFeatures()).toBe(engine.supportedFeatures());
     expect(engine.vmmFunction('cpuid')).toBeUndefined();
+    // Re-exported, it is still the guest's to call, not the embedder's.
+    const reexport = engine.instantiate(engine.compile(wat('(module (import "wasmotion" "features" (func $f (result i64))) (export "f" (func $f)))')),
+      (m, n) => (m === 'wasmotion' ? engine.vmmFunction(n) : undefined));
+    expect(() => reexport.invoke('f', [])).toThrow(/called by guests only/);
   });
 
   it('has the type [] -> [i64]; a guest importing another type does not link', () => {
