@@ -66,7 +66,7 @@ export function guestDetails(g: GuestInfo): string {
     ['exit code', g.exitCode === null || g.exitCode === undefined ? '-' : String(g.exitCode)],
     ['error', g.error ? describeFailure(g.error) : '-'],
     ['migration', migration],
-    ['baseline', g.baseline ? `${g.baseline.name}: ${g.baseline.features.join(' ') || 'mvp'}` : '-'],
+    ['baseline', g.baseline ? `${g.baseline}${g.sees ? `: ${g.sees.features.join(' ') || 'mvp'}` : ''}` : '-'],
     ['uses', g.uses ? [...g.uses.features, ...g.uses.capabilities].join(' ') || 'mvp' : '-'],
   ]);
 }

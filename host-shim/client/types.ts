@@ -42,8 +42,10 @@ export interface GuestInfo {
   error: ApiFailure;
   /** Set while migrating and once migrated; `to` is the other host's URL. */
   migration: { id?: string; to?: string } | null;
-  /** The baseline the guest runs under: its feature query returns these features. */
-  baseline?: { name: string; features: string[]; capabilities: string[] } | null;
+  /** The name of the EVC baseline the guest runs under (docs/evc.md). */
+  baseline?: string | null;
+  /** What that baseline holds: the guest's feature query returns these features. */
+  sees?: { features: string[]; capabilities: string[] } | null;
   /** What the guest's module uses; null until it is instantiated. */
   uses?: { features: string[]; capabilities: string[] } | null;
 }

@@ -9,7 +9,7 @@ import { WasmotionError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { ConsoleLog } from './console.js';
 import type { FromWorker, GuestLimits, ToWorker } from './worker-protocol.js';
-import type { Baseline, Uses } from '../cluster/evc/index.js';
+import type { Baseline, FeatureSet, Uses } from '../cluster/evc/index.js';
 
 export type GuestState = 'starting' | 'running' | 'migrating' | 'exited' | 'trapped' | 'stopped' | 'migrated' | 'incoming';
 
@@ -25,8 +25,10 @@ export interface GuestInfo {
   exitCode: number | null;
   error: { code: string; message: string } | null;
   migration: { id: string; to: string } | null;
-  /** The baseline the guest runs under; its feature query returns these features. */
-  baseline: Baseline | null;
+  /** The name of the baseline the guest runs under (docs/evc.md). */
+  baseline: string | null;
+  /** What that baseline holds: its feature query returns these features. */
+  sees: FeatureSet | null;
   /** What its module uses; null until it is instantiated. */
   uses: Uses | null;
 }
@@ -84,7 +86,8 @@ export class GuestHandle extends EventEmitter {
       exitCode: this.exitCode,
       error: this.error,
       migration: this.migration,
-      baseline: this.baseline,
+      baseline: this.baseline?.name ?? null,
+      sees: this.baseline ? { features: this.baseline.features, capabilities: this.baseline.capabilities } : null,
       uses: this.uses,
     };
   }

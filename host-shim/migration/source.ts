@@ -108,14 +108,15 @@ export class MigrationSource {
     this.socket = await secureConnect(this.ctx.secret, host, port, HANDSHAKE_MS);
     this.reader = new FrameReader(this.socket);
     const info = this.g.info();
-    if (!info.uses || !info.baseline) throw new MigrationError('WASMOTION_ERR_INTERNAL', 'the guest is not instantiated: what it uses is unknown');
+    const { uses, baseline } = this.g;
+    if (!uses || !baseline) throw new MigrationError('WASMOTION_ERR_INTERNAL', 'the guest is not instantiated: what it uses is unknown');
     // What the guest uses and the baseline it was shown: the destination must offer both.
     await writeJson(this.socket, Msg.Hello, {
       protocol: PROTOCOL,
       guest: { id: info.id, name: info.name, module: info.module, args: info.args, startedAt: info.startedAt },
-      features: info.uses.features,
-      capabilities: info.uses.capabilities,
-      baseline: info.baseline,
+      features: uses.features,
+      capabilities: uses.capabilities,
+      baseline,
       memoryBytes: this.g.memoryBytes,
       state: '1.0',
     });
