@@ -43,7 +43,7 @@ describe.skipIf(!existsSync(counterPath))('cluster automation', () => {
     const module = await cluster.putModule(counter());
     await expect(cluster.placeGuest({ module, args: ['0', '1024', '2'] })).rejects.toMatchObject({ code: 'WASMOTION_ERR_PLACEMENT_MANUAL' });
     for (let i = 0; i < 3; i++) await cluster.placeGuest({ module, args: ['0', '1024', '2'], host: 'a1' });
-    await until('three guests on a1', async () => (await onHost('a1')).length === 3);
+    await until('three running guests on a1', async () => (await cluster.guests()).filter((g) => g.host === 'a1' && g.state === 'running').length === 3);
 
     const pass = await cluster.balance();
     expect(pass.recommendations.length).toBeGreaterThan(0);

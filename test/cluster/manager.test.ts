@@ -11,6 +11,8 @@ import type { ClusterEvent, ClusterGuest, ClusterHost, ClusterStatus } from '../
 import { cli, cliJson, root, startProcess, until, type Running } from './processes.js';
 
 const counter = join(root, 'build', 'guests', 'counter.wasm');
+/** Uses bulk memory (AssemblyScript's memory.copy/fill). */
+const ticker = join(root, 'build', 'guests', 'as-ticker.wasm');
 /** A guest that keeps a core busy: counts forever over a 4 MiB buffer, pausing 1 ms per line. */
 const BUSY = [counter, '--', '0', '4096', '1'];
 
@@ -148,6 +150,45 @@ describe.skipIf(!existsSync(counter))('a cluster of three hosts and a manager', 
     expect(cli(['host', 'maintenance', 'exit', busiest, ...c()]).code).toBe(0);
     expect(clusterHosts().find((h) => h.name === busiest)!.maintenance).toBe('none');
   }, 120_000);
+
+  test('EVC: a wasm1 host is refused by a wasm2 cluster', () => {
+    const r = cli(['host', 'start', '--listen', '127.0.0.1:0', '--name', 'old', '--features', 'wasm1', '--cluster', manager.url, '--token', token], 30_000);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('WASMOTION_ERR_ENROLL_REFUSED');
+    expect(r.stderr).toMatch(/host old cannot present wasm2: it lacks .*bulk-memory/);
+    expect(events().some((e) => e.type === 'host-refused' && e.host === 'old')).toBe(true);
+    expect(clusterHosts().map((h) => h.name)).not.toContain('old');
+  });
+
+  test('EVC: the baseline is lowered only while no running guest uses what goes; under wasm1 a bulk-memory guest is refused', async () => {
+    const bulk = cli(['guest', 'start', ...c(), ticker, '--', '100000']);
+    expect(bulk.code, bulk.stderr).toBe(0);
+    const id = bulk.stdout.trim();
+    await until('the bulk-memory guest to be reported', () => guests().some((g) => g.id === id));
+    const refused = cli(['cluster', 'config', ...c(), '--baseline', 'wasm1']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('WASMOTION_ERR_BASELINE_CHANGE');
+    expect(refused.stderr).toContain(id);
+
+    const host = guests().find((g) => g.id === id)!.host!;
+    expect(cli(['guest', 'stop', id, '--host', hosts.get(host)!.url]).code).toBe(0);
+    await until('the guest to end', () => !guests().some((g) => g.id === id));
+    const lowered = cli(['cluster', 'config', ...c(), '--baseline', 'wasm1', '--json']);
+    expect(lowered.code, lowered.stderr).toBe(0);
+    expect(JSON.parse(lowered.stdout).baseline).toBe('wasm1');
+
+    const again = cli(['guest', 'start', ...c(), ticker, '--', '10']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('WASMOTION_ERR_FEATURES_MISSING');
+    expect(again.stderr).toContain('bulk-memory, outside wasm1');
+    // Guests that fit still start, and run under the cluster's baseline.
+    const fitting = cli(['guest', 'start', ...c(), '--json', counter, '--', '0', '64', '50']);
+    expect(fitting.code, fitting.stderr).toBe(0);
+    expect(JSON.parse(fitting.stdout).baseline).toBe('wasm1');
+
+    // Raising is allowed: every host presents wasm2.
+    expect(cli(['cluster', 'config', ...c(), '--baseline', 'wasm2']).code).toBe(0);
+  }, 60_000);
 
   test('a host that stops heartbeating is disconnected and its guests are reported', async () => {
     const victim = guests().find((g) => g.host !== undefined)!.host!;

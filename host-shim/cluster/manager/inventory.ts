@@ -11,6 +11,7 @@ import type { Cluster, Guest, Rule } from '../drs/index.js';
 import { DEFAULT_BANDWIDTH } from '../drs/index.js';
 import { ClusterState } from '../drs/state.js';
 import type { ClusterStore, StoredGuest } from './store.js';
+import type { GuestUses, HostOffer, Uses } from '../evc/index.js';
 
 /** Guest states in which a guest occupies its host. */
 const ACTIVE = new Set(['starting', 'running', 'migrating']);
@@ -20,7 +21,7 @@ const UNMEASURED_CPU = 1;
 const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 
 /** A guest as a host reports it: the host API's guest info plus the policy fields newer hosts add. */
-export type ReportedGuest = GuestInfo & { policy?: GuestPolicy | null; usage?: { cpu?: number } | null; baseline?: string | null };
+export type ReportedGuest = GuestInfo & { policy?: GuestPolicy | null; usage?: { cpu?: number | null } | null; baseline?: string | null; uses?: Uses | null };
 
 interface LiveHost {
   lastHeartbeat: number | null;
@@ -145,6 +146,16 @@ export class Inventory {
     return out;
   }
 
+  /** What every enrolled host offers, for the EVC rules. */
+  offers(): HostOffer[] {
+    return Object.values(this.store.state.hosts).map((h) => h.enrollment);
+  }
+
+  /** What every running guest uses, for the EVC rules (guests whose host does not say are left out). */
+  uses(): GuestUses[] {
+    return this.activeGuests().flatMap(({ guest }) => (guest.uses ? [{ id: guest.id, uses: guest.uses }] : []));
+  }
+
   guestsOn(host: string): string[] {
     return this.activeGuests().filter((g) => g.host === host).map((g) => g.guest.id);
   }
@@ -155,7 +166,10 @@ export class Inventory {
       const stored = this.store.state.hosts[name];
       return { id: name, capacity: { ...stored.enrollment.capacity }, maintenance: stored.maintenance !== 'none' || undefined };
     });
-    const guests = this.activeGuests().map(({ host, guest }) => drsGuest(host, guest, this.store.state.guests[guest.id]));
+    // A guest still starting has no memory size yet and cannot be migrated: it joins the model once running.
+    const guests = this.activeGuests()
+      .filter(({ guest }) => guest.state !== 'starting')
+      .map(({ host, guest }) => drsGuest(host, guest, this.store.state.guests[guest.id]));
     const ids = new Set(guests.map((g) => g.id));
     const hostIds = new Set(hosts.map((h) => h.id));
     const kept: Rule[] = [];

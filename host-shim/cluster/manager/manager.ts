@@ -13,6 +13,7 @@ import { ModuleStore } from '../../host/modules.js';
 import { Router } from '../../host/http.js';
 import { deriveKeys, SignatureVerifier } from '../auth.js';
 import { Balancer } from './balancer.js';
+import { ModuleUses, namedBaseline } from './baseline.js';
 import { Evacuations } from './evacuation.js';
 import { EventLog } from './events.js';
 import { Inventory } from './inventory.js';
@@ -61,7 +62,7 @@ export class ClusterManager {
     this.moves = new MoveRunner(this.inventory, this.events);
     this.evacuations = new Evacuations(this.store, this.inventory, this.moves, this.events);
     this.balancer = new Balancer(this.store, this.inventory, this.moves, this.events, () => this.evacuations.active);
-    this.placement = new Placement(this.store, this.inventory, this.modules, this.events);
+    this.placement = new Placement(this.store, this.inventory, this.modules, this.events, new ModuleUses());
     this.verifier = new SignatureVerifier(deriveKeys(config.token).requestKey);
     this.heartbeatIntervalMs = config.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_MS;
     this.heartbeatTimeoutMs = config.heartbeatTimeoutMs ?? 5 * this.heartbeatIntervalMs;
@@ -71,6 +72,7 @@ export class ClusterManager {
   }
 
   static async start(config: ManagerConfig): Promise<ClusterManager> {
+    if (config.settings?.baseline !== undefined) namedBaseline(config.settings.baseline);
     const manager = new ClusterManager(config);
     manager.recover();
     await new Promise<void>((resolve, reject) => {

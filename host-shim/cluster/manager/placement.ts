@@ -4,6 +4,9 @@
  * and refuses with every reason: a guest that fits no host is not started
  * anywhere.
  *
+ * The guest runs under the cluster's baseline, narrowed by its own if it
+ * names one (EVC): a module using anything outside is refused.
+ *
  * At the "manual" automation level the cluster only recommends: the request
  * must name the host, and a request without one is answered with the
  * recommendation.
@@ -13,6 +16,7 @@ import type { ClusterGuest, GuestPolicy, PlaceGuestRequest } from '../../client/
 import { HttpError } from '../../host/http.js';
 import type { ModuleStore } from '../../host/modules.js';
 import { placeGuest, type Guest } from '../drs/index.js';
+import type { ModuleUses } from './baseline.js';
 import type { EventLog } from './events.js';
 import type { Inventory } from './inventory.js';
 import type { ClusterStore } from './store.js';
@@ -26,11 +30,19 @@ export class Placement {
     private readonly inventory: Inventory,
     private readonly modules: ModuleStore,
     private readonly events: EventLog,
+    private readonly uses: ModuleUses,
   ) {}
 
   async place(request: PlaceGuestRequest & { host?: string }): Promise<ClusterGuest> {
     const bytes = this.modules.get(request.module);
     if (!bytes) throw new HttpError(404, 'WASMOTION_ERR_NOT_FOUND', `no module ${request.module} in the cluster: upload it first`);
+    let baseline: string;
+    try {
+      baseline = this.uses.admit(request.module, bytes, this.store.state.config.baseline, request.baseline).name;
+    } catch (err) {
+      this.events.add({ type: 'guest-refused', message: `a guest of module ${request.module.slice(0, 12)} was refused: ${(err as Error).message}` });
+      throw err;
+    }
     const host = this.chooseHost(request);
     const url = this.inventory.enrollment(host)!.url;
     const info = await new HostClient(url).startGuest({
@@ -39,12 +51,12 @@ export class Placement {
       env: request.env,
       name: request.name,
       policy: request.policy,
-      baseline: request.baseline,
+      baseline,
     });
-    this.store.state.guests[info.id] = { id: info.id, name: info.name, module: info.module, policy: request.policy ?? null, baseline: request.baseline ?? null, host };
+    this.store.state.guests[info.id] = { id: info.id, name: info.name, module: info.module, policy: request.policy ?? null, baseline, host };
     this.store.changed();
     this.events.add({ type: 'guest-placed', guest: info.id, host, message: `guest ${info.id} placed on ${host}` });
-    return { id: info.id, name: info.name, host, state: info.state, module: info.module, memoryBytes: info.memoryBytes, cpu: null, policy: request.policy ?? null, baseline: request.baseline ?? null };
+    return { id: info.id, name: info.name, host, state: info.state, module: info.module, memoryBytes: info.memoryBytes, cpu: null, policy: request.policy ?? null, baseline };
   }
 
   private chooseHost(request: PlaceGuestRequest & { host?: string }): string {

@@ -8,6 +8,7 @@ import type { ClusterStatus, Enrollment } from '../../client/cluster-types.js';
 import { HttpError, readBody, sendJson, type Router } from '../../host/http.js';
 import { moduleDigest } from '../../snapshot/directory.js';
 import { SIGNATURE_HEADER } from '../auth.js';
+import { admitHost, checkBaselineChange } from './baseline.js';
 import type { ReportedGuest } from './inventory.js';
 import type { ClusterManager } from './manager.js';
 import { checkEnrollment, checkPlacement, checkRules, checkSettings, jsonValue, objectBody } from './requests.js';
@@ -23,6 +24,7 @@ export function routes(m: ClusterManager, r: Router): void {
   r.on('GET', '/v1/cluster', async (_req, res) => sendJson(res, 200, status(m)));
   r.on('PUT', '/v1/cluster/config', async (req, res) => {
     const change = checkSettings(objectBody(await readBody(req, 1 << 20)));
+    if (change.baseline !== undefined) checkBaselineChange(m.store.state.config.baseline, change.baseline, m.inventory);
     Object.assign(m.store.state.config, change);
     m.store.changed();
     m.events.add({ type: 'config-changed', message: `settings changed: ${Object.entries(change).map(([k, v]) => `${k}=${String(v)}`).join(', ')}` });
@@ -77,6 +79,12 @@ async function signedBody(m: ClusterManager, req: IncomingMessage, limit: number
 
 async function enroll(m: ClusterManager, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const enrollment: Enrollment = checkEnrollment(objectBody(await signedBody(m, req, 1 << 20)));
+  try {
+    admitHost(enrollment, m.store.state.config.baseline);
+  } catch (err) {
+    m.events.add({ type: 'host-refused', host: enrollment.name, message: (err as Error).message });
+    throw err;
+  }
   const again = m.inventory.isEnrolled(enrollment.name);
   m.inventory.enroll(enrollment);
   m.events.add({ type: again ? 'host-reenrolled' : 'host-enrolled', host: enrollment.name, message: `host ${enrollment.name} ${again ? 'enrolled again' : 'joined'} at ${enrollment.url} (${enrollment.engine}, ${enrollment.capacity.cpu} cpu)` });
