@@ -97,8 +97,11 @@ async function balancing(cluster: ClusterClient, manager: ClusterManager, agents
   say('\n2. DRS: three busy guests on host1');
   const first = new HostClient(agents[0].url);
   const ids: string[] = [];
-  for (let i = 0; i < 3; i++) ids.push((await first.startGuest({ module: busy, args: ['0', '1024', '2'], name: `busy${i + 1}` })).id);
-  await until(() => cluster.guests().then((gs) => gs.filter((g) => ids.includes(g.id)).length === 3));
+  // Busy: no sleep between lines; each held to half a core, so the demo leaves the machine some room.
+  const policy = { cpu: { limit: 0.5 } };
+  for (let i = 0; i < 3; i++) ids.push((await first.startGuest({ module: busy, args: ['0', '1024', '0'], name: `busy${i + 1}`, policy })).id);
+  // DRS balances on the CPU the hosts measured the guests to use.
+  await until(() => cluster.guests().then((gs) => gs.filter((g) => ids.includes(g.id) && typeof g.cpu === 'number').length === 3));
   const pass = await cluster.balance();
   say(`imbalance ${pass.imbalanceBefore.toFixed(3)} (target ${pass.target})`);
   for (const e of pass.executed) say(`  ${e.ok ? 'moved' : 'failed'} ${e.guest} ${e.from} -> ${e.to}${e.error ? `: ${e.error}` : ''}`);

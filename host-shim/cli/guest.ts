@@ -6,15 +6,22 @@ import { readFile } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { UsageError } from '../errors.js';
 import { describeFailure, logsFollowing, waitFollowing, type GuestInfo } from '../client/index.js';
+import type { GuestPolicy } from '../client/cluster-types.js';
 import { connect, out, type HostOptions } from './host.js';
 import { guestDetails, guestTable, jsonLine } from './render.js';
 import { parseEnv } from './run.js';
+import { parseSize } from './values.js';
 import { EXIT_ERROR, EXIT_TRAP } from './report.js';
 
 export interface GuestStartOptions extends HostOptions {
   env: string[];
   name?: string;
   baseline?: string;
+  cpuReservation?: string;
+  cpuLimit?: string;
+  cpuShares?: string;
+  memoryReservation?: string;
+  memoryLimit?: string;
 }
 
 export interface GuestLogsOptions extends HostOptions {
@@ -26,9 +33,32 @@ export async function guestStartCommand(path: string, args: string[], options: G
   const env = parseEnv(options.env);
   const client = connect(options);
   const bytes = await readModule(path);
-  const info = await client.startGuest({ module: bytes, args, env: options.env.length ? env : undefined, name: options.name, baseline: options.baseline });
+  const policy = policyFrom(options);
+  const info = await client.startGuest({ module: bytes, args, env: options.env.length ? env : undefined, name: options.name, baseline: options.baseline, policy });
   await out(options.json ? jsonLine(info) : `${info.id}\n`);
   return 0;
+}
+
+function numberOption(text: string, option: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${option} ${text} is not a number`);
+  return n;
+}
+
+/** The policy the options ask for, or undefined (the host's defaults); the host checks the values. */
+export function policyFrom(o: GuestStartOptions): GuestPolicy | undefined {
+  const cpu = {
+    reservation: o.cpuReservation !== undefined ? numberOption(o.cpuReservation, '--cpu-reservation') : undefined,
+    limit: o.cpuLimit !== undefined ? numberOption(o.cpuLimit, '--cpu-limit') : undefined,
+    shares: o.cpuShares !== undefined ? numberOption(o.cpuShares, '--cpu-shares') : undefined,
+  };
+  const memory = {
+    reservation: o.memoryReservation !== undefined ? parseSize(o.memoryReservation) : undefined,
+    limit: o.memoryLimit !== undefined ? parseSize(o.memoryLimit) : undefined,
+  };
+  const given = (part: object) => Object.values(part).some((v) => v !== undefined);
+  if (!given(cpu) && !given(memory)) return undefined;
+  return { cpu: given(cpu) ? cpu : undefined, memory: given(memory) ? memory : undefined };
 }
 
 /** A table; with --json one guest per line. */

@@ -20,6 +20,8 @@ export interface HostStartOptions {
   cluster?: string;
   token?: string;
   features?: string;
+  cpus?: string;
+  memory?: string;
 }
 
 export function parseListen(text: string): { host: string; port: number } {
@@ -57,8 +59,16 @@ function membership(options: HostStartOptions): Pick<HostConfig, 'secret' | 'clu
   return { secret: keys.migrationSecret, cluster: { url: options.cluster, requestKey: keys.requestKey } };
 }
 
+function parseCpus(text: string): number {
+  const cpus = Number(text);
+  if (text.trim() === '' || !(cpus > 0 && Number.isFinite(cpus))) throw new UsageError(`--cpus ${text} is not a positive number of cores`);
+  return cpus;
+}
+
 export async function hostStartCommand(options: HostStartOptions): Promise<number> {
   const { host, port } = parseListen(options.listen);
+  const memory = options.memory !== undefined ? parseSize(options.memory) : undefined;
+  if (memory === 0) throw new UsageError('--memory must be more than 0 bytes');
   const maxMigrations = options.maxMigrations !== undefined ? Number(options.maxMigrations) : undefined;
   if (maxMigrations !== undefined && !(Number.isInteger(maxMigrations) && maxMigrations > 0)) throw new UsageError('--max-migrations must be a positive integer');
   const agent = await HostAgent.start({
@@ -70,6 +80,7 @@ export async function hostStartCommand(options: HostStartOptions): Promise<numbe
     maxMigrations,
     maxMemoryPages: options.maxMemory !== undefined ? Math.floor(parseSize(options.maxMemory) / 65536) : undefined,
     features: options.features,
+    capacity: { cpu: options.cpus !== undefined ? parseCpus(options.cpus) : undefined, memory },
   });
   for (const event of ['guest-end', 'guest-arrived', 'peer-refused', 'migration-in-failed', 'cluster-joined', 'cluster-unreachable', 'cluster-reachable', 'cluster-error']) agent.on(event, (d) => log(event, d));
   process.stdout.write(`host ${agent.config.name} ready at ${agent.url}\n`);

@@ -29,7 +29,7 @@ import { demoCommand } from './demo.js';
 import { EXIT_USAGE, reportError } from './report.js';
 import { UsageError } from '../errors.js';
 // --- host API client commands: imports ---
-import { guestInfoCommand, guestListCommand, guestLogsCommand, guestStartCommand, guestStopCommand, guestWaitCommand } from './guest.js';
+import { guestInfoCommand, guestListCommand, guestLogsCommand, guestStartCommand, guestStopCommand, guestWaitCommand, policyFrom, type GuestStartOptions } from './guest.js';
 import { hostInfoCommand, type HostOptions } from './host.js';
 import { migrateCommand } from './migrate.js';
 // --- end host API client commands: imports ---
@@ -88,6 +88,8 @@ function program(setExit: (code: number) => void): Command {
     .option('--cluster <url>', 'enroll with this cluster manager and report to it (needs --token)')
     .option('--token <file>', 'the cluster token, the same file as the manager\'s; it also keys migration')
     .addOption(new Option('--features <set>', 'offer guests only this feature set, as an older VMM would (default: max, everything the VMM runs)').choices(['wasm1', 'wasm2', 'max']))
+    .option('--cpus <cores>', 'CPU the host offers its guests, in cores, fractions allowed (default: the machine\'s cores)')
+    .option('--memory <size>', 'memory the host offers its guests, e.g. 8GiB (default: 3/4 of the machine\'s)')
     .action(async (options: HostStartOptions) => setExit(await hostStartCommand(options)));
 
   const maintenance = host.command('maintenance').description('take a host out of service by moving its guests away (needs a cluster manager)');
@@ -180,10 +182,15 @@ function declareHostApiCommands(cli: Command, setExit: (code: number) => void): 
     .option('--cluster <url>', 'let this cluster manager choose the host (instead of --host)')
     .option('--on <host>', 'with --cluster: the host to start on (admission control still applies)')
     .option('--baseline <name>', 'the EVC baseline the guest runs under and sees: wasm1 or wasm2 (default: the host\'s offer; with --cluster a stricter one than the cluster\'s)')
-    .action(async (path: string, args: string[], options: HostOptions & ClusterGuestStartOptions) => {
+    .option('--cpu-reservation <cores>', 'CPU guaranteed to the guest, in cores (the host refuses it if it cannot)')
+    .option('--cpu-limit <cores>', 'most CPU the guest may use, in cores (at most 1)')
+    .option('--cpu-shares <n>', 'the guest\'s weight when CPU is short (default 1000)')
+    .option('--memory-reservation <size>', 'memory guaranteed to the guest, e.g. 64MiB')
+    .option('--memory-limit <size>', 'the guest\'s largest memory, e.g. 128MiB')
+    .action(async (path: string, args: string[], options: GuestStartOptions & ClusterGuestStartOptions) => {
       if (options.cluster !== undefined) {
         if (options.host !== undefined) throw new UsageError('--host and --cluster exclude each other');
-        return setExit(await clusterGuestStartCommand(path, args, options));
+        return setExit(await clusterGuestStartCommand(path, args, { ...options, policy: policyFrom(options) }));
       }
       if (options.on !== undefined) throw new UsageError('--on goes with --cluster');
       setExit(await guestStartCommand(path, args, options));

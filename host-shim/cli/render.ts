@@ -5,6 +5,7 @@
  */
 import type { Writable } from 'node:stream';
 import { describeFailure, type GuestInfo, type HostInfo, type MigrationEvent } from '../client/index.js';
+import type { GuestPolicy } from '../client/cluster-types.js';
 
 export function jsonLine(value: unknown): string {
   return `${JSON.stringify(value)}\n`;
@@ -68,7 +69,25 @@ export function guestDetails(g: GuestInfo): string {
     ['migration', migration],
     ['baseline', g.baseline ? `${g.baseline}${g.sees ? `: ${g.sees.features.join(' ') || 'mvp'}` : ''}` : '-'],
     ['uses', g.uses ? [...g.uses.features, ...g.uses.capabilities].join(' ') || 'mvp' : '-'],
+    ...(g.policy ? [['policy', policyText(g.policy)]] : []),
+    ...(g.usage ? [['usage', `cpu ${typeof g.usage.cpu === 'number' ? formatCores(g.usage.cpu) : 'not measured yet'}, memory ${formatBytes(g.usage.memory)}`]] : []),
   ]);
+}
+
+/** Cores to at most three decimals: 0.5 cores, 1 core. */
+export function formatCores(cores: number): string {
+  const n = Math.round(cores * 1000) / 1000;
+  return `${n} ${n === 1 ? 'core' : 'cores'}`;
+}
+
+function policyText(p: GuestPolicy): string {
+  const cpu = p.cpu ?? {};
+  const memory = p.memory ?? {};
+  const limit = (value: number | null | undefined, format: (n: number) => string) => (typeof value === 'number' ? format(value) : 'none');
+  return [
+    `cpu reservation ${formatCores(cpu.reservation ?? 0)}, limit ${limit(cpu.limit, formatCores)}, shares ${cpu.shares ?? 1000};`,
+    `memory reservation ${formatBytes(memory.reservation ?? 0)}, limit ${limit(memory.limit, formatBytes)}`,
+  ].join(' ');
 }
 
 export function hostDetails(h: HostInfo, url: string): string {
@@ -85,6 +104,8 @@ export function hostDetails(h: HostInfo, url: string): string {
     ['migration', m ? `${m.host}:${m.port} (protocol ${m.protocol}, state format ${m.state})` : '-'],
     ['limits', l ? `memory ${formatBytes(l.maxMemoryPages * 65536)} per guest, ${l.maxMigrations} migrations at once` : '-'],
     ['guests', String(h.guests)],
+    ...(h.capacity ? [['capacity', `cpu ${formatCores(h.capacity.cpu)}, memory ${formatBytes(h.capacity.memory)}`]] : []),
+    ...(h.reserved ? [['reserved', `cpu ${formatCores(h.reserved.cpu)}, memory ${formatBytes(h.reserved.memory)}`]] : []),
   ]);
 }
 

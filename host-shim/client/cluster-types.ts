@@ -47,9 +47,10 @@ export interface ClusterHost extends Enrollment {
   load: number;
 }
 
+/** CPU in cores, memory in bytes (docs/host-api.md); a limit of null (as host guest info shows it) is none. */
 export interface GuestPolicy {
-  cpu?: { reservation?: number; limit?: number; shares?: number };
-  memory?: { reservation?: number; limit?: number };
+  cpu?: { reservation?: number; limit?: number | null; shares?: number };
+  memory?: { reservation?: number; limit?: number | null };
 }
 
 export interface ClusterGuest {

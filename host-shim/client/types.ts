@@ -3,7 +3,7 @@
  * client reads them. Fields the host may add later are allowed; the client
  * relies only on what is named here.
  */
-import type { GuestPolicy } from './cluster-types.js';
+import type { Capacity, GuestPolicy } from './cluster-types.js';
 
 export interface HostInfo {
   name: string;
@@ -18,6 +18,9 @@ export interface HostInfo {
   migration: { host: string; port: number; protocol: number; state: string };
   limits: { maxMemoryPages: number; maxMigrations: number };
   guests: number;
+  /** What the host offers its guests (CPU in cores, memory in bytes), and the sum of their reservations. */
+  capacity?: Capacity;
+  reserved?: Capacity;
 }
 
 export type GuestState = 'starting' | 'running' | 'migrating' | 'exited' | 'trapped' | 'stopped' | 'migrated';
@@ -48,6 +51,10 @@ export interface GuestInfo {
   sees?: { features: string[]; capabilities: string[] } | null;
   /** What the guest's module uses; null until it is instantiated. */
   uses?: { features: string[]; capabilities: string[] } | null;
+  /** Guest info shows every field, a limit of null meaning none. */
+  policy?: GuestPolicy;
+  /** Measured: CPU in cores averaged over the last second (null until measured), memory in bytes. */
+  usage?: { cpu: number | null; memory: number };
 }
 
 export interface StartGuestRequest {

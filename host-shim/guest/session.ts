@@ -55,7 +55,10 @@ export interface RunControl {
   every?: { steps: bigint; at: (session: GuestSession) => void | Promise<void> };
   /** Asked between slices: true pauses the guest (the outcome is "stopped"). */
   interrupt?: () => boolean;
-  /** Called between slices with the guest paused; may take its time (e.g. throttling, copying pages). */
+  /**
+   * Called between slices with the guest paused, also after a blocked guest
+   * wakes; may take its time (e.g. pacing the guest, copying pages).
+   */
   between?: (session: GuestSession) => void | Promise<void>;
 }
 
@@ -88,6 +91,10 @@ export class GuestSession {
   private reading: Promise<void> | undefined;
   /** A device or stdin failure, reported once the VMM is back in our hands. */
   private failure: WasmotionError | undefined;
+  /** Wall time spent inside the VMM running this guest in this session, in ms. */
+  private ranMs = 0;
+  /** Wall time the guest spent blocked in a WASI call (stdin, poll_oneoff) in this session, in ms. */
+  private waitedMs = 0;
 
   private constructor(private readonly options: SessionOptions) {
     const devices = wasiDevices(options.stdout, options.stderr, (err) => this.fail('an output sink threw', err));
@@ -233,6 +240,20 @@ export class GuestSession {
     return this.engine.vmm.x.fuel_used();
   }
 
+  /**
+   * Milliseconds this session spent running the guest: wall time inside the
+   * VMM's run, so neither a blocked guest's waits nor the pauses between
+   * slices count. This is the guest's CPU time as its host accounts it.
+   */
+  runTimeMs(): number {
+    return this.ranMs;
+  }
+
+  /** Milliseconds this session spent blocked in WASI calls: the guest was idle, not held back. */
+  blockedTimeMs(): number {
+    return this.waitedMs;
+  }
+
   /** Runs the guest until it exits, traps (GuestTrap) or a stop condition holds. */
   async run(control: RunControl = {}): Promise<Outcome> {
     const { x } = this.engine.vmm;
@@ -245,7 +266,7 @@ export class GuestSession {
       let slice = SLICE;
       for (const limit of [budgetEnd, stopAt, nextCheckpoint]) if (limit !== undefined && limit - now < slice) slice = limit - now;
       if (stopAt !== undefined && slice <= 0n) return { state: 'stopped', steps: now };
-      const status = slice > 0n ? x.run(slice) : RunStatus.OutOfFuel;
+      const status = slice > 0n ? this.runSlice(slice) : RunStatus.OutOfFuel;
       this.throwIfFailed();
       switch (status) {
         case RunStatus.Finished:
@@ -272,15 +293,29 @@ export class GuestSession {
           if (control.interrupt?.()) return { state: 'stopped', steps: this.steps() };
           break;
         }
-        case RunStatus.Blocked:
+        case RunStatus.Blocked: {
+          const blockedAt = performance.now();
           await this.waitForWakeUp(control.interrupt);
+          this.waitedMs += performance.now() - blockedAt;
           this.throwIfFailed();
+          // A guest that computes a little between short waits still gets paced.
+          if (control.between) await control.between(this);
           if (control.interrupt?.()) return { state: 'stopped', steps: this.steps() };
           break;
+        }
         default:
           x.call_abort();
           throw new WasmotionError('WASMOTION_ERR_UNEXPECTED_STOP', `guest stopped with status ${status}`);
       }
+    }
+  }
+
+  private runSlice(steps: bigint): number {
+    const started = performance.now();
+    try {
+      return this.engine.vmm.x.run(steps);
+    } finally {
+      this.ranMs += performance.now() - started;
     }
   }
 

@@ -8,9 +8,14 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { UsageError } from '../errors.js';
+import type { Resources } from '../cluster/drs/model.js';
+import { Admission, defaultCapacity } from './admission.js';
+import { CpuScheduler } from './cpu-scheduler.js';
 import { GuestHandle } from './guest-handle.js';
 import { HttpError, Router, readBody, readJson, sendJson } from './http.js';
 import { ModuleStore } from './modules.js';
+import { maxMemoryPagesOf, parsePolicy, type GuestPolicy } from './policy.js';
 import { moduleDigest } from '../snapshot/directory.js';
 import type { GuestLimits } from './worker-protocol.js';
 import { MigrationService } from '../migration/service.js';
@@ -32,10 +37,13 @@ export interface HostConfig {
   cluster?: { url: string; requestKey: Buffer };
   /** The feature set this host offers guests, as an older VMM would: wasm1, wasm2 or max (the default, everything the VMM runs). */
   features?: string;
+  /** What the host offers its guests: cores (fractions allowed) and bytes; defaults in admission.ts. */
+  capacity?: Partial<Resources>;
 }
 
 export const VERSION = '0.1.0';
 const MAX_MODULE_BYTES = 256 << 20;
+const DEFAULT_MAX_MEMORY_PAGES = 16384;
 
 export class HostAgent extends EventEmitter {
   readonly guests = new Map<string, GuestHandle>();
@@ -43,6 +51,8 @@ export class HostAgent extends EventEmitter {
   readonly migrations: MigrationService;
   /** What this host offers guests: wasm features and host capabilities (docs/evc.md). */
   readonly offer: Baseline;
+  readonly admission: Admission;
+  readonly cpu: CpuScheduler;
   private readonly server: Server;
   private readonly router = new Router();
   private member: ClusterMember | undefined;
@@ -53,6 +63,13 @@ export class HostAgent extends EventEmitter {
     this.offer = hostOffer(config.features);
     this.modules = new ModuleStore(config.dataDir ? join(config.dataDir, 'modules') : undefined);
     this.migrations = new MigrationService(this);
+    const machine = defaultCapacity();
+    const capacity = { cpu: config.capacity?.cpu ?? machine.cpu, memory: config.capacity?.memory ?? machine.memory };
+    if (!(capacity.cpu > 0 && Number.isFinite(capacity.cpu))) throw new UsageError(`the host's CPU capacity must be a positive number of cores, got ${capacity.cpu}`);
+    if (!(capacity.memory > 0 && Number.isSafeInteger(capacity.memory))) throw new UsageError(`the host's memory capacity must be a positive number of bytes, got ${capacity.memory}`);
+    const living = () => [...this.guests.values()].filter((g) => !g.ended);
+    this.admission = new Admission(capacity, () => living().map((g) => g.policy));
+    this.cpu = new CpuScheduler(capacity.cpu, living);
     this.server = createServer((req, res) => void this.router.handle(req, res));
     this.routes();
   }
@@ -80,14 +97,16 @@ export class HostAgent extends EventEmitter {
 
   async close(): Promise<void> {
     this.member?.close();
+    this.cpu.close();
     for (const g of this.guests.values()) if (!g.ended) g.stop();
     await this.migrations.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  limits(): GuestLimits {
-    return { maxMemoryPages: this.config.maxMemoryPages };
+  /** The limits a guest with this policy runs under here: its memory limit within the host's. */
+  limits(policy: GuestPolicy): GuestLimits {
+    return { maxMemoryPages: maxMemoryPagesOf(policy, this.config.maxMemoryPages ?? DEFAULT_MAX_MEMORY_PAGES) };
   }
 
   guest(id: string): GuestHandle {
@@ -105,16 +124,25 @@ export class HostAgent extends EventEmitter {
       capabilities: this.offer.capabilities,
       baselines: presentable(this.offer),
       migration: this.migrations.endpoint(),
-      limits: { maxMemoryPages: this.config.maxMemoryPages ?? 16384, maxMigrations: this.config.maxMigrations ?? 2 },
+      limits: { maxMemoryPages: this.config.maxMemoryPages ?? DEFAULT_MAX_MEMORY_PAGES, maxMigrations: this.config.maxMigrations ?? 2 },
       guests: [...this.guests.values()].filter((g) => !g.ended).length,
       cluster: this.member?.managerUrl ?? null,
+      capacity: this.admission.capacity,
+      reserved: this.admission.reserved(),
     };
   }
 
-  /** Adds a guest that arrived or is starting here, and reports its end. */
+  /**
+   * Adds a guest that arrived or is starting here, reports its end, and
+   * divides the CPU again with it and once it is gone.
+   */
   register(g: GuestHandle): void {
     this.guests.set(g.id, g);
-    g.on('end', (info) => this.emit('guest-end', info));
+    g.on('end', (info) => {
+      this.cpu.rebalance();
+      this.emit('guest-end', info);
+    });
+    this.cpu.rebalance();
   }
 
   private routes(): void {
@@ -144,7 +172,7 @@ export class HostAgent extends EventEmitter {
   }
 
   private async startGuest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readJson(req, ['module', 'args', 'env', 'name', 'baseline']);
+    const body = await readJson(req, ['module', 'args', 'env', 'name', 'baseline', 'policy']);
     const digest = body.module;
     if (typeof digest !== 'string') throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"module" must be the sha256 of an uploaded module');
     const bytes = this.modules.get(digest);
@@ -157,10 +185,14 @@ export class HostAgent extends EventEmitter {
     }
     if (body.name !== undefined && typeof body.name !== 'string') throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"name" must be a string');
     const baseline = startBaseline(body.baseline, this.config.name, this.offer);
-    const g = new GuestHandle(`g-${randomBytes(4).toString('hex')}`, (body.name as string | undefined) ?? null, digest, args as string[]);
+    const policy = parsePolicy(body.policy);
+    // Nothing awaits between this check and register(): no other start can slip in between.
+    const refusal = this.admission.refusal(policy);
+    if (refusal) throw new HttpError(409, 'WASMOTION_ERR_ADMISSION', `host ${this.config.name} cannot admit the guest: ${refusal}`);
+    const g = new GuestHandle(`g-${randomBytes(4).toString('hex')}`, (body.name as string | undefined) ?? null, digest, args as string[], policy);
     this.register(g);
     try {
-      await g.start(bytes, env as Record<string, string>, this.limits(), baseline);
+      await g.start(bytes, env as Record<string, string>, this.limits(policy), baseline);
     } catch (err) {
       this.guests.delete(g.id);
       g.stop();

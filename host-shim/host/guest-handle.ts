@@ -8,6 +8,8 @@ import { Worker } from 'node:worker_threads';
 import { WasmotionError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { ConsoleLog } from './console.js';
+import { DEFAULT_POLICY, type GuestPolicy } from './policy.js';
+import { UsageMeter } from './usage-meter.js';
 import type { FromWorker, GuestLimits, ToWorker } from './worker-protocol.js';
 import type { Baseline, FeatureSet, Uses } from '../cluster/evc/index.js';
 
@@ -31,7 +33,13 @@ export interface GuestInfo {
   sees: FeatureSet | null;
   /** What its module uses; null until it is instantiated. */
   uses: Uses | null;
+  policy: GuestPolicy;
+  /** CPU in cores averaged over the last second (null until measured), memory in bytes. */
+  usage: { cpu: number | null; memory: number };
 }
+
+/** A duty cycle closer than this to the one the worker has is not sent again. */
+const DUTY_STEP = 0.005;
 
 type Reply<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
 
@@ -52,6 +60,9 @@ export class GuestHandle extends EventEmitter {
   baseline: Baseline | null = null;
   uses: Uses | null = null;
   readonly startedAt = new Date().toISOString();
+  readonly meter = new UsageMeter();
+  /** The share of wall time the worker lets the guest run (cpu-scheduler.ts). */
+  duty = 1;
   private readonly worker: Worker;
   private readonly waiting = new Map<string, ((m: FromWorker) => void)[]>();
   /** The worker thread has exited: a request sent now would never be answered. */
@@ -62,6 +73,7 @@ export class GuestHandle extends EventEmitter {
     readonly name: string | null,
     readonly module: string,
     readonly args: string[],
+    readonly policy: GuestPolicy = DEFAULT_POLICY,
   ) {
     super();
     this.worker = new Worker(WORKER());
@@ -89,7 +101,16 @@ export class GuestHandle extends EventEmitter {
       baseline: this.baseline?.name ?? null,
       sees: this.baseline ? { features: this.baseline.features, capabilities: this.baseline.capabilities } : null,
       uses: this.uses,
+      policy: this.policy,
+      usage: { cpu: this.ended ? 0 : this.meter.measured() ? round(this.meter.cpu()) : null, memory: this.memoryBytes },
     };
+  }
+
+  /** Tells the worker the share of wall time the guest may run, if it changed. */
+  setDuty(fraction: number): void {
+    if (Math.abs(fraction - this.duty) < DUTY_STEP || this.ended) return;
+    this.duty = fraction;
+    this.send({ type: 'duty', fraction });
   }
 
   /** Whether the guest has ended here, one way or another. */
@@ -116,6 +137,11 @@ export class GuestHandle extends EventEmitter {
     switch (m.type) {
       case 'console':
         this.console.append(m.bytes);
+        return;
+      case 'usage':
+        this.meter.add({ at: m.at, runMs: m.runMs, pacedMs: m.pacedMs, blockedMs: m.blockedMs });
+        this.steps = m.steps;
+        this.memoryBytes = m.memoryBytes;
         return;
       case 'ready':
         this.memoryBytes = m.memoryBytes;
@@ -193,4 +219,9 @@ export class GuestHandle extends EventEmitter {
     if (this.ended) return Promise.resolve(this.info());
     return new Promise((resolve) => this.once('end', resolve));
   }
+}
+
+/** Cores to a thousandth: finer digits are noise. */
+function round(cores: number): number {
+  return Math.round(cores * 1000) / 1000;
 }

@@ -11,6 +11,8 @@ import { DestinationPages, SourcePages } from '../migration/pages.js';
 import { applyMemory, memoryPagesOf } from '../snapshot/memory.js';
 import { sameChecksum } from '../snapshot/checksum.js';
 import type { FromWorker, GuestLimits, ToWorker } from './worker-protocol.js';
+import { Pacer } from './pacer.js';
+import { USAGE_REPORT_MS } from './usage-meter.js';
 import { warmUp } from './warm-up.js';
 
 if (!parentPort) throw new Error('guest-worker runs in a worker thread');
@@ -26,7 +28,9 @@ function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
 let session: GuestSession | undefined;
 let running = false;
 let pauseRequested = false;
-let throttle = 0;
+const pacer = new Pacer(performance.now(), 0);
+/** Ends the pacing sleep in progress early: the duty cycle changed, or a pause or stop came. */
+let wake: (() => void) | undefined;
 let source: SourcePages | undefined;
 let destination: DestinationPages | undefined;
 
@@ -43,26 +47,54 @@ function fail(err: unknown): void {
   post({ type: 'failed', code, message: err instanceof Error ? err.message : String(err), trap: code === 'WASMOTION_ERR_TRAP' });
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const runTimeMs = () => session?.runTimeMs() ?? 0;
+/** Epoch ms: the agent compares these across reports (each thread's performance.now() has its own origin). */
+const clock = () => performance.timeOrigin + performance.now();
+
+/**
+ * The last moment the guest owed no pacing sleep, and its run time then.
+ * Usage is measured between such moments: a slice that ran long (the
+ * operating system preempted the thread inside it) is counted only once
+ * the sleep that pays for it is over, so a window cannot end in between.
+ */
+let settled = { at: clock(), runMs: 0 };
+const settle = () => (settled = { at: clock(), runMs: runTimeMs() });
+
+/** Sleeps `ms`, or less if woken. */
+function nap(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      wake = undefined;
+      resolve();
+    }
+    wake = done;
+  });
+}
+
+/** Between slices: sleep until the guest is back within its share of wall time (pacer.ts). */
+async function pace(): Promise<void> {
+  // Again after each nap: a new duty cycle may have ended it early, or a late timer made it long enough.
+  while (!pauseRequested) {
+    const owed = pacer.owed(performance.now(), runTimeMs());
+    if (owed <= 0) {
+      settle();
+      return;
+    }
+    const started = performance.now();
+    await nap(owed);
+    pacer.pacedMs += performance.now() - started;
+  }
+}
 
 /** Runs the guest until it ends or a pause is asked for. */
 async function runGuest(): Promise<void> {
   const s = session!;
   running = true;
   pauseRequested = false;
-  let sliceStart = performance.now();
   try {
-    const outcome = await s.run({
-      interrupt: () => pauseRequested,
-      between: async () => {
-        // Auto-converge: sleep a share of wall time so the guest dirties memory more slowly.
-        if (throttle > 0) {
-          const ran = performance.now() - sliceStart;
-          await sleep((ran * throttle) / (1 - throttle));
-        }
-        sliceStart = performance.now();
-      },
-    });
+    const outcome = await s.run({ interrupt: () => pauseRequested, between: pace });
     running = false;
     if (outcome.state === 'exited') post({ type: 'exited', exitCode: outcome.exitCode, steps: s.steps().toString() });
     else post({ type: 'paused', steps: s.steps().toString() });
@@ -81,6 +113,9 @@ async function handle(m: ToWorker): Promise<void> {
     case 'start':
       session = GuestSession.start(m.module, { ...optionsFor(m.limits), programName: m.programName, args: m.args, env: m.env, baseline: m.baseline });
       post({ type: 'ready', memoryBytes: memoryBytes(), uses: session.uses() });
+      // The time the worker took to get here is no credit for the guest.
+      pacer.restart(performance.now(), 0);
+      settle();
       void runGuest();
       return;
     case 'prepare':
@@ -130,8 +165,10 @@ async function handle(m: ToWorker): Promise<void> {
       return;
     }
     case 'pause':
-      if (running) pauseRequested = true;
-      else post({ type: 'paused', steps: session ? session.steps().toString() : '0' });
+      if (running) {
+        pauseRequested = true;
+        wake?.();
+      } else post({ type: 'paused', steps: session ? session.steps().toString() : '0' });
       return;
     case 'checkpoint': {
       const s = session!;
@@ -141,11 +178,16 @@ async function handle(m: ToWorker): Promise<void> {
       return;
     }
     case 'resume':
-      throttle = 0;
+      pacer.setThrottle(0, performance.now(), runTimeMs());
       if (!running) void runGuest();
       return;
     case 'throttle':
-      throttle = Math.min(Math.max(m.fraction, 0), 0.99);
+      pacer.setThrottle(m.fraction, performance.now(), runTimeMs());
+      wake?.();
+      return;
+    case 'duty':
+      pacer.setDuty(m.fraction, performance.now(), runTimeMs());
+      wake?.();
       return;
     case 'stop':
       pauseRequested = true;
@@ -157,6 +199,15 @@ async function handle(m: ToWorker): Promise<void> {
 
 // Compile the checkpoint and restore paths now rather than in a switchover.
 warmUp();
+
+// The agent measures the guest's CPU use by these (usage-meter.ts). Timers run
+// between slices, so the VMM is never in the middle of an instruction here.
+setInterval(() => {
+  if (!session) return;
+  if (!running || pacer.owed(performance.now(), runTimeMs()) <= 0) settle();
+  const { at, runMs } = settled;
+  post({ type: 'usage', at, runMs, pacedMs: pacer.pacedMs, blockedMs: session.blockedTimeMs(), steps: session.steps().toString(), memoryBytes: memoryBytes() });
+}, USAGE_REPORT_MS).unref();
 
 // Messages are handled one at a time, in order: a slow one (a page batch)
 // must not be overtaken by the next (the final state).

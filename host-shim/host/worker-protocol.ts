@@ -31,6 +31,8 @@ export type ToWorker =
   | { type: 'resume' }
   /** Fraction of time the guest sleeps between slices (auto-converge), 0 to 0.99. */
   | { type: 'throttle'; fraction: number }
+  /** The share of wall time the guest may run (the host's CPU scheduler), 0 to 1; 1 until told. */
+  | { type: 'duty'; fraction: number }
   | { type: 'stop' };
 
 export type FromWorker =
@@ -42,4 +44,10 @@ export type FromWorker =
   | { type: 'checkpoint'; state: Uint8Array; digest: Uint8Array; pages: number }
   | { type: 'loaded'; ok: boolean; message?: string; memoryBytes?: number }
   | { type: 'exited'; exitCode: number; steps: string }
+  /**
+   * Every USAGE_REPORT_MS (usage-meter.ts): cumulative run time as of the
+   * last moment the guest owed no pacing sleep (`at`, epoch ms), cumulative
+   * paced and blocked time, steps, memory size.
+   */
+  | { type: 'usage'; at: number; runMs: number; pacedMs: number; blockedMs: number; steps: string; memoryBytes: number }
   | { type: 'failed'; code: string; message: string; trap: boolean };

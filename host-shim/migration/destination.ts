@@ -6,6 +6,8 @@
  */
 import type { TLSSocket } from 'node:tls';
 import { GuestHandle } from '../host/guest-handle.js';
+import { parsePolicy, type GuestPolicy } from '../host/policy.js';
+import type { GuestLimits } from '../host/worker-protocol.js';
 import { moduleDigest } from '../snapshot/directory.js';
 import { FrameReader, MigrationError, Msg, PROTOCOL, decodeState, parseJson, writeFrame, writeJson } from './wire.js';
 import { describeMissing, fits, includes, missingFrom, parseBaseline, type Baseline } from '../cluster/evc/index.js';
@@ -13,7 +15,6 @@ import { describeMissing, fits, includes, missingFrom, parseBaseline, type Basel
 export interface DestinationHost {
   /** What this host offers guests (docs/evc.md). */
   offer: Baseline;
-  maxMemoryBytes: number;
   hasModule(digest: string): boolean;
   module(digest: string): Uint8Array | undefined;
   putModule(bytes: Uint8Array): string;
@@ -23,12 +24,18 @@ export interface DestinationHost {
   adopt(g: GuestHandle): void;
   /** Whether the source, in doubt, told this host never to start guest `id` (see fence). */
   fenced(id: string): boolean;
-  limits: { maxMemoryPages?: number };
+  /** The limits a guest with this policy runs under here. */
+  limits(policy: GuestPolicy): GuestLimits;
+  /** Admission control: reserves for the arriving guest, or says why it does not fit. */
+  admit(id: string, policy: GuestPolicy): string | null;
+  /** Drops the reservation made by admit: the guest was adopted, or will never run here. */
+  release(id: string): void;
 }
 
 interface Hello {
   protocol: number;
-  guest: { id: string; name: string | null; module: string; args: string[] };
+  /** `policy` (host/policy.ts) is enforced here as at the source; absent means the default policy. */
+  guest: { id: string; name: string | null; module: string; args: string[]; policy?: unknown };
   /** The wasm features the guest's module uses. */
   features: string[];
   /** The host capabilities it uses; absent from sources that predate baselines. */
@@ -55,11 +62,19 @@ function helloBaseline(hello: Hello, host: DestinationHost): Baseline {
   return baseline;
 }
 
+function policyOf(hello: Hello): GuestPolicy {
+  try {
+    return parsePolicy(hello.guest.policy);
+  } catch (err) {
+    throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', `a HELLO with a malformed policy: ${(err as Error).message}`);
+  }
+}
+
 const STEP_MS = 60_000;
 const STATE_VERSIONS = ['1.0'];
 
 /** Why this host cannot take the guest, or null. */
-function refusal(hello: Hello, baseline: Baseline, host: DestinationHost): { code: string; reason: string } | null {
+function refusal(hello: Hello, baseline: Baseline, policy: GuestPolicy, host: DestinationHost): { code: string; reason: string } | null {
   if (hello.protocol !== PROTOCOL) return { code: 'WASMOTION_ERR_MIGRATION_VERSION', reason: `protocol ${hello.protocol}, this host speaks ${PROTOCOL}` };
   if (!STATE_VERSIONS.includes(hello.state)) return { code: 'WASMOTION_ERR_MIGRATION_VERSION', reason: `checkpoint state ${hello.state} is outside this host's window (${STATE_VERSIONS.join(', ')})` };
   // What the guest uses must run here, and what it was shown must stay true here (EVC).
@@ -69,7 +84,8 @@ function refusal(hello: Hello, baseline: Baseline, host: DestinationHost): { cod
   if (!includes(host.offer, baseline)) {
     return { code: 'WASMOTION_ERR_MIGRATION_FEATURES', reason: `the guest runs under ${baseline.name}, which this host cannot present: it lacks ${describeMissing(lacks)}` };
   }
-  if (hello.memoryBytes > host.maxMemoryBytes) return { code: 'WASMOTION_ERR_MIGRATION_MEMORY', reason: `the guest's ${hello.memoryBytes} bytes of memory exceed this host's limit of ${host.maxMemoryBytes}` };
+  const maxMemoryBytes = (host.limits(policy).maxMemoryPages ?? 0) * 65536;
+  if (hello.memoryBytes > maxMemoryBytes) return { code: 'WASMOTION_ERR_MIGRATION_MEMORY', reason: `the guest's ${hello.memoryBytes} bytes of memory exceed its limit of ${maxMemoryBytes} here` };
   if (host.hasGuest(hello.guest.id)) return { code: 'WASMOTION_ERR_MIGRATION_DUPLICATE', reason: `guest ${hello.guest.id} already lives here` };
   return null;
 }
@@ -78,10 +94,18 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
   const reader = new FrameReader(socket);
   let g: GuestHandle | undefined;
   let started = false;
+  let held: string | undefined;
   try {
     const hello = parseJson(await reader.expect(Msg.Hello, STEP_MS)) as Hello;
     const baseline = helloBaseline(hello, host);
-    const no = refusal(hello, baseline, host);
+    const policy = policyOf(hello);
+    let no = refusal(hello, baseline, policy, host);
+    if (!no) {
+      // Admission control last: once it says yes, the guest's reservation is held here.
+      const full = host.admit(hello.guest.id, policy);
+      if (full) no = { code: 'WASMOTION_ERR_ADMISSION', reason: `this host cannot admit the guest: ${full}` };
+      else held = hello.guest.id;
+    }
     if (no) {
       await writeJson(socket, Msg.Welcome, { accept: false, ...no });
       return;
@@ -93,10 +117,10 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
       if (moduleDigest(bytes) !== hello.guest.module) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'the module bytes do not have the announced sha256');
       host.putModule(bytes);
     }
-    g = new GuestHandle(hello.guest.id, hello.guest.name, hello.guest.module, hello.guest.args);
+    g = new GuestHandle(hello.guest.id, hello.guest.name, hello.guest.module, hello.guest.args, policy);
     g.state = 'incoming';
     // The worker checks the module itself against the baseline: a HELLO that understated what it uses ends here.
-    await g.prepare(host.module(hello.guest.module)!, host.limits, baseline);
+    await g.prepare(host.module(hello.guest.module)!, host.limits(policy), baseline);
     // Only now does pre-copy start: the switchover must never wait for this host to get ready.
     await writeJson(socket, Msg.Prepared, {});
     for (;;) {
@@ -121,10 +145,11 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
         // A source in doubt may have fenced the guest meanwhile and resumed it there.
         if (host.fenced(g.id)) throw new MigrationError('WASMOTION_ERR_MIGRATION_FENCED', 'the source resumed the guest');
         // The point of no return: the guest runs here from now on. It is adopted
-        // first, so that a source in doubt finds it when it fences.
-        host.adopt(g);
+        // before it resumes, so that a source in doubt finds it when it fences,
+        // and the CPU scheduler gives it its duty cycle before it runs.
         started = true;
         g.state = 'running';
+        host.adopt(g);
         g.send({ type: 'resume' });
         await writeJson(socket, Msg.Started, {}).catch(() => undefined);
         return;
@@ -139,6 +164,7 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
     throw err;
   } finally {
     if (g && !started) g.stop();
+    if (held) host.release(held);
     socket.end();
   }
 }

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:tls';
 import type { HostAgent } from '../host/agent.js';
 import { HttpError, readJson, sendJson, type Router } from '../host/http.js';
+import type { GuestPolicy } from '../host/policy.js';
 import { receiveMigration } from './destination.js';
 import { Migration } from './progress.js';
 import { MigrationSource } from './source.js';
@@ -57,8 +58,9 @@ export class MigrationService {
     const a = this.agent;
     return {
       offer: a.offer,
-      maxMemoryBytes: (a.config.maxMemoryPages ?? 16384) * 65536,
-      limits: { maxMemoryPages: a.config.maxMemoryPages },
+      limits: (policy: GuestPolicy) => a.limits(policy),
+      admit: (id: string, policy: GuestPolicy) => a.admission.hold(id, policy),
+      release: (id: string) => a.admission.release(id),
       hasModule: (d: string) => a.modules.has(d),
       module: (d: string) => a.modules.get(d),
       putModule: (b: Uint8Array) => a.modules.put(b),
@@ -67,6 +69,8 @@ export class MigrationService {
         return g !== undefined && !g.ended;
       },
       adopt: (g: import('../host/guest-handle.js').GuestHandle) => {
+        // The guest's reservation now counts as a guest here, not as a hold.
+        a.admission.release(g.id);
         a.register(g);
         a.emit('guest-arrived', g.info());
       },

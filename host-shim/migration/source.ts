@@ -113,7 +113,7 @@ export class MigrationSource {
     // What the guest uses and the baseline it was shown: the destination must offer both.
     await writeJson(this.socket, Msg.Hello, {
       protocol: PROTOCOL,
-      guest: { id: info.id, name: info.name, module: info.module, args: info.args, startedAt: info.startedAt },
+      guest: { id: info.id, name: info.name, module: info.module, args: info.args, startedAt: info.startedAt, policy: info.policy },
       features: uses.features,
       capabilities: uses.capabilities,
       baseline,
