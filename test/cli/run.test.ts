@@ -72,7 +72,9 @@ describe('wasmotion demo (npm start)', () => {
     expect(r.stdout).toContain('tick 40 state 4eaa93a0');
     // DRS spreads three busy guests over the three hosts, then maintenance empties one.
     expect(r.stdout.match(/^ {2}moved g-\w+ host1 -> host[23]$/gm)).toHaveLength(2);
-    expect(r.stdout).toContain('imbalance now 0.000');
+    // Balanced on measured CPU use, which differs a little from guest to guest: below the target, if not quite 0.
+    const target = Number(/imbalance [\d.]+ \(target ([\d.]+)\)/.exec(r.stdout)?.[1]);
+    expect(Number(/imbalance now ([\d.]+)/.exec(r.stdout)?.[1])).toBeLessThan(target);
     expect(r.stdout).toMatch(/maintenance-entered host host\d is in maintenance/);
   });
 });

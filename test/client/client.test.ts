@@ -60,13 +60,15 @@ describe('HostClient', () => {
     expect(Buffer.from(a.modules.get(first.digest)!)).toEqual(Buffer.from(bytes));
   });
 
-  test('startGuest sends args, env and name, and leaves out what was not given', async () => {
+  test('startGuest sends args, env, name and policy, and leaves out what was not given', async () => {
     const client = new HostClient(a.url);
     const g = await client.startGuest({ module: MODULE, args: ['x', 'y z'], env: { K: 'v' }, name: 'web' });
     expect(g).toMatchObject({ name: 'web', args: ['x', 'y z'], state: 'running', module: sha256Hex(MODULE) });
     expect(a.bodies.at(-1)).toEqual({ module: sha256Hex(MODULE), args: ['x', 'y z'], env: { K: 'v' }, name: 'web' });
     const bare = await client.startGuest({ module: sha256Hex(MODULE) });
     expect(a.bodies.at(-1)).toEqual({ module: sha256Hex(MODULE) });
+    await client.startGuest({ module: sha256Hex(MODULE), policy: { cpu: { shares: 2000 } } });
+    expect(a.bodies.at(-1)).toEqual({ module: sha256Hex(MODULE), policy: { cpu: { shares: 2000 } } });
     expect((await client.guests()).map((x) => x.id)).toEqual(expect.arrayContaining([g.id, bare.id]));
     expect((await client.guest(g.id)).name).toBe('web');
     expect((await client.stop(bare.id)).state).toBe('stopped');

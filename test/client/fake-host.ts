@@ -167,7 +167,7 @@ export class FakeHost {
   private startGuest(res: ServerResponse, body: Buffer): void {
     const request = JSON.parse(body.toString()) as { module: string; args?: string[]; env?: Record<string, string>; name?: string };
     this.bodies.push(request);
-    const unknown = Object.keys(request).filter((k) => !['module', 'args', 'env', 'name'].includes(k));
+    const unknown = Object.keys(request).filter((k) => !['module', 'args', 'env', 'name', 'policy'].includes(k));
     if (unknown.length) return sendError(res, 400, 'WASMOTION_ERR_USAGE', `unknown keys ${unknown.join(', ')}`);
     if (!this.modules.has(request.module)) return sendError(res, 404, 'WASMOTION_ERR_NO_MODULE', `no module ${request.module}`);
     const info = this.addGuest({ module: request.module, args: request.args ?? [], name: request.name ?? null });

@@ -41,9 +41,13 @@ describe.skipIf(!existsSync(counterPath))('cluster automation', () => {
 
   test('manual: placement needs a host, passes only recommend, and apply carries them out', async () => {
     const module = await cluster.putModule(counter());
-    await expect(cluster.placeGuest({ module, args: ['0', '1024', '2'] })).rejects.toMatchObject({ code: 'WASMOTION_ERR_PLACEMENT_MANUAL' });
-    for (let i = 0; i < 3; i++) await cluster.placeGuest({ module, args: ['0', '1024', '2'], host: 'a1' });
+    // Busy guests (no sleep between lines), each held to half a core: hosts measure the CPU they use.
+    const busy = { args: ['0', '1024', '0'], policy: { cpu: { limit: 0.5 } } };
+    await expect(cluster.placeGuest({ module, ...busy })).rejects.toMatchObject({ code: 'WASMOTION_ERR_PLACEMENT_MANUAL' });
+    for (let i = 0; i < 3; i++) await cluster.placeGuest({ module, ...busy, host: 'a1' });
     await until('three running guests on a1', async () => (await cluster.guests()).filter((g) => g.host === 'a1' && g.state === 'running').length === 3);
+    // Balance on the CPU they were measured to use, not on the guess for a guest just started.
+    await until('their CPU measured', async () => (await cluster.guests()).every((g) => typeof g.cpu === 'number'));
 
     const pass = await cluster.balance();
     expect(pass.recommendations.length).toBeGreaterThan(0);

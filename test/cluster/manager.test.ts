@@ -110,7 +110,9 @@ describe.skipIf(!existsSync(counter))('a cluster of three hosts and a manager', 
     const r = cli(['guest', 'start', ...c(), counter, '--', '0', '64', '50']);
     expect(r.code, r.stderr).toBe(0);
     const placedOn = /placed on (\S+)/.exec(r.stderr)![1];
-    expect(loads.get(placedOn)).toBe(Math.min(...loads.values()));
+    // Loads come from measured CPU use and move a little between heartbeats (the manager may have
+    // newer ones than this snapshot): the host chosen is the least loaded, or within that noise of it.
+    expect(loads.get(placedOn)!).toBeLessThanOrEqual(Math.min(...loads.values()) + 0.05);
     await until('the placed guest to be reported', () => guests().some((g) => g.id === r.stdout.trim() && g.host === placedOn));
   });
 
