@@ -6,7 +6,6 @@
  * without end, and the host keeps running its guests meanwhile.
  * Library code: it reports through the agent's events, never prints.
  */
-import { availableParallelism, totalmem } from 'node:os';
 import { WasmotionError } from '../errors.js';
 import { HOST_UNREACHABLE } from '../client/errors.js';
 import { HostHttp } from '../client/http.js';
@@ -60,15 +59,15 @@ export class ClusterMember {
   }
 
   private enrollment(): Enrollment {
-    const info = this.agent.hostInfo() as { name: string; version: string; engine: string; features: string[]; capabilities?: string[]; capacity?: Capacity };
+    const info = this.agent.hostInfo() as { name: string; version: string; engine: string; features: string[]; capabilities: string[]; capacity: Capacity };
     return {
       name: info.name,
       url: this.agent.url,
       engine: info.engine,
       version: info.version,
       features: info.features,
-      capabilities: info.capabilities ?? [],
-      capacity: info.capacity ?? { cpu: availableParallelism(), memory: totalmem() },
+      capabilities: info.capabilities,
+      capacity: info.capacity,
     };
   }
 

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { WasmotionError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { ConsoleLog } from './console.js';
-import { DEFAULT_POLICY, type GuestPolicy } from './policy.js';
+import { DEFAULT_POLICY, MAX_GUEST_CPU, type GuestPolicy } from './policy.js';
 import { UsageMeter } from './usage-meter.js';
 import type { FromWorker, GuestLimits, ToWorker } from './worker-protocol.js';
 import type { Baseline, FeatureSet, Uses } from '../cluster/evc/index.js';
@@ -35,7 +35,8 @@ export interface GuestInfo {
   uses: Uses | null;
   policy: GuestPolicy;
   /** CPU in cores averaged over the last second (null until measured), memory in bytes. */
-  usage: { cpu: number | null; memory: number };
+  /** Cores used lately and cores wanted (null until measured), and memory bytes. */
+  usage: { cpu: number | null; demand: number | null; memory: number };
 }
 
 /** A duty cycle closer than this to the one the worker has is not sent again. */
@@ -102,7 +103,11 @@ export class GuestHandle extends EventEmitter {
       sees: this.baseline ? { features: this.baseline.features, capabilities: this.baseline.capabilities } : null,
       uses: this.uses,
       policy: this.policy,
-      usage: { cpu: this.ended ? 0 : this.meter.measured() ? round(this.meter.cpu()) : null, memory: this.memoryBytes },
+      usage: {
+        cpu: this.ended ? 0 : this.meter.measured() ? round(this.meter.cpu()) : null,
+        demand: this.ended ? 0 : this.meter.measured() ? round(Math.min(this.meter.demand(), MAX_GUEST_CPU)) : null,
+        memory: this.memoryBytes,
+      },
     };
   }
 

@@ -74,8 +74,7 @@ describe('the inventory', () => {
     inventory.heartbeat('h2', [guest('b', 'running')]);
     inventory.heartbeat('h1', [guest('a', 'exited'), guest('b', 'migrated')]);
     expect(events.filter((e) => e.type === 'guest-ended').map((e) => e.guest)).toEqual(['a']);
-    expect(inventory.hostOf('b')).toBe('h2');
-    expect(inventory.guests().map((g) => g.id)).toEqual(['b']);
+    expect(inventory.guests().map((g) => [g.id, g.host])).toEqual([['b', 'h2']]);
   });
 
   test('a silent host is disconnected with its guests named, and leaves the DRS model', () => {
@@ -90,6 +89,14 @@ describe('the inventory', () => {
     expect(inventory.model([]).hosts.map((h) => h.id)).toEqual(['h2']);
     inventory.heartbeat('h1', [guest('a', 'running')], t + 5000);
     expect(events.at(-1)!.type).toBe('host-reconnected');
+  });
+
+  test('a guest both ends of a finished migration report is counted once, on the host that runs it', () => {
+    const { inventory } = setup();
+    inventory.heartbeat('h2', [guest('a', 'running')]);
+    inventory.heartbeat('h1', [guest('a', 'migrating')]);
+    expect(inventory.guests().map((g) => [g.id, g.host])).toEqual([['a', 'h2']]);
+    expect(inventory.model([]).guests.map((g) => [g.id, g.host])).toEqual([['a', 'h2']]);
   });
 
   test('an unknown host is told to enroll', () => {

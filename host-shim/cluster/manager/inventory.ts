@@ -15,13 +15,13 @@ import type { GuestUses, HostOffer, Uses } from '../evc/index.js';
 
 /** Guest states in which a guest occupies its host. */
 const ACTIVE = new Set(['starting', 'running', 'migrating']);
-/** Demand assumed for a guest whose host does not measure CPU: a busy single thread. */
+/** Demand assumed for a guest not measured yet: a busy single thread. */
 const UNMEASURED_CPU = 1;
 /** The DRS model takes finite numbers only; a dimension without a limit gets this one. */
 const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 
 /** A guest as a host reports it: the host API's guest info plus the policy fields newer hosts add. */
-export type ReportedGuest = GuestInfo & { policy?: GuestPolicy | null; usage?: { cpu?: number | null } | null; baseline?: string | null; uses?: Uses | null };
+export type ReportedGuest = GuestInfo & { policy?: GuestPolicy | null; usage?: { cpu?: number | null; demand?: number | null } | null; baseline?: string | null; uses?: Uses | null };
 
 interface LiveHost {
   lastHeartbeat: number | null;
@@ -127,23 +127,22 @@ export class Inventory {
     return this.store.state.hosts[name]?.enrollment;
   }
 
-  /** The host a guest runs on (not counting a host it is migrating to), if any connected host reports it. */
-  hostOf(guestId: string): string | undefined {
-    for (const [name, live] of this.live) {
-      const g = live.guests.get(guestId);
-      if (live.connected && g && ACTIVE.has(g.state)) return name;
-    }
-    return undefined;
-  }
-
-  /** Active guests of connected hosts, each once (a migrating guest counts on its source). */
+  /**
+   * Active guests of connected hosts, each once. Around the end of a
+   * migration two hosts may both report a guest (the source's newest report
+   * still says migrating); the host that runs it wins.
+   */
   private activeGuests(): { host: string; guest: ReportedGuest }[] {
-    const out: { host: string; guest: ReportedGuest }[] = [];
+    const byId = new Map<string, { host: string; guest: ReportedGuest }>();
     for (const [host, live] of this.live) {
       if (!live.connected) continue;
-      for (const guest of live.guests.values()) if (ACTIVE.has(guest.state)) out.push({ host, guest });
+      for (const guest of live.guests.values()) {
+        if (!ACTIVE.has(guest.state)) continue;
+        const other = byId.get(guest.id);
+        if (!other || other.guest.state === 'migrating') byId.set(guest.id, { host, guest });
+      }
     }
-    return out;
+    return [...byId.values()];
   }
 
   /** What every enrolled host offers, for the EVC rules. */
@@ -205,33 +204,35 @@ export class Inventory {
   }
 
   guests(): ClusterGuest[] {
-    const seen = new Set<string>();
-    const out: ClusterGuest[] = [];
+    const shown = this.activeGuests();
+    const ids = new Set(shown.map((g) => g.guest.id));
+    // Guests of disconnected hosts are shown too, as unreachable.
     for (const [host, live] of this.live) {
-      for (const g of live.guests.values()) {
-        if (!ACTIVE.has(g.state) || seen.has(g.id)) continue;
-        seen.add(g.id);
-        const stored = this.store.state.guests[g.id];
-        out.push({
-          id: g.id,
-          name: g.name,
-          host,
-          state: live.connected ? g.state : 'host-disconnected',
-          module: g.module,
-          memoryBytes: g.memoryBytes,
-          cpu: typeof g.usage?.cpu === 'number' ? g.usage.cpu : null,
-          policy: g.policy ?? stored?.policy ?? null,
-          baseline: g.baseline ?? stored?.baseline ?? null,
-        });
+      if (live.connected) continue;
+      for (const guest of live.guests.values()) {
+        if (ACTIVE.has(guest.state) && !ids.has(guest.id)) shown.push({ host, guest });
       }
     }
-    return out;
+    return shown.map(({ host, guest: g }) => {
+      const stored = this.store.state.guests[g.id];
+      return {
+        id: g.id,
+        name: g.name,
+        host,
+        state: this.isConnected(host) ? g.state : 'host-disconnected',
+        module: g.module,
+        memoryBytes: g.memoryBytes,
+        cpu: typeof g.usage?.cpu === 'number' ? g.usage.cpu : null,
+        policy: g.policy ?? stored?.policy ?? null,
+        baseline: g.baseline ?? stored?.baseline ?? null,
+      };
+    });
   }
 }
 
 function drsGuest(host: string, g: ReportedGuest, stored: StoredGuest | undefined): Guest {
   const policy = g.policy ?? stored?.policy ?? null;
-  const cpu = typeof g.usage?.cpu === 'number' ? g.usage.cpu : UNMEASURED_CPU;
+  const cpu = typeof g.usage?.demand === 'number' ? g.usage.demand : UNMEASURED_CPU;
   const guest: Guest = { id: g.id, host, demand: { cpu, memory: g.memoryBytes }, migration: { memoryBytes: g.memoryBytes, dirtyRate: 0 } };
   if (policy?.cpu?.reservation !== undefined || policy?.memory?.reservation !== undefined) {
     guest.reservation = { cpu: policy.cpu?.reservation ?? 0, memory: policy.memory?.reservation ?? 0 };

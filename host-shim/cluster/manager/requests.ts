@@ -3,7 +3,8 @@
  * and out-of-range numbers are refused with WASMOTION_ERR_USAGE (400) naming
  * the field, before anything changes.
  */
-import type { ClusterConfig, Enrollment, GuestPolicy, PlaceGuestRequest, Rule } from '../../client/cluster-types.js';
+import type { ClusterConfig, Enrollment, PlaceGuestRequest, Rule } from '../../client/cluster-types.js';
+import { parsePolicy } from '../../host/policy.js';
 import { HttpError } from '../../host/http.js';
 
 const AUTOMATION = ['manual', 'partially-automated', 'fully-automated'];
@@ -114,24 +115,8 @@ export function checkPlacement(body: Record<string, unknown>): PlaceGuestRequest
     request.env = env as Record<string, string>;
   }
   if (body.name !== undefined) request.name = text(body.name, '"name"');
-  if (body.policy !== undefined) request.policy = checkPolicy(body.policy);
+  if (body.policy !== undefined) request.policy = parsePolicy(body.policy);
   if (body.baseline !== undefined) request.baseline = text(body.baseline, '"baseline"');
   if (body.host !== undefined) request.host = text(body.host, '"host"');
   return request;
-}
-
-function checkPolicy(value: unknown): GuestPolicy {
-  if (typeof value !== 'object' || value === null) refuse('"policy" must be {"cpu": {...}, "memory": {...}}');
-  onlyKeys(value, ['cpu', 'memory'], '"policy"');
-  const policy = value as GuestPolicy;
-  const dims = { cpu: ['reservation', 'limit', 'shares'], memory: ['reservation', 'limit'] } as const;
-  for (const dim of ['cpu', 'memory'] as const) {
-    const part = policy[dim] as Record<string, unknown> | undefined;
-    if (part === undefined) continue;
-    if (typeof part !== 'object' || part === null) refuse(`"policy.${dim}" must be an object`);
-    onlyKeys(part, [...dims[dim]], `"policy.${dim}"`);
-    for (const [key, v] of Object.entries(part)) number(v, `"policy.${dim}.${key}"`, key === 'shares' ? 1 : 0);
-    if (part.reservation !== undefined && part.limit !== undefined && (part.reservation as number) > (part.limit as number)) refuse(`"policy.${dim}": the reservation is above the limit`);
-  }
-  return policy;
 }
