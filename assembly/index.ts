@@ -14,7 +14,7 @@ import { describeModule } from "./module/describe";
 import { FuncType } from "./module/types";
 import { config, ConfigKey } from "./runtime/config";
 import { hostFunction } from "./runtime/instantiate";
-import { createMemory, growMemory } from "./runtime/memory";
+import { createMemory, growMemory, setDirtyMark } from "./runtime/memory";
 import { FuncInst, FuncKind, GlobalInst, TableInst, theStore } from "./runtime/store";
 import { tableGrow } from "./exec/bulk";
 import { run as interpret } from "./exec/interp";
@@ -160,6 +160,8 @@ export function memory_base(addr: u32): usize { return theStore.memories[addr].b
 export function memory_pages(addr: u32): u32 { return theStore.memories[addr].pages; }
 export function memory_dirty(addr: u32): usize { return theStore.memories[addr].dirty; }
 export function memory_grow(addr: u32, delta: u32): i32 { return growMemory(theStore.memories[addr], delta); }
+/** The value writes store into dirty maps from now on (non-zero; see runtime/memory.ts). */
+export function dirty_mark_set(mark: u32): void { setDirtyMark(<u8>mark); }
 
 // ---- instances ----
 

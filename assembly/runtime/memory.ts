@@ -25,6 +25,19 @@ const DIRTY_PER_WASM_PAGE: u32 = WASM_PAGE >> DIRTY_PAGE_SHIFT;
 // @ts-ignore: the name is defined only by --use in the notrack build
 export const DIRTY_TRACKING: bool = !isDefined(WASMOTION_NO_DIRTY_TRACKING);
 
+/**
+ * The value a write stores into the dirty map: any non-zero value means
+ * dirty, for migration and snapshots. The embedder changes it between runs
+ * (dirty_mark_set) to count the pages written since it last did: those hold
+ * the current mark. That is how a host measures a guest's dirty rate without
+ * clearing the map that migration and snapshots own.
+ */
+export let dirtyMark: u8 = 1;
+
+export function setDirtyMark(mark: u8): void {
+  dirtyMark = mark == 0 ? 1 : mark;
+}
+
 /** Creates a memory of `min` pages that may grow to `max`; null if it cannot be reserved. */
 export function createMemory(min: u32, max: u32, hasMax: bool): MemInst | null {
   let limit = config.maxMemoryPages;
@@ -64,5 +77,5 @@ export function markRange(m: MemInst, start: u64, len: u64): void {
   let first = <usize>(start >> DIRTY_PAGE_SHIFT);
   let last = <usize>((start + len - 1) >> DIRTY_PAGE_SHIFT);
   // SAFETY: callers pass ranges inside the memory, and the dirty map covers the reservation.
-  memory.fill(m.dirty + first, 1, last - first + 1);
+  memory.fill(m.dirty + first, dirtyMark, last - first + 1);
 }

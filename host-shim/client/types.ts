@@ -54,7 +54,7 @@ export interface GuestInfo {
   /** Guest info shows every field, a limit of null meaning none. */
   policy?: GuestPolicy;
   /** Measured: CPU in cores averaged over the last second (null until measured), memory in bytes. */
-  usage?: { cpu: number | null; demand?: number | null; memory: number };
+  usage?: { cpu: number | null; demand?: number | null; memory: number; dirtyRate?: number | null };
 }
 
 export interface StartGuestRequest {

@@ -85,6 +85,8 @@ export class GuestSession {
   /** The step count at which the fuel budget runs out, if there is one. */
   private budgetEnd: bigint | undefined;
   private imports = '';
+  /** The VMM's dirty mark (takeWrittenPages). */
+  private dirtyMark = FIRST_MARK;
   private underBaseline: Baseline = MAX;
   private used: Uses = { features: [], capabilities: [] };
   /** The stdin read in flight; it survives a wait that the clock won. */
@@ -342,6 +344,28 @@ export class GuestSession {
     this.dirtyView().fill(0);
   }
 
+  /**
+   * Pages written since the previous call (each counted once), for the
+   * guest's dirty rate. Writes store the VMM's current dirty mark into the
+   * dirty map (runtime/memory.ts); this counts the entries holding it, then
+   * moves on to the next mark. Marks cycle through 2..255; on the wrap every
+   * dirty entry is set back to 1, so no old entry matches a new mark. Call
+   * between runs only, and with one session per VMM (the mark is the VMM's).
+   */
+  takeWrittenPages(): number {
+    const dirty = this.dirtyView();
+    let count = 0;
+    if (this.dirtyMark !== FIRST_MARK) for (let p = 0; p < dirty.length; p++) count += dirty[p] === this.dirtyMark ? 1 : 0;
+    let next = this.dirtyMark + 1;
+    if (next > 255) {
+      for (let p = 0; p < dirty.length; p++) if (dirty[p] !== 0) dirty[p] = FIRST_MARK;
+      next = FIRST_MARK + 1;
+    }
+    this.dirtyMark = next;
+    this.engine.vmm.x.dirty_mark_set(next);
+    return count;
+  }
+
   /** Waits until what the blocked WASI call needs is there: stdin input, its end, or the poll deadline. */
   private async waitForWakeUp(interrupt?: () => boolean): Promise<void> {
     const on = this.wasi.wasi_blocked_on();
@@ -394,6 +418,9 @@ export class GuestSession {
     this.engine.dispose();
   }
 }
+
+/** The dirty mark writes store before the first count, and on the wrap (takeWrittenPages). */
+const FIRST_MARK = 1;
 
 /** Identifies the WASI implementation behind a guest's imports; bump when its behaviour changes. */
 const WASI_PROVIDER = 'wasmotion-wasi-preview1/1';

@@ -9,7 +9,7 @@ import { WasmotionError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { ConsoleLog } from './console.js';
 import { DEFAULT_POLICY, MAX_GUEST_CPU, type GuestPolicy } from './policy.js';
-import { UsageMeter } from './usage-meter.js';
+import { DirtyRateMeter, UsageMeter } from './usage-meter.js';
 import type { FromWorker, GuestLimits, ToWorker } from './worker-protocol.js';
 import type { Baseline, FeatureSet, Uses } from '../cluster/evc/index.js';
 
@@ -35,8 +35,8 @@ export interface GuestInfo {
   uses: Uses | null;
   policy: GuestPolicy;
   /** CPU in cores averaged over the last second (null until measured), memory in bytes. */
-  /** Cores used lately and cores wanted (null until measured), and memory bytes. */
-  usage: { cpu: number | null; demand: number | null; memory: number };
+  /** Cores used lately and cores wanted (null until measured), memory bytes, bytes of pages written per second (null until measured). */
+  usage: { cpu: number | null; demand: number | null; memory: number; dirtyRate: number | null };
 }
 
 /** A duty cycle closer than this to the one the worker has is not sent again. */
@@ -62,6 +62,7 @@ export class GuestHandle extends EventEmitter {
   uses: Uses | null = null;
   readonly startedAt = new Date().toISOString();
   readonly meter = new UsageMeter();
+  private readonly dirtyRate = new DirtyRateMeter();
   /** The share of wall time the worker lets the guest run (cpu-scheduler.ts). */
   duty = 1;
   private readonly worker: Worker;
@@ -107,6 +108,7 @@ export class GuestHandle extends EventEmitter {
         cpu: this.ended ? 0 : this.meter.measured() ? round(this.meter.cpu()) : null,
         demand: this.ended ? 0 : this.meter.measured() ? round(Math.min(this.meter.demand(), MAX_GUEST_CPU)) : null,
         memory: this.memoryBytes,
+        dirtyRate: this.ended ? 0 : this.dirtyRate.rate(),
       },
     };
   }
@@ -145,6 +147,7 @@ export class GuestHandle extends EventEmitter {
         return;
       case 'usage':
         this.meter.add({ at: m.at, runMs: m.runMs, pacedMs: m.pacedMs, blockedMs: m.blockedMs });
+        this.dirtyRate.add(performance.now(), m.writtenPages);
         this.steps = m.steps;
         this.memoryBytes = m.memoryBytes;
         return;

@@ -202,11 +202,13 @@ warmUp();
 
 // The agent measures the guest's CPU use by these (usage-meter.ts). Timers run
 // between slices, so the VMM is never in the middle of an instruction here.
+let writtenPages = 0;
 setInterval(() => {
   if (!session) return;
   if (!running || pacer.owed(performance.now(), runTimeMs()) <= 0) settle();
   const { at, runMs } = settled;
-  post({ type: 'usage', at, runMs, pacedMs: pacer.pacedMs, blockedMs: session.blockedTimeMs(), steps: session.steps().toString(), memoryBytes: memoryBytes() });
+  writtenPages += session.takeWrittenPages();
+  post({ type: 'usage', at, runMs, pacedMs: pacer.pacedMs, blockedMs: session.blockedTimeMs(), steps: session.steps().toString(), memoryBytes: memoryBytes(), writtenPages });
 }, USAGE_REPORT_MS).unref();
 
 // Messages are handled one at a time, in order: a slow one (a page batch)

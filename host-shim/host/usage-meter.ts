@@ -85,3 +85,26 @@ export class UsageMeter {
     return this.measured() && this.blocked() && !this.wantsMore() ? this.cpu() : Infinity;
   }
 }
+
+/**
+ * A guest's dirty rate: bytes of distinct 4 KiB pages it writes per second,
+ * each page counted once per USAGE_REPORT_MS, averaged over the last
+ * USAGE_WINDOW_MS (the cost side of moving it: pre-copy must send those
+ * pages again). Fed with the worker's cumulative page counts.
+ */
+export class DirtyRateMeter {
+  private samples: { at: number; pages: number }[] = [];
+
+  add(at: number, writtenPages: number): void {
+    this.samples.push({ at, pages: writtenPages });
+    while (this.samples.length > 2 && this.samples[1].at <= at - USAGE_WINDOW_MS) this.samples.shift();
+  }
+
+  /** Bytes per second, or null before two samples came. */
+  rate(): number | null {
+    const first = this.samples[0];
+    const last = this.samples[this.samples.length - 1];
+    if (!first || last.at <= first.at) return null;
+    return (Math.max(0, last.pages - first.pages) * 4096 * 1000) / (last.at - first.at);
+  }
+}

@@ -47,7 +47,8 @@ export type FromWorker =
   /**
    * Every USAGE_REPORT_MS (usage-meter.ts): cumulative run time as of the
    * last moment the guest owed no pacing sleep (`at`, epoch ms), cumulative
-   * paced and blocked time, steps, memory size.
+   * paced and blocked time, steps, memory size, and the cumulative count of
+   * pages written (each page counted once per report period).
    */
-  | { type: 'usage'; at: number; runMs: number; pacedMs: number; blockedMs: number; steps: string; memoryBytes: number }
+  | { type: 'usage'; at: number; runMs: number; pacedMs: number; blockedMs: number; steps: string; memoryBytes: number; writtenPages: number }
   | { type: 'failed'; code: string; message: string; trap: boolean };

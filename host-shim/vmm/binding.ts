@@ -38,6 +38,7 @@ export interface VmmExports {
   memory_pages(addr: number): number;
   memory_dirty(addr: number): number;
   memory_grow(addr: number, delta: number): number;
+  dirty_mark_set(mark: number): void;
   instance_new(module: number, ptr: number, count: number): number;
   instance_export(instance: number, ptr: number, len: number): bigint;
   instance_start(instance: number): number;

@@ -21,7 +21,7 @@ const UNMEASURED_CPU = 1;
 const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 
 /** A guest as a host reports it: the host API's guest info plus the policy fields newer hosts add. */
-export type ReportedGuest = GuestInfo & { policy?: GuestPolicy | null; usage?: { cpu?: number | null; demand?: number | null } | null; baseline?: string | null; uses?: Uses | null };
+export type ReportedGuest = GuestInfo & { policy?: GuestPolicy | null; usage?: { cpu?: number | null; demand?: number | null; dirtyRate?: number | null } | null; baseline?: string | null; uses?: Uses | null };
 
 interface LiveHost {
   lastHeartbeat: number | null;
@@ -233,7 +233,8 @@ export class Inventory {
 function drsGuest(host: string, g: ReportedGuest, stored: StoredGuest | undefined): Guest {
   const policy = g.policy ?? stored?.policy ?? null;
   const cpu = typeof g.usage?.demand === 'number' ? g.usage.demand : UNMEASURED_CPU;
-  const guest: Guest = { id: g.id, host, demand: { cpu, memory: g.memoryBytes }, migration: { memoryBytes: g.memoryBytes, dirtyRate: 0 } };
+  const dirtyRate = typeof g.usage?.dirtyRate === 'number' ? g.usage.dirtyRate : 0;
+  const guest: Guest = { id: g.id, host, demand: { cpu, memory: g.memoryBytes }, migration: { memoryBytes: g.memoryBytes, dirtyRate } };
   if (policy?.cpu?.reservation !== undefined || policy?.memory?.reservation !== undefined) {
     guest.reservation = { cpu: policy.cpu?.reservation ?? 0, memory: policy.memory?.reservation ?? 0 };
   }
