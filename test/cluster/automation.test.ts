@@ -66,6 +66,16 @@ describe.skipIf(!existsSync(counterPath))('cluster automation', () => {
     expect((await cluster.status()).recommendations).toEqual([]);
   }, 60_000);
 
+  test('admission control: a guest whose reservation fits no host is refused with the reasons, and runs nowhere', async () => {
+    const module = await cluster.putModule(counter());
+    const capacity = Math.max(...(await cluster.hosts()).map((h) => h.capacity.memory));
+    const before = (await cluster.guests()).length;
+    const refused = cluster.placeGuest({ module, args: ['1'], policy: { memory: { reservation: capacity + 65536 } }, host: 'a1' });
+    await expect(refused).rejects.toMatchObject({ code: 'WASMOTION_ERR_ADMISSION', message: expect.stringMatching(/reservations do not fit/) });
+    expect((await cluster.guests()).length).toBe(before);
+    expect(manager.events.since(0).some((e) => e.type === 'guest-refused')).toBe(true);
+  });
+
   test('maintenance cancel: the evacuation stops, the host stays in service, no guest is lost', async () => {
     const before = (await cluster.guests()).map((g) => g.id).sort();
     const host = 'a2';
