@@ -35,3 +35,12 @@ let code = main();
 // wasmtime itself ends with 134, so a guest trap ends this program with one.
 if (code == EXIT_TRAP) unreachable();
 if (code != 0) proc_exit(<u32>code);
+
+/**
+ * The allocator a WASI component adapter uses for its own state (`jco new
+ * --wasi-command`): taken from the VMM's heap, so that nothing grows memory
+ * under the heap before it is set up. Blocks are 16-byte aligned.
+ */
+export function cabi_realloc(oldPtr: usize, oldLen: usize, align: usize, newLen: usize): usize {
+  return oldPtr ? heap.realloc(oldPtr, newLen) : heap.alloc(newLen);
+}
