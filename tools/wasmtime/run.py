@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Runs a WASI preview1 command on wasmtime, as `wasmtime run` does, through
-wasmtime's official Python embedding (pip package `wasmtime`): for machines
-that have the package but not the wasmtime CLI.
+"""Runs a WASI command on wasmtime, as `wasmtime run` does, through wasmtime's
+official Python embedding (pip package `wasmtime`): for machines that have
+the package but not the wasmtime CLI. A core module gets WASI preview1; a
+component (such as build/vmm-cli.component.wasm) gets WASI preview2 and its
+`wasi:cli/run` export is called.
 
     python3 tools/wasmtime/run.py [--dir HOST[::GUEST]]... [--env K=V]... MODULE.wasm [ARGS...]
 
@@ -41,6 +43,56 @@ def parse(argv):
     return dirs, env, argv[i], argv[i + 1:]
 
 
+def is_component(path):
+    """A component's preamble has layer 1 (bytes 6-7); a core module's has 0."""
+    with open(path, 'rb') as f:
+        head = f.read(8)
+    return len(head) == 8 and head[:4] == b'\0asm' and head[6:8] == b'\x01\x00'
+
+
+def wasi_config(wasmtime, dirs, env, module_path, args):
+    wasi = wasmtime.WasiConfig()
+    wasi.argv = [module_path, *args]
+    wasi.env = env
+    wasi.inherit_stdin()
+    wasi.inherit_stdout()
+    wasi.inherit_stderr()
+    for host, guest in dirs:
+        wasi.preopen_dir(host, guest)
+    return wasi
+
+
+def run_core(wasmtime, engine, store, module_path):
+    module = wasmtime.Module.from_file(engine, module_path)
+    linker = wasmtime.Linker(engine)
+    linker.define_wasi()
+    instance = linker.instantiate(store, module)
+    start = instance.exports(store).get('_start')
+    if start is None:
+        raise wasmtime.WasmtimeError(f'{module_path} exports no _start: not a WASI command')
+    start(store)
+    return 0
+
+
+def run_component(wasmtime, engine, store, module_path):
+    from wasmtime import component
+    comp = component.Component.from_file(engine, module_path)
+    linker = component.Linker(engine)
+    linker.add_wasip2()
+    instance = linker.instantiate(store, comp)
+    run = None
+    for version in ('0.2.12', '0.2.6', '0.2.3', '0.2.0'):
+        iface = instance.get_export_index(store, f'wasi:cli/run@{version}')
+        if iface is not None:
+            run = instance.get_func(store, instance.get_export_index(store, 'run', iface))
+            break
+    if run is None:
+        raise wasmtime.WasmtimeError(f'{module_path} exports no wasi:cli/run: not a WASI command component')
+    result = run(store)
+    # wasi:cli/run returns result<_, _>: an error is exit code 1, as wasmtime run reports it.
+    return 0 if getattr(result, 'tag', 'ok') == 'ok' else 1
+
+
 def main(argv):
     dirs, env, module_path, args = parse(argv)
     try:
@@ -54,30 +106,12 @@ def main(argv):
     except Exception:
         pass
     engine = wasmtime.Engine(config)
-    try:
-        module = wasmtime.Module.from_file(engine, module_path)
-    except Exception as err:
-        print(f'Error: failed to compile {module_path}: {err}', file=sys.stderr)
-        return 1
-    wasi = wasmtime.WasiConfig()
-    wasi.argv = [module_path, *args]
-    wasi.env = env
-    wasi.inherit_stdin()
-    wasi.inherit_stdout()
-    wasi.inherit_stderr()
-    for host, guest in dirs:
-        wasi.preopen_dir(host, guest)
     store = wasmtime.Store(engine)
-    store.set_wasi(wasi)
-    linker = wasmtime.Linker(engine)
-    linker.define_wasi()
+    store.set_wasi(wasi_config(wasmtime, dirs, env, module_path, args))
     try:
-        instance = linker.instantiate(store, module)
-        start = instance.exports(store).get('_start')
-        if start is None:
-            print(f'Error: {module_path} exports no _start: not a WASI command', file=sys.stderr)
-            return 1
-        start(store)
+        if is_component(module_path):
+            return run_component(wasmtime, engine, store, module_path)
+        return run_core(wasmtime, engine, store, module_path)
     except wasmtime.ExitTrap as exit_trap:
         return exit_trap.code
     except wasmtime.Trap as trap:
@@ -85,8 +119,8 @@ def main(argv):
         return EXIT_TRAP
     except wasmtime.WasmtimeError as err:
         print(f'Error: failed to run main module `{module_path}`\n\nCaused by:\n    {err}', file=sys.stderr)
-        return 1
-    return 0
+        # A component's trap arrives as an error that carries it.
+        return EXIT_TRAP if 'wasm trap:' in str(err) else 1
 
 
 if __name__ == '__main__':
