@@ -66,6 +66,25 @@ function setOption(c: CommandLine, option: string, value: string): void {
   else c.snapshotEvery = value;
 }
 
+/** -1, -.5, -2.5e3: an argument, not an option, as commander takes it (/^-\d*\.?\d+(e[+-]?\d+)?$/). */
+function negativeNumber(a: string): bool {
+  let i = 1, digits = 0;
+  while (i < a.length && isDigit(a.charCodeAt(i))) i++;
+  if (i < a.length && a.charCodeAt(i) == 0x2e) i++;
+  while (i < a.length && isDigit(a.charCodeAt(i))) { i++; digits++; }
+  if (digits == 0 && (i < 2 || a.charCodeAt(i - 1) == 0x2e || !isDigit(a.charCodeAt(i - 1)))) return false;
+  if (i < a.length && a.charCodeAt(i) == 0x65) {
+    i++;
+    if (i < a.length && (a.charCodeAt(i) == 0x2b || a.charCodeAt(i) == 0x2d)) i++;
+    let exp = i;
+    while (i < a.length && isDigit(a.charCodeAt(i))) i++;
+    if (i == exp) return false;
+  }
+  return i == a.length;
+}
+
+function isDigit(c: i32): bool { return c >= 0x30 && c <= 0x39; }
+
 /** Parses argv after argv[0]. */
 export function parseCommandLine(argv: Array<string>): CommandLine {
   let c = new CommandLine();
@@ -78,7 +97,7 @@ export function parseCommandLine(argv: Array<string>): CommandLine {
     let a = argv[i];
     if (a == "--") { i++; break; }
     if (a == "-h" || a == "--help") { c.help = true; return c; }
-    if (a.length < 2 || a.charCodeAt(0) != 0x2d) { c.positional.push(a); continue; }
+    if (a.length < 2 || a.charCodeAt(0) != 0x2d || negativeNumber(a)) { c.positional.push(a); continue; }
     let eq = a.indexOf("=");
     let option = eq > 0 && a.startsWith("--") ? a.substring(0, eq) : a;
     let name = valueName(c.command, option);
@@ -101,10 +120,12 @@ The wasmotion VMM as a WASI program: it runs a guest in its own interpreter
 and reads and writes the snapshot directories of "wasmotion run".
 
 Commands:
-  run [options] <guest> [args...]   run a WASI command guest (arguments after --)
+  run [options] <guest> [args...]   run a WASI command guest (arguments after --),
+                                    or call one of its exports with --invoke
   resume [options] <dir>            continue a guest from its snapshot directory
 
 Options of run:
+  --invoke <name>           call this export and print its results, one per line
   --env <KEY=VALUE>         set a variable in the guest environment (repeatable; empty by default)
   --fuel <steps>            trap with "out of fuel" after this many VMM steps
   --max-memory <size>       largest guest memory, e.g. 64MiB (default 1GiB)

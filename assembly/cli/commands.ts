@@ -7,6 +7,7 @@
 import { CommandLine } from "./args";
 import { DriveOptions, drive } from "./drive";
 import { failed, usageError } from "./failure";
+import { invokeCommand } from "./invoke";
 import { readFile } from "./fs";
 import { basename } from "./paths";
 import { EngineOptions, Session } from "./session";
@@ -78,8 +79,8 @@ export function runCommand(line: CommandLine): i32 {
   let guest = readFile(path);
   if (guest.errno) { usageError("cannot read " + path + ": " + errnoName(guest.errno)); return -1; }
   if (line.invoke != null) {
-    usageError("--invoke is not offered by vmm-cli.wasm: use wasmotion run --invoke");
-    return -1;
+    if (line.snapshotDir != null) { usageError("--snapshot-dir applies to WASI commands, not --invoke"); return -1; }
+    return invokeCommand(guest.ptr, guest.len, line.invoke!, line.positional.slice(1), engine);
   }
   if (line.snapshotDir != null) {
     let dir = new SnapshotDir(line.snapshotDir!);

@@ -20,7 +20,7 @@ import { Limits } from "./snapshot/meta";
 export const WASI_MODULE = "wasi_snapshot_preview1";
 /** Identifies the WASI implementation behind a guest's imports (host-shim/guest/session.ts, WASI_PROVIDER). */
 const WASI_PROVIDER = "wasmotion-wasi-preview1/1";
-const KIND_FUNC: u32 = 0;
+export const KIND_FUNC: u32 = 0;
 const KIND_MEMORY: u32 = 2;
 /** Steps per run() slice, as the host shim runs them. */
 export const SLICE: i64 = 1 << 20;
@@ -53,7 +53,7 @@ function setStrings(strings: Array<string>, isEnv: bool): void {
 }
 
 /** Loads a module from a heap buffer the VMM takes over; -1 after recording a module error. */
-function compile(ptr: usize, len: usize): i32 {
+export function compile(ptr: usize, len: usize): i32 {
   let id = module_load(ptr, <u32>len);
   if (id < 0) {
     let s = lastError.status;
@@ -93,7 +93,7 @@ function resolveImports(id: i32): usize {
   return pairs;
 }
 
-function instantiationError(): void {
+export function instantiationError(): void {
   let s = lastError.status;
   if (s == Status.Unlinkable) fail("WASMOTION_ERR_UNLINKABLE", lastError.message);
   else if (s == Status.Trap) guestTrapped(lastError.message);
@@ -101,9 +101,40 @@ function instantiationError(): void {
 }
 
 /** Export `name` of an instance as kind << 32 | address, or -1. */
-function exportOf(inst: i32, name: string): i64 {
+export function exportOf(inst: i32, name: string): i64 {
   let bytes = String.UTF8.encode(name);
   return instance_export(<u32>inst, changetype<usize>(bytes), bytes.byteLength);
+}
+
+/**
+ * Runs the call that call_begin prepared to its end, as the host shim's
+ * engine does (VmmEngine.drive): at most `fuel` steps (-1: no bound). The
+ * results are then at results_ptr(). False after recording a failure.
+ */
+export function finishCall(fuel: i64): bool {
+  let budget = fuel;
+  for (;;) {
+    let slice = budget >= 0 && budget < SLICE ? budget : SLICE;
+    let status = vmmRun(slice);
+    if (status == RunStatus.Finished) return true;
+    if (status == RunStatus.OutOfFuel) {
+      if (budget >= 0) {
+        budget -= slice;
+        if (budget <= 0) { call_abort(); guestTrapped("out of fuel"); return false; }
+      }
+      continue;
+    }
+    if (status == RunStatus.Trap) { guestTrapped(lastError.message); return false; }
+    call_abort();
+    fail("WASMOTION_ERR_UNEXPECTED_STOP", "guest stopped with status " + status.toString());
+    return false;
+  }
+}
+
+/** Sets the VMM's limits; before any module is loaded. */
+export function applyLimits(options: EngineOptions): void {
+  if (options.maxMemoryPages >= 0) config_set(ConfigKey.MaxMemoryPages, <u32>options.maxMemoryPages);
+  if (options.maxCallDepth >= 0) config_set(ConfigKey.MaxCallDepth, <u32>options.maxCallDepth);
 }
 
 export class Session {
@@ -117,8 +148,7 @@ export class Session {
   imports: string = "";
 
   constructor(public options: EngineOptions) {
-    if (options.maxMemoryPages >= 0) config_set(ConfigKey.MaxMemoryPages, <u32>options.maxMemoryPages);
-    if (options.maxCallDepth >= 0) config_set(ConfigKey.MaxCallDepth, <u32>options.maxCallDepth);
+    applyLimits(options);
   }
 
   /** Instantiates a WASI command (its bytes in a heap buffer the VMM takes over) and prepares the call of _start. Null after a failure. */
@@ -183,23 +213,7 @@ export class Session {
   /** The start function, run to its end as the host shim's engine runs a call (fuel per call). */
   private runStartFunction(addr: i32): bool {
     if (!call_begin(<u32>addr)) { usageError(lastError.message); return false; }
-    let budget = this.options.fuel;
-    for (;;) {
-      let slice = budget >= 0 && budget < SLICE ? budget : SLICE;
-      let status = vmmRun(slice);
-      if (status == RunStatus.Finished) return true;
-      if (status == RunStatus.OutOfFuel) {
-        if (budget >= 0) {
-          budget -= slice;
-          if (budget <= 0) { call_abort(); guestTrapped("out of fuel"); return false; }
-        }
-        continue;
-      }
-      if (status == RunStatus.Trap) { guestTrapped(lastError.message); return false; }
-      call_abort();
-      fail("WASMOTION_ERR_UNEXPECTED_STOP", "guest stopped with status " + status.toString());
-      return false;
-    }
+    return finishCall(this.options.fuel);
   }
 
   private findMemory(): void {
