@@ -2,7 +2,7 @@
 // `wasmotion run` resumes under vmm-cli.wasm on wasmtime and the reverse,
 // and what both print, concatenated, is what one uninterrupted run prints.
 // Misuse and damaged directories give the same line and exit code in both.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -14,6 +14,13 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const missing = wasmtimeMissing() ?? (existsSync(guest) ? null : `${guest} is not built (npm run build:guests)`);
 
 const cli = (args: string[]): Ran => onWasmtime(args, [root, tmp]);
+
+/** A copy of snapshot directory `dir` under another name. */
+function copyOf(dir: string, name: string): string {
+  const to = join(tmp, name);
+  cpSync(dir, to, { recursive: true });
+  return to;
+}
 
 /** Runs each step with the CLI it names; returns everything the guest printed. */
 function chain(dir: string, steps: ['ts' | 'cli', string[], number][]): string {
@@ -86,6 +93,12 @@ describe('snapshots between wasmotion and vmm-cli.wasm on wasmtime', () => {
     const otherModule = join(tmp, 'other-module');
     expect(wasmotion(['run', '--snapshot-dir', otherModule, '--stop-after', '50000', guest]).code).toBe(75);
     writeFileSync(join(otherModule, 'module.wasm'), readFileSync(join(guests, 'hello.wasm')));
+    const truncated = copyOf(good, 'truncated');
+    writeFileSync(join(truncated, '000001.full.wms'), readFileSync(join(good, '000001.full.wms')).subarray(0, 20));
+    const garbage = copyOf(good, 'garbage');
+    writeFileSync(join(garbage, '000001.full.wms'), Buffer.alloc(100, 7));
+    const foreign = copyOf(good, 'foreign');
+    writeFileSync(join(foreign, '000002.diff.wms'), readFileSync(join(damaged, '000003.diff.wms')));
     const notWasm = join(tmp, 'not.wasm');
     writeFileSync(notWasm, 'hello');
     const cases: [string[], number][] = [
@@ -100,6 +113,9 @@ describe('snapshots between wasmotion and vmm-cli.wasm on wasmtime', () => {
       [['resume', join(tmp, 'nothing-here')], 1],
       [['resume', damaged], 1],
       [['resume', otherModule], 1],
+      [['resume', truncated], 1],
+      [['resume', garbage], 1],
+      [['resume', foreign], 1],
     ];
     for (const [args, code] of cases) {
       const ts = wasmotion(args);
@@ -108,6 +124,7 @@ describe('snapshots between wasmotion and vmm-cli.wasm on wasmtime', () => {
       expect(vc.code, args.join(' ')).toBe(code);
       expect(vc.stderr.toString(), args.join(' ')).toBe(ts.stderr.toString());
       expect(vc.stdout.length).toBe(0);
+      expect(ts.stderr.toString()).toMatch(/^wasmotion: .* \[WASMOTION_ERR_[A-Z_]+\]\n$/);
     }
   });
 });
