@@ -262,11 +262,3 @@ export function listDirectory(path: string): Array<string> | null {
   if (err) { listErrno = err; return null; }
   return names;
 }
-
-/** Whether `path` names something that can be opened as a directory. */
-export function isDirectory(path: string): bool {
-  let err = open(path, O_DIRECTORY, DIR_RIGHTS);
-  if (err) return false;
-  fd_close(load<u32>(out));
-  return true;
-}

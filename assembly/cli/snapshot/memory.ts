@@ -15,7 +15,7 @@
 import { pages_index, checksum_update } from "../../pages/scan";
 import { snapshotError } from "../failure";
 import { Piece } from "../fs";
-import { CHECKSUM_BYTES, LANE_BYTES, lanesFinish, lanesStart } from "./checksum";
+import { CHECKSUM_BYTES, lanesFinish, lanesStart } from "./checksum";
 import { OutSection, SECTION_MEMORY } from "./format";
 
 const PAGE: usize = 4096;
