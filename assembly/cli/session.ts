@@ -7,8 +7,9 @@
 import { Status, lastError } from "../errors";
 import {
   call_abort, call_begin, checkpoint_save, config_set, exit_code, fuel_used, instance_export, instance_new, instance_restore,
-  instance_start, memory_base, memory_dirty, memory_pages, module_load, run as vmmRun, wasi_func, wasi_set_args, wasi_set_env,
+  instance_start, memory_base, memory_dirty, memory_pages, module_load, run as vmmRun, vmm_func, wasi_func, wasi_set_args, wasi_set_env,
 } from "../index";
+import { Baseline, applyBaseline, maxBaseline } from "./baseline";
 import { theStore } from "../runtime/store";
 import { ConfigKey } from "../runtime/config";
 import { RunStatus } from "../exec/thread";
@@ -18,6 +19,8 @@ import { jsonString } from "./text";
 import { Limits } from "./snapshot/meta";
 
 export const WASI_MODULE = "wasi_snapshot_preview1";
+/** The import module of what the VMM provides besides WASI: the feature query. */
+export const VMM_MODULE = "wasmotion";
 /** Identifies the WASI implementation behind a guest's imports (host-shim/guest/session.ts, WASI_PROVIDER). */
 const WASI_PROVIDER = "wasmotion-wasi-preview1/1";
 export const KIND_FUNC: u32 = 0;
@@ -74,14 +77,15 @@ function importsDigestOf(id: i32): string {
   return sha256OfString(s + "]}");
 }
 
-/** (kind, address) pairs for every import: WASI from the VMM's own implementation, nothing else. 0 after a link error. */
+/** (kind, address) pairs for every import: WASI and the feature query from the VMM's own implementation, nothing else. 0 after a link error. */
 function resolveImports(id: i32): usize {
   let imports = theStore.modules[id].imports;
   let pairs = heap.alloc(<usize>(imports.length > 0 ? imports.length : 1) << 3);
   for (let i = 0; i < imports.length; i++) {
     let imp = imports[i];
     let name = String.UTF8.encode(imp.name);
-    let addr = imp.module == WASI_MODULE ? wasi_func(changetype<usize>(name), name.byteLength) : -1;
+    let addr = imp.module == WASI_MODULE ? wasi_func(changetype<usize>(name), name.byteLength)
+      : imp.module == VMM_MODULE ? vmm_func(changetype<usize>(name), name.byteLength) : -1;
     if (addr < 0) {
       heap.free(pairs);
       fail("WASMOTION_ERR_UNLINKABLE", "unknown import: " + imp.module + "." + imp.name);
@@ -146,6 +150,8 @@ export class Session {
   /** The step count at which the fuel budget runs out; -1 without one. */
   budgetEnd: i64 = -1;
   imports: string = "";
+  /** The baseline the guest runs under: what its feature query returns, what its snapshots name. */
+  baseline: Baseline = maxBaseline();
 
   constructor(public options: EngineOptions) {
     applyLimits(options);
@@ -162,6 +168,7 @@ export class Session {
     let id = compile(ptr, len);
     if (id < 0) return null;
     s.imports = importsDigestOf(id);
+    if (!applyBaseline(id, s.baseline)) return null;
     let pairs = resolveImports(id);
     if (!pairs) return null;
     s.instance = instance_new(id, pairs, theStore.modules[id].imports.length);
@@ -185,7 +192,7 @@ export class Session {
    * takes over), its imports digest and its STATE; the caller then applies
    * the memory of every snapshot in the chain, and calls resumed().
    */
-  static restore(ptr: usize, len: usize, savedImports: string, savedSequence: i64, state: usize, stateLen: usize, options: EngineOptions): Session | null {
+  static restore(ptr: usize, len: usize, savedImports: string, savedSequence: i64, savedBaseline: Baseline | null, state: usize, stateLen: usize, options: EngineOptions): Session | null {
     let s = new Session(options);
     let id = compile(ptr, len);
     if (id < 0) return null;
@@ -194,6 +201,9 @@ export class Session {
       fail("WASMOTION_ERR_SNAPSHOT_IMPORTS", "snapshot " + savedSequence.toString() + " was taken with other imports than this host provides");
       return null;
     }
+    // A 1.0 snapshot names no baseline: its guest resumes under everything this VMM runs.
+    if (savedBaseline != null) s.baseline = savedBaseline;
+    if (!applyBaseline(id, s.baseline)) return null;
     let pairs = resolveImports(id);
     if (!pairs) return null;
     s.instance = instance_restore(id, pairs, theStore.modules[id].imports.length, state, <u32>stateLen);

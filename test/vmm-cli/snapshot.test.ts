@@ -6,6 +6,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { decode, encode, SectionId } from '../../host-shim/snapshot/format.js';
 import { guests, onWasmtime, root, wasmotion, wasmtimeMissing, type Ran } from './support.js';
 
 const guest = join(guests, 'compute.wasm');
@@ -14,6 +15,22 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const missing = wasmtimeMissing() ?? (existsSync(guest) ? null : `${guest} is not built (npm run build:guests)`);
 
 const cli = (args: string[]): Ran => onWasmtime(args, [root, tmp]);
+
+/** A copy of snapshot directory `dir` whose full snapshot's META has `baseline` (re-encoded, checksums and all). */
+function withBaseline(dir: string, name: string, baseline: unknown): string {
+  const to = copyOf(dir, name);
+  const file = join(to, '000001.full.wms');
+  const sections = decode(readFileSync(file), file);
+  const meta = JSON.parse(Buffer.from(sections.get(SectionId.Meta)!).toString()) as Record<string, unknown>;
+  meta.baseline = baseline;
+  for (const f of readdirSync(to).filter((n) => n.endsWith('.diff.wms'))) rmSync(join(to, f));
+  writeFileSync(file, encode([
+    { id: SectionId.Meta, payload: Buffer.from(JSON.stringify(meta)) },
+    { id: SectionId.State, payload: sections.get(SectionId.State)! },
+    { id: SectionId.Memory, payload: sections.get(SectionId.Memory)! },
+  ]));
+  return to;
+}
 
 /** A copy of snapshot directory `dir` under another name. */
 function copyOf(dir: string, name: string): string {
@@ -80,6 +97,23 @@ describe('snapshots between wasmotion and vmm-cli.wasm on wasmtime', () => {
     expect(ts.stderr.toString()).toBe('wasmotion: guest trapped: out of fuel [WASMOTION_ERR_TRAP]\n');
   });
 
+  test('the baseline travels in the snapshot: the guest sees the same features under either CLI', (ctx) => {
+    const features = join(guests, 'features.wasm');
+    if (missing) return ctx.skip(missing);
+    if (!existsSync(features)) return ctx.skip(`${features} is not built (npm run build:guests)`);
+    const whole = wasmotion(['run', features]);
+    expect(cli(['run', features]).stdout.toString()).toBe(whole.stdout.toString());
+    const dir = join(tmp, 'features');
+    expect(wasmotion(['run', '--snapshot-dir', dir, '--stop-after', '10', features]).code).toBe(75);
+    const wasm1 = withBaseline(dir, 'features-wasm1', { name: 'wasm1', features: ['mutable-globals'], capabilities: ['wasi-preview1'] });
+    const ts = wasmotion(['resume', wasm1, '--stop-after', '1000000']);
+    const vc = cli(['resume', wasm1, '--stop-after', '1000000']);
+    expect(ts.code, ts.stderr.toString()).toBe(0);
+    expect(vc.code, vc.stderr.toString()).toBe(0);
+    expect(ts.stdout.toString()).toMatch(/^features 0x40: mutable-globals\n$/);
+    expect(vc.stdout.toString()).toBe(ts.stdout.toString());
+  });
+
   test('misuse and damaged directories: the same line on stderr and the same exit code', (ctx) => {
     if (missing) return ctx.skip(missing);
     const good = join(tmp, 'good');
@@ -99,9 +133,13 @@ describe('snapshots between wasmotion and vmm-cli.wasm on wasmtime', () => {
     writeFileSync(join(garbage, '000001.full.wms'), Buffer.alloc(100, 7));
     const foreign = copyOf(good, 'foreign');
     writeFileSync(join(foreign, '000002.diff.wms'), readFileSync(join(damaged, '000003.diff.wms')));
+    const wasm1 = withBaseline(good, 'wasm1', { name: 'wasm1', features: ['mutable-globals'], capabilities: [] });
+    const future = withBaseline(good, 'future', { name: 'wasm9', features: ['simd999', 'sign-ext'], capabilities: ['wasi-preview1'] });
+    const malformed = withBaseline(good, 'malformed', { name: 'x', features: 'all', capabilities: [] });
+    const nullBaseline = withBaseline(good, 'null-baseline', null);
     const notWasm = join(tmp, 'not.wasm');
     writeFileSync(notWasm, 'hello');
-    const cases: [string[], number][] = [
+    const cases: [string[], number, string?][] = [
       [['run', '--stop-after', '5', guest], 2],
       [['run', '--max-memory', 'lots', guest], 2],
       [['run', '--max-memory', '1000', guest], 2],
@@ -116,8 +154,12 @@ describe('snapshots between wasmotion and vmm-cli.wasm on wasmtime', () => {
       [['resume', truncated], 1],
       [['resume', garbage], 1],
       [['resume', foreign], 1],
+      [['resume', wasm1], 1, 'outside wasm1 [WASMOTION_ERR_FEATURES_MISSING]'],
+      [['resume', future], 1, 'cannot present wasm9: it lacks simd999 [WASMOTION_ERR_BASELINE_UNSUPPORTED]'],
+      [['resume', malformed], 1, 'the baseline in its metadata is malformed [WASMOTION_ERR_SNAPSHOT_CORRUPT]'],
+      [['resume', nullBaseline], 1, 'the baseline in its metadata is malformed [WASMOTION_ERR_SNAPSHOT_CORRUPT]'],
     ];
-    for (const [args, code] of cases) {
+    for (const [args, code, text] of cases) {
       const ts = wasmotion(args);
       const vc = cli(args);
       expect(ts.code, args.join(' ')).toBe(code);
@@ -125,6 +167,7 @@ describe('snapshots between wasmotion and vmm-cli.wasm on wasmtime', () => {
       expect(vc.stderr.toString(), args.join(' ')).toBe(ts.stderr.toString());
       expect(vc.stdout.length).toBe(0);
       expect(ts.stderr.toString()).toMatch(/^wasmotion: .* \[WASMOTION_ERR_[A-Z_]+\]\n$/);
+      if (text) expect(ts.stderr.toString(), args.join(' ')).toContain(text);
     }
   });
 });

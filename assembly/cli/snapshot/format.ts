@@ -1,5 +1,5 @@
 /**
- * The snapshot file format 1.0 (docs/snapshot-format.md, whose diagram this
+ * The snapshot file format 1.1 (docs/snapshot-format.md, whose diagram this
  * follows; host-shim/snapshot/format.ts writes and reads the same bytes):
  *
  *   0        8        10       12       16       32
@@ -22,7 +22,8 @@ import { CHECKSUM_BYTES, checksumOf, sameChecksum } from "./checksum";
 
 const MAGIC: u64 = 0x0a0d50414e534d57; // "WMSNAP\r\n", little-endian
 export const MAJOR: u32 = 1;
-export const MINOR: u32 = 0;
+/** 1.1: META names the guest's baseline. */
+export const MINOR: u32 = 1;
 export const HEADER_BYTES: usize = 32;
 export const SECTION_HEADER_BYTES: usize = 32;
 

@@ -5,6 +5,7 @@
  */
 import { snapshotError } from "../failure";
 import { Json, JsonKind, parseJson } from "../json";
+import { Baseline, parseBaseline } from "../baseline";
 import { jsonString } from "../text";
 
 export class Limits {
@@ -26,6 +27,8 @@ export class SnapshotMeta {
   steps: string = "0";
   state: string = "1.0";
   createdAt: string = "";
+  /** The baseline the guest runs under (format 1.1); null in a 1.0 file. */
+  baseline: Baseline | null = null;
 
   toJson(): string {
     let l = this.limits;
@@ -36,7 +39,8 @@ export class SnapshotMeta {
     return '{"kind":' + jsonString(this.kind) + ',"sequence":' + this.sequence.toString() +
       ',"parent":' + (this.parent < 0 ? "null" : this.parent.toString()) + ',"chain":' + jsonString(this.chain) +
       ',"module":' + jsonString(this.module) + ',"imports":' + jsonString(this.imports) + ',"limits":{' + limits + "}" +
-      ',"steps":' + jsonString(this.steps) + ',"state":' + jsonString(this.state) + ',"createdAt":' + jsonString(this.createdAt) + "}";
+      ',"steps":' + jsonString(this.steps) + ',"state":' + jsonString(this.state) + ',"createdAt":' + jsonString(this.createdAt) +
+      (this.baseline != null ? ',"baseline":' + this.baseline!.toJson() : "") + "}";
   }
 }
 
@@ -76,5 +80,10 @@ export function parseMeta(text: string, file: string): SnapshotMeta | null {
   m.limits.maxMemoryPages = whole(limits.get("maxMemoryPages"));
   m.limits.maxCallDepth = whole(limits.get("maxCallDepth"));
   m.limits.fuelLeft = str(limits.get("fuelLeft"));
+  let baseline = j.get("baseline");
+  if (baseline != null) {
+    m.baseline = parseBaseline(baseline);
+    if (m.baseline == null) { snapshotError("WASMOTION_ERR_SNAPSHOT_CORRUPT", file + ": the baseline in its metadata is malformed"); return null; }
+  }
   return m;
 }

@@ -34,6 +34,7 @@ export function takeSnapshot(dir: SnapshotDir, session: Session, moduleDigest: s
   meta.steps = session.steps().toString();
   meta.state = STATE_MAJOR.toString() + "." + STATE_MINOR.toString();
   meta.createdAt = new Date(realtimeNow() / 1_000_000).toISOString();
+  meta.baseline = session.baseline;
   let sequence = dir.write(chosen, new Piece(state + 4, <usize>load<u32>(state)), memory, meta);
   memory.release();
   heap.free(state);
