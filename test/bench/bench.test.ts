@@ -6,6 +6,7 @@ import { createEngine } from '../../host-shim/engine/index.js';
 import { calibrate, checksumOf, loadKernel, measure, runOnce } from '../../tools/bench/kernel-bench.js';
 import { formatRow, summaryLine, type KernelRow } from '../../tools/bench/report.js';
 import { geomean, median } from '../../tools/bench/timing.js';
+import { formatWasmtimeRow, wasmtimeSummary, type WasmtimeRow } from '../../tools/bench/wasmtime-bench.js';
 import { kernelWasmPath } from '../../tools/guests/layout.js';
 import { KERNEL_REFERENCE } from '../guests/kernel-cases.js';
 
@@ -24,6 +25,14 @@ describe('bench report', () => {
   it('shows n/a without a VMM and FAILED on an error', () => {
     expect(formatRow(row('a', 10))).toMatch(/^a\s+100\s+10\s+10\.00\s+n\/a\s+n\/a\s+n\/a\s/);
     expect(formatRow(row('a', 10, 20, 'boom'))).toContain('FAILED');
+  });
+
+  it('reports the VMM on wasmtime beside V8, leaving failed kernels out of its geomean', () => {
+    const w = (kernel: string, ratio: number, error?: string): WasmtimeRow => ({ kernel, n: 4, msAtNativeN: ratio * 10, ratio, error });
+    expect(wasmtimeSummary([w('a', 20), w('b', 80)])).toBe('bench: vmm on wasmtime: geomean slowdown vs V8 40.0x over 2 kernels');
+    expect(wasmtimeSummary([w('a', 20, 'exit 1')])).toBe('bench: vmm on wasmtime: geomean slowdown vs V8 n/a over 0 kernels');
+    expect(formatWasmtimeRow(w('a', 30), row('a', 10, 150))).toMatch(/^a\s+4\s+300\.0\s+30\.0x\s+2\.00x$/);
+    expect(formatWasmtimeRow(w('a', 30, 'CHECKSUM MISMATCH'), row('a', 10, 150))).toContain('FAILED: CHECKSUM MISMATCH');
   });
 
   it('takes medians and geometric means', () => {

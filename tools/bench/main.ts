@@ -2,13 +2,16 @@
  * `npm run bench`: the interpreter benchmark. Runs each kernel of
  * build/guests/kernel-*.wasm on V8 ('native') and on the VMM ('vmm') in this
  * process, checks that both compute the same checksum, and prints per kernel
- * the native and VMM times and their ratio, then the guest load speed, and
- * last exactly `bench: geomean slowdown vs V8 X.Xx over N kernels`.
+ * the native and VMM times and their ratio, then the guest load speed. Then
+ * the same kernels with the VMM on wasmtime (build/vmm-cli.wasm, see
+ * wasmtime-bench.ts) against the same V8 figures, when this machine has
+ * wasmtime, and last exactly `bench: geomean slowdown vs V8 X.Xx over N kernels`.
  * How n is chosen and how times are normalised: see kernel-bench.ts.
  *
  *   --engine-only native   measure V8 alone (ratios print as n/a)
  *   --kernel NAME          only this kernel (repeatable)
  *   --quick                short targets and fewer repetitions
+ *   --no-wasmtime          leave out the VMM on wasmtime
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,11 +23,14 @@ import { calibrate, loadKernel, measure, runOnce } from './kernel-bench.js';
 import { formatRow, loadSpeedLine, summaryLine, TABLE_HEADER, type KernelRow } from './report.js';
 import { DEFAULT_SETTINGS, QUICK_SETTINGS, type BenchSettings } from './settings.js';
 import { median, timeMs } from './timing.js';
+import { findWasmtime, NO_WASMTIME } from '../wasmtime/runner.js';
+import { benchOnWasmtime, formatWasmtimeRow, vmmCliRuns, WASMTIME_HEADER, wasmtimeSummary, type WasmtimeRow } from './wasmtime-bench.js';
 
 interface CliOptions {
   engineOnly?: 'native';
   kernel: string[];
   quick: boolean;
+  wasmtime: boolean;
 }
 
 function parseOptions(argv: string[]): CliOptions {
@@ -33,6 +39,7 @@ function parseOptions(argv: string[]): CliOptions {
     .addOption(new Option('--engine-only <engine>', 'run one engine only (while the VMM does not exist yet)').choices(['native']))
     .option('--kernel <name>', `only this kernel, repeatable (${KERNEL_NAMES.join(', ')})`, (v: string, acc: string[]) => [...acc, v], [])
     .option('--quick', 'short run: smaller targets, fewer repetitions', false)
+    .option('--no-wasmtime', 'leave out the VMM on wasmtime (build/vmm-cli.wasm)')
     .parse(argv);
   const opts = program.opts<CliOptions>();
   for (const k of opts.kernel) {
@@ -70,6 +77,38 @@ function compileSpeed(engine: Engine, files: string[], reps: number): { bytes: n
     ms += median(Array.from({ length: Math.max(1, reps) }, () => timeMs(() => engine.compile(data)).ms));
   }
   return { bytes, ms };
+}
+
+/** The kernels with the VMM on wasmtime, beside the V8 figures; false if one failed. */
+function wasmtimeSection(root: string, rows: KernelRow[], native: Engine, s: BenchSettings): boolean {
+  const runner = findWasmtime();
+  const vmmCli = join(root, 'build', 'vmm-cli.wasm');
+  if (!runner) {
+    process.stdout.write(`vmm on wasmtime: skipped, ${NO_WASMTIME}\n`);
+    return true;
+  }
+  if (!existsSync(vmmCli) || !vmmCliRuns(runner, vmmCli)) {
+    process.stderr.write(`bench: ERROR: ${vmmCli} does not run on ${runner.name}; run npm run build\n`);
+    return false;
+  }
+  process.stdout.write(`vmm on wasmtime: build/vmm-cli.wasm on ${runner.name}, run --invoke run KERNEL N as a process, less a run of n=1\n`);
+  process.stdout.write(`${WASMTIME_HEADER}\n`);
+  const results: WasmtimeRow[] = [];
+  let ok = true;
+  for (const row of rows) {
+    if (!row.vmm || row.error) continue;
+    const path = kernelWasmPath(row.kernel, root);
+    const w = benchOnWasmtime(runner, vmmCli, path, readFileSync(path), row, native, s.wasmtimeTargetMs, s.wasmtimeReps);
+    results.push(w);
+    process.stdout.write(`${formatWasmtimeRow(w, row)}\n`);
+    if (w.error) {
+      ok = false;
+      process.stderr.write(`bench: ERROR: ${row.kernel} on wasmtime: ${w.error}\n`);
+    }
+  }
+  process.stdout.write('(ms is normalised to the native n; ratio is against V8 running the kernel natively)\n');
+  process.stdout.write(`${wasmtimeSummary(results)}\n`);
+  return ok;
 }
 
 async function main(): Promise<number> {
@@ -130,6 +169,8 @@ async function main(): Promise<number> {
       process.stderr.write(`bench: ERROR: ${label} failed to compile a WASI guest: ${err instanceof Error ? err.message : String(err)}\n`);
     }
   }
+
+  if (opts.wasmtime && vmm && !wasmtimeSection(root, rows, native, settings)) failed = true;
 
   native.dispose();
   vmm?.dispose();

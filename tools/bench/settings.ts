@@ -15,6 +15,9 @@ export interface BenchSettings {
   vmmReps: number;
   /** compile + instantiate repetitions for the load-speed figure. */
   loadReps: number;
+  /** The VMM on wasmtime: N is chosen so one run's work takes about this long; each rep is two processes. */
+  wasmtimeTargetMs: number;
+  wasmtimeReps: number;
 }
 
 export const DEFAULT_SETTINGS: BenchSettings = {
@@ -25,6 +28,8 @@ export const DEFAULT_SETTINGS: BenchSettings = {
   vmmWarmups: 1,
   vmmReps: 5,
   loadReps: 5,
+  wasmtimeTargetMs: 1000,
+  wasmtimeReps: 3,
 };
 
 export const QUICK_SETTINGS: BenchSettings = {
@@ -35,4 +40,6 @@ export const QUICK_SETTINGS: BenchSettings = {
   vmmWarmups: 1,
   vmmReps: 2,
   loadReps: 2,
+  wasmtimeTargetMs: 300,
+  wasmtimeReps: 1,
 };
