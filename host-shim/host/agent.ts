@@ -13,10 +13,9 @@ import type { Resources } from '../cluster/drs/model.js';
 import { Admission, defaultCapacity } from './admission.js';
 import { CpuScheduler } from './cpu-scheduler.js';
 import { GuestHandle } from './guest-handle.js';
-import { HttpError, Router, readBody, readJson, sendJson } from './http.js';
-import { ModuleStore } from './modules.js';
+import { HttpError, Router, readJson, sendJson } from './http.js';
+import { ModuleStore, moduleRoutes } from './modules.js';
 import { maxMemoryPagesOf, parsePolicy, type GuestPolicy } from './policy.js';
-import { moduleDigest } from '../snapshot/directory.js';
 import type { GuestLimits } from './worker-protocol.js';
 import { MigrationService } from '../migration/service.js';
 import { ClusterMember } from './cluster-member.js';
@@ -42,7 +41,6 @@ export interface HostConfig {
 }
 
 export const VERSION = '0.1.0';
-const MAX_MODULE_BYTES = 256 << 20;
 const DEFAULT_MAX_MEMORY_PAGES = 16384;
 
 export class HostAgent extends EventEmitter {
@@ -148,15 +146,7 @@ export class HostAgent extends EventEmitter {
   private routes(): void {
     const r = this.router;
     r.on('GET', '/v1/host', async (_req, res) => sendJson(res, 200, this.hostInfo()));
-    r.on('HEAD', '/v1/modules/:digest', async (_req, res, [digest]) => {
-      res.writeHead(this.modules.has(digest) ? 200 : 404).end();
-    });
-    r.on('PUT', '/v1/modules/:digest', async (req, res, [digest]) => {
-      const bytes = await readBody(req, MAX_MODULE_BYTES);
-      if (moduleDigest(bytes) !== digest) throw new HttpError(400, 'WASMOTION_ERR_USAGE', 'the module bytes do not have the sha256 in the path');
-      this.modules.put(bytes);
-      sendJson(res, 201, { digest });
-    });
+    moduleRoutes(r, '/v1/modules', this.modules);
     r.on('POST', '/v1/guests', async (req, res) => this.startGuest(req, res));
     r.on('GET', '/v1/guests', async (_req, res) => sendJson(res, 200, [...this.guests.values()].map((g) => g.info())));
     r.on('GET', '/v1/guests/:id', async (_req, res, [id]) => sendJson(res, 200, this.guest(id).info()));

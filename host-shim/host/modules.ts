@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { moduleDigest } from '../snapshot/directory.js';
+import { HttpError, readBody, sendJson, type Router } from './http.js';
 
 export class ModuleStore {
   private readonly modules = new Map<string, Uint8Array>();
@@ -42,4 +43,24 @@ export class ModuleStore {
   private path(digest: string): string {
     return join(this.dir!, `${digest}.wasm`);
   }
+}
+
+/** Largest module accepted by an upload. */
+export const MAX_MODULE_BYTES = 256 << 20;
+
+/**
+ * `HEAD` and `PUT {prefix}/{sha256}`: whether `store` holds a module, and an
+ * upload checked against the digest in its path. The host API and the
+ * cluster manager serve modules the same way.
+ */
+export function moduleRoutes(router: Router, prefix: string, store: ModuleStore): void {
+  router.on('HEAD', `${prefix}/:digest`, async (_req, res, [digest]) => {
+    res.writeHead(store.has(digest) ? 200 : 404).end();
+  });
+  router.on('PUT', `${prefix}/:digest`, async (req, res, [digest]) => {
+    const bytes = await readBody(req, MAX_MODULE_BYTES);
+    if (moduleDigest(bytes) !== digest) throw new HttpError(400, 'WASMOTION_ERR_USAGE', 'the module bytes do not have the sha256 in the path');
+    store.put(bytes);
+    sendJson(res, 201, { digest });
+  });
 }

@@ -7,7 +7,8 @@
 // more than another, which slows its steps without changing its run time.
 import { describe, expect, test } from 'vitest';
 import type { HostAgent } from '../../host-shim/host/agent.js';
-import { BUSY, SLEEPER, host, sleep, start } from './policy-support.js';
+import { host, sleep, start } from './agents.js';
+import { BUSY, SLEEPER } from './policy-guests.js';
 
 /** Time for the scheduler to settle after the guests start, then the measured window. */
 const SETTLE_MS = 800;

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { api, host, sleep, start } from './policy-support.js';
+import { api, host, sleep, start } from './agents.js';
 
 const dirtier = join(import.meta.dirname, '..', '..', 'build', 'guests', 'dirtier.wasm');
 

@@ -4,19 +4,13 @@
 // move as before.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
-import { HostAgent, type HostConfig } from '../../host-shim/host/agent.js';
-import { moduleDigest } from '../../host-shim/snapshot/directory.js';
+import { describe, expect, test } from 'vitest';
+import type { HostAgent } from '../../host-shim/host/agent.js';
+import { api, host, sleep, start } from './agents.js';
 import { WASM1, WASM2 } from '../../host-shim/cluster/evc/index.js';
 import { wat } from '../support/wat.js';
 
 const featuresGuest = join(import.meta.dirname, '..', '..', 'build', 'guests', 'features.wasm');
-const secret = Buffer.from('test cluster secret, 32 bytes..');
-const agents: HostAgent[] = [];
-
-afterEach(async () => {
-  for (const a of agents.splice(0)) await a.close();
-});
 
 /** Uses bulk memory, and prints a line now and then until stopped: its log shows it runs. */
 const bulkSpinner = wat(`(module
@@ -37,30 +31,6 @@ const bulkSpinner = wat(`(module
 /** Plain MVP: spins until stopped. */
 const mvpSpinner = wat('(module (memory (export "memory") 1) (func (export "_start") (i32.store (i32.const 0) (i32.const 7)) (loop (br 0))))');
 
-async function host(name: string, features?: string): Promise<HostAgent> {
-  const config: HostConfig = { name, host: '127.0.0.1', port: 0, secret, ...(features ? { features } : {}) };
-  const a = await HostAgent.start(config);
-  agents.push(a);
-  return a;
-}
-
-async function api(base: string, path: string, init?: RequestInit): Promise<{ status: number; body: any }> {
-  const res = await fetch(new URL(path, base), init);
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-async function upload(a: HostAgent, bytes: Uint8Array): Promise<string> {
-  const digest = moduleDigest(bytes);
-  expect((await api(a.url, `/v1/modules/${digest}`, { method: 'PUT', body: bytes })).status).toBe(201);
-  return digest;
-}
-
-async function start(a: HostAgent, bytes: Uint8Array, extra: Record<string, unknown> = {}): Promise<{ status: number; body: any }> {
-  const module = await upload(a, bytes);
-  return api(a.url, '/v1/guests', { method: 'POST', body: JSON.stringify({ module, ...extra }) });
-}
-
 async function migrate(from: HostAgent, id: string, to: HostAgent): Promise<any[]> {
   const m = await api(from.url, `/v1/guests/${id}/migrate`, { method: 'POST', body: JSON.stringify({ to: to.url }) });
   expect(m.status).toBe(202);
@@ -68,7 +38,6 @@ async function migrate(from: HostAgent, id: string, to: HostAgent): Promise<any[
   return (await res.text()).split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function logs(a: HostAgent, id: string): Promise<string[]> {
   const text = await (await fetch(new URL(`/v1/guests/${id}/logs`, a.url))).text();
@@ -81,14 +50,14 @@ describe('hosts with a restricted feature set', () => {
     expect(full.features).toEqual(WASM2.features);
     expect(full.capabilities).toEqual(['wasi-preview1']);
     expect(full.baselines).toEqual(['wasm1', 'wasm2']);
-    const old = (await api((await host('old', 'wasm1')).url, '/v1/host')).body;
+    const old = (await api((await host('old', { features: 'wasm1' })).url, '/v1/host')).body;
     expect(old.features).toEqual(['mutable-globals']);
     expect(old.baselines).toEqual(['wasm1']);
-    await expect(host('bad', 'wasm3')).rejects.toThrow(/unknown feature set "wasm3"/);
+    await expect(host('bad', { features: 'wasm3' })).rejects.toThrow(/unknown feature set "wasm3"/);
   });
 
   test('a wasm1 host refuses a guest that uses bulk memory, and runs one that does not', async () => {
-    const old = await host('old', 'wasm1');
+    const old = await host('old', { features: 'wasm1' });
     const refused = await start(old, bulkSpinner);
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('WASMOTION_ERR_FEATURES_MISSING');
@@ -102,7 +71,7 @@ describe('hosts with a restricted feature set', () => {
   });
 
   test('a guest asks for a baseline: one the host cannot present, or an unknown one, is refused', async () => {
-    const old = await host('old', 'wasm1');
+    const old = await host('old', { features: 'wasm1' });
     const full = await host('full');
     const tooNew = await start(old, mvpSpinner, { baseline: 'wasm2' });
     expect(tooNew.status).toBe(409);
@@ -117,8 +86,8 @@ describe('hosts with a restricted feature set', () => {
 
 describe('baselines across live migration', () => {
   test('a guest using bulk memory is refused by a wasm1 destination in the handshake and keeps running at the source', async () => {
-    const src = await host('src', 'wasm2');
-    const dst = await host('dst', 'wasm1');
+    const src = await host('src', { features: 'wasm2' });
+    const dst = await host('dst', { features: 'wasm1' });
     const { body: guest } = await start(src, bulkSpinner);
     expect(guest.uses).toEqual({ features: ['bulk-memory'], capabilities: ['wasi-preview1'] });
     const evs = await migrate(src, guest.id, dst);
@@ -139,7 +108,7 @@ describe('baselines across live migration', () => {
 
   test('a guest shown wasm2 is refused by a wasm1 destination even when its code is plain MVP', async () => {
     const src = await host('src');
-    const dst = await host('dst', 'wasm1');
+    const dst = await host('dst', { features: 'wasm1' });
     const { body: guest } = await start(src, mvpSpinner, { baseline: 'wasm2' });
     const last = (await migrate(src, guest.id, dst)).at(-1);
     expect(last.error.code).toBe('WASMOTION_ERR_MIGRATION_FEATURES');
@@ -150,15 +119,14 @@ describe('baselines across live migration', () => {
   test.skipIf(!existsSync(featuresGuest))('the feature query returns the guest\'s baseline, the same before and after a move', async () => {
     const bytes = readFileSync(featuresGuest);
     const src = await host('src');
-    const old = await host('old', 'wasm1');
-    const mid = await host('mid', 'wasm2');
+    const old = await host('old', { features: 'wasm1' });
+    const mid = await host('mid', { features: 'wasm2' });
     const cases = [
       { baseline: 'wasm1', to: old, line: 'features 0x40: mutable-globals' },
       { baseline: 'wasm2', to: mid, line: 'features 0x5f: sign-ext sat-float-to-int multi-value bulk-memory reference-types mutable-globals' },
     ];
     for (const c of cases) {
-      const module = await upload(src, bytes);
-      const r = await api(src.url, '/v1/guests', { method: 'POST', body: JSON.stringify({ module, args: ['60', '20'], baseline: c.baseline }) });
+      const r = await start(src, bytes, { args: ['60', '20'], baseline: c.baseline });
       expect(r.status).toBe(201);
       const id = r.body.id;
       while ((await logs(src, id)).length < 3) await sleep(10);

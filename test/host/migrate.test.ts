@@ -2,30 +2,13 @@
 // to the other while it runs, and prints exactly what an unmoved run prints.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
-import { HostAgent } from '../../host-shim/host/agent.js';
+import { describe, expect, test } from 'vitest';
+import type { HostAgent } from '../../host-shim/host/agent.js';
+import { api, host } from './agents.js';
 import { moduleDigest } from '../../host-shim/snapshot/directory.js';
 import { runWasi } from '../../host-shim/wasi/run.js';
 
 const counter = join(import.meta.dirname, '..', '..', 'build', 'guests', 'counter.wasm');
-const secret = Buffer.from('test cluster secret, 32 bytes..');
-const agents: HostAgent[] = [];
-
-afterEach(async () => {
-  for (const a of agents.splice(0)) await a.close();
-});
-
-async function host(name: string, extra: Partial<Parameters<typeof HostAgent.start>[0]> = {}): Promise<HostAgent> {
-  const a = await HostAgent.start({ name, host: '127.0.0.1', port: 0, secret, ...extra });
-  agents.push(a);
-  return a;
-}
-
-async function api(base: string, path: string, init?: RequestInit): Promise<{ status: number; body: any }> {
-  const res = await fetch(new URL(path, base), init);
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
 
 async function startGuest(a: HostAgent, bytes: Uint8Array, args: string[]): Promise<string> {
   const digest = moduleDigest(bytes);

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { BUSY } from './policy-support.js';
+import { BUSY } from './policy-guests.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'wasmotion.js');

@@ -3,7 +3,8 @@
 // migration, and the memory limit.
 import { describe, expect, test } from 'vitest';
 import { parsePolicy } from '../../host-shim/host/policy.js';
-import { BUSY, GROWER, api, host, sleep, start } from './policy-support.js';
+import { api, host, sleep, start } from './agents.js';
+import { BUSY, GROWER } from './policy-guests.js';
 
 const MiB = 1 << 20;
 

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClusterStatus, Enrollment } from '../../client/cluster-types.js';
 import { HttpError, readBody, sendJson, type Router } from '../../host/http.js';
-import { moduleDigest } from '../../snapshot/directory.js';
+import { moduleRoutes } from '../../host/modules.js';
 import { SIGNATURE_HEADER } from '../auth.js';
 import { admitHost, checkBaselineChange } from './baseline.js';
 import type { ReportedGuest } from './inventory.js';
@@ -15,7 +15,6 @@ import { checkEnrollment, checkPlacement, checkRules, checkSettings, jsonValue, 
 import { ClusterState } from '../drs/state.js';
 import { DEFAULT_BANDWIDTH, targetImbalance } from '../drs/index.js';
 
-const MAX_MODULE_BYTES = 256 << 20;
 const MAX_HEARTBEAT_BYTES = 16 << 20;
 
 export function routes(m: ClusterManager, r: Router): void {
@@ -45,15 +44,7 @@ export function routes(m: ClusterManager, r: Router): void {
     sendJson(res, 201, await m.placement.place(request));
   });
   r.on('GET', '/v1/cluster/events', async (req, res, _params, url) => streamEvents(m, req, res, url));
-  r.on('HEAD', '/v1/cluster/modules/:digest', async (_req, res, [digest]) => {
-    res.writeHead(m.modules.has(digest) ? 200 : 404).end();
-  });
-  r.on('PUT', '/v1/cluster/modules/:digest', async (req, res, [digest]) => {
-    const bytes = await readBody(req, MAX_MODULE_BYTES);
-    if (moduleDigest(bytes) !== digest) throw new HttpError(400, 'WASMOTION_ERR_USAGE', 'the module bytes do not have the sha256 in the path');
-    m.modules.put(bytes);
-    sendJson(res, 201, { digest });
-  });
+  moduleRoutes(r, '/v1/cluster/modules', m.modules);
   r.on('POST', '/v1/cluster/balance', async (_req, res) => sendJson(res, 200, await m.balancer.pass()));
   r.on('POST', '/v1/cluster/recommendations/apply', async (_req, res) => sendJson(res, 200, { executed: await m.balancer.applyPending() }));
   r.on('POST', '/v1/cluster/hosts/:name/maintenance', async (req, res, [name]) => {
