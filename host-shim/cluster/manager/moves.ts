@@ -19,8 +19,8 @@ export interface MoveOutcome {
 }
 
 export class MoveRunner {
-  /** Guest id → the source host and migration id of a move in flight. */
-  private readonly inFlight = new Map<string, { from: HostClient; migration: string | null }>();
+  /** Guest id → the source host and migration id of a move in flight, and whether it was cancelled before its id was known. */
+  private readonly inFlight = new Map<string, { from: HostClient; migration: string | null; cancelled: boolean }>();
 
   constructor(
     private readonly inventory: Inventory,
@@ -38,12 +38,13 @@ export class MoveRunner {
     if (!source || !target) return { ...outcome, error: 'a host of the move is no longer enrolled' };
     if (this.inFlight.has(move.guest)) return { ...outcome, error: 'the guest is already moving' };
     const from = new HostClient(source.url);
-    const entry = { from, migration: null as string | null };
+    const entry = { from, migration: null as string | null, cancelled: false };
     this.inFlight.set(move.guest, entry);
     this.events.add({ type: 'migration-started', guest: move.guest, host: move.from, message: `moving ${move.guest} from ${move.from} to ${move.to}: ${move.reason}`, detail: { to: move.to, reason: move.reason, cost: move.cost, benefit: move.benefit } });
     try {
       const started = await from.migrate(move.guest, { to: target.url });
       entry.migration = started.id;
+      if (entry.cancelled) await from.cancelMigration(started.id);
       let last: MigrationEvent | undefined;
       for await (const e of from.migrationEvents(started.id)) last = e;
       if (last?.state !== 'completed') throw new Error(last ? `migration ${last.state}: ${describeFailure(last.error)}` : 'the migration ended without a final event');
@@ -62,6 +63,9 @@ export class MoveRunner {
   /** Cancels the migration of `guest` if one is in flight; the guest stays on its source. */
   async cancel(guest: string): Promise<void> {
     const entry = this.inFlight.get(guest);
-    if (entry?.migration) await entry.from.cancelMigration(entry.migration).catch(() => undefined);
+    if (!entry) return;
+    entry.cancelled = true;
+    // A migration that already ended cannot be cancelled; its outcome stands and run() reports it.
+    if (entry.migration) await entry.from.cancelMigration(entry.migration).catch(() => undefined);
   }
 }
