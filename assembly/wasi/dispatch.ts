@@ -17,6 +17,7 @@ import {
   fd_close, fd_fdstat_get, fd_fdstat_set_flags, fd_filestat_get, fd_prestat_dir_name, fd_prestat_get, fd_read, fd_seek, fd_write,
 } from "./fd";
 import { poll_oneoff } from "./poll";
+import { sock_accept, sock_recv, sock_send, sock_shutdown } from "./sock";
 
 /** Outcome of a WASI call made by the guest. */
 export namespace WasiResult {
@@ -77,7 +78,11 @@ function call(id: u32, args: usize, m: MemInst): i32 {
     case WasiId.poll_oneoff: return poll_oneoff(m, a32(args, 0), a32(args, 1), a32(args, 2), a32(args, 3));
     case WasiId.random_get: return random_get(m, a32(args, 0), a32(args, 1));
     case WasiId.sched_yield: return Errno.Success;
-    // proc_raise, files and directories beyond stdio, sockets: not offered.
+    case WasiId.sock_accept: return sock_accept(m, a32(args, 0), a32(args, 1) & 0xffff, a32(args, 2));
+    case WasiId.sock_recv: return sock_recv(m, a32(args, 0), a32(args, 1), a32(args, 2), a32(args, 3) & 0xffff, a32(args, 4), a32(args, 5));
+    case WasiId.sock_send: return sock_send(m, a32(args, 0), a32(args, 1), a32(args, 2), a32(args, 3) & 0xffff, a32(args, 4));
+    case WasiId.sock_shutdown: return sock_shutdown(a32(args, 0), a32(args, 1) & 0xff);
+    // proc_raise, files and directories beyond stdio: not offered.
     default: return Errno.Nosys;
   }
 }

@@ -1,18 +1,28 @@
 /**
  * WASI preview1 constants the VMM's WASI layer uses: errno values, file
- * types, fd flags and rights bits, with the numbers of the preview1 witx.
+ * types, fd flags, rights bits and record sizes, with the numbers of the
+ * preview1 witx.
  */
 
 export namespace Errno {
   export const Success: i32 = 0;
   export const Again: i32 = 6;
   export const Badf: i32 = 8;
+  export const Connreset: i32 = 15;
   export const Fault: i32 = 21;
   export const Inval: i32 = 28;
+  export const Mfile: i32 = 33;
   export const Nosys: i32 = 52;
+  export const Notconn: i32 = 53;
+  export const Notsock: i32 = 57;
   export const Notsup: i32 = 58;
+  export const Pipe: i32 = 64;
   export const Spipe: i32 = 70;
 }
+
+/** Sizes of the preview1 records the fd calls fill in. */
+export const FDSTAT_BYTES: u32 = 24;
+export const FILESTAT_BYTES: u32 = 64;
 
 /**
  * Not an errno: what a call returns to say "not yet" (the dispatcher turns
@@ -22,6 +32,7 @@ export const BLOCKED: i32 = -1;
 
 export namespace FileType {
   export const CharacterDevice: u8 = 2;
+  export const SocketStream: u8 = 6;
 }
 
 export namespace FdFlags {
@@ -38,8 +49,14 @@ export namespace Rights {
   export const FdWrite: u64 = 1 << 6;
   export const FdFilestatGet: u64 = 1 << 21;
   export const PollFdReadwrite: u64 = 1 << 27;
+  export const SockShutdown: u64 = 1 << 28;
+  export const SockAccept: u64 = 1 << 29;
   /** What a terminal-like stdio descriptor offers (no seek, no tell: libc's isatty). */
   export const Stdio: u64 = FdRead | FdFdstatSetFlags | FdWrite | FdFilestatGet | PollFdReadwrite;
+  /** An accepted connection: read, write, poll, shut down. */
+  export const Connection: u64 = Stdio | SockShutdown;
+  /** The listening socket: accept and poll for pending connections. */
+  export const Listener: u64 = FdRead | FdFdstatSetFlags | FdFilestatGet | PollFdReadwrite | SockAccept;
 }
 
 export namespace ClockId {

@@ -12,18 +12,22 @@
  *   stdio   3 x (u8 closed, u32 fd flags)
  *   clocks  u64 guest monotonic now, u64 guest start (monotonic)
  *   poll    u8 pending, u32 subscriptions ptr, u32 count, u64 start
+ *   sockets (version 1.1 and later; sockets-persist.ts)
  *
  * Little-endian. The guest's monotonic reading at save time becomes its
  * reading at restore time: the clock continues on the new host instead of
  * jumping to that host's unrelated origin (state.ts, monotonicOffset).
+ * A 1.0 state (before sockets) restores with no sockets.
  */
 import { ByteReader, ByteWriter } from "../checkpoint/bytes";
 import { monotonicNow, setMonotonic } from "./clock";
+import { restoreSockets, saveSockets } from "./sockets-persist";
+import { SocketTable } from "./sockets";
 import { StdinBuffer } from "./stdin";
 import { STDIO_FDS, wasi } from "./state";
 
 const MAJOR: u32 = 1;
-const MINOR: u32 = 0;
+const MINOR: u32 = 1;
 
 function saveBytes(w: ByteWriter, ptr: usize, len: u32): void {
   w.u32(len);
@@ -47,6 +51,7 @@ export function saveWasi(w: ByteWriter): string | null {
   w.u32(wasi.pollSubscriptions);
   w.u32(wasi.pollCount);
   w.u64(<u64>wasi.pollStart);
+  saveSockets(w, wasi.sockets);
   return null;
 }
 
@@ -72,6 +77,8 @@ export function restoreWasi(r: ByteReader): string | null {
   let pollCount = r.u32();
   let pollStart = <i64>r.u64();
   if (r.failed) return r.error;
+  let sockets = (version >>> 16) >= 1 ? restoreSockets(r) : new SocketTable();
+  if (sockets === null) return r.error;
   // Everything read and checked: only now change the state (no side effects on failure).
   wasi.args.setFrom(args, argsLen);
   wasi.env.setFrom(env, envLen);
@@ -87,5 +94,7 @@ export function restoreWasi(r: ByteReader): string | null {
   wasi.pollSubscriptions = pollSubscriptions;
   wasi.pollCount = pollCount;
   wasi.pollStart = pollStart;
+  wasi.sockets.dispose();
+  wasi.sockets = sockets;
   return null;
 }

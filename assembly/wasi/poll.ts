@@ -1,8 +1,9 @@
 /**
  * poll_oneoff: clock subscriptions (relative and absolute, on every clock)
- * and fd_read / fd_write subscriptions on stdio. When nothing is ready the
- * call returns Blocked with the earliest deadline in WasiState.sleepUntil;
- * the embedder waits (for that time, or for stdin) and runs the guest again,
+ * and fd_read / fd_write subscriptions on stdio and sockets. When nothing is
+ * ready the call returns Blocked with the earliest deadline in
+ * WasiState.sleepUntil; the embedder waits (for that time, for stdin, or for
+ * socket traffic) and runs the guest again,
  * which executes this same call again. Relative timeouts count from the
  * first execution (WasiState.pollStart), so retries do not push the
  * deadline back.
@@ -16,7 +17,8 @@ import { MemInst } from "../runtime/store";
 import { BLOCKED, ClockId, Errno } from "./errno";
 import { fitsArray, fits, getU16, getU32, getU64, getU8, putU16, putU32, putU64, putU8, putZeros } from "./guest";
 import { isClock, monotonicNow, realtimeNow } from "./clock";
-import { BlockedOn, isOpenStdio, wasi } from "./state";
+import { BlockedOn, isOpenStdio, STDIO_FDS, wasi } from "./state";
+import { Conn, Listener } from "./sockets";
 
 const SUBSCRIPTION_BYTES: u32 = 48;
 const EVENT_BYTES: u32 = 32;
@@ -34,6 +36,7 @@ namespace Readiness {
   export const Ready: i32 = 0; // an event is due (see ev* below)
   export const WaitClock: i32 = 1; // due at evDeadline
   export const WaitStdin: i32 = 2; // due when stdin has data or ends
+  export const WaitSocket: i32 = 3; // due when socket traffic arrives
 }
 
 /** Clock readings shared by both passes over the subscriptions. */
@@ -74,6 +77,7 @@ function evaluate(m: MemInst, sub: u32): i32 {
     evDeadline = clockDeadline(fd, getU64(m, sub + 24), absolute);
     return evDeadline <= nowMono ? Readiness.Ready : Readiness.WaitClock;
   }
+  if (fd >= STDIO_FDS) return tag == EventType.FdRead ? socketReadable(fd) : socketWritable(fd);
   if (tag == EventType.FdRead) {
     if (fd != 0 || !isOpenStdio(fd)) { evError = <u16>Errno.Badf; return Readiness.Ready; }
     let stdin = wasi.stdin;
@@ -83,6 +87,35 @@ function evaluate(m: MemInst, sub: u32): i32 {
   }
   // FdWrite: the console device always takes output.
   if (fd == 0 || !isOpenStdio(fd)) evError = <u16>Errno.Badf;
+  return Readiness.Ready;
+}
+
+/** A listener is readable with connections to accept; a connection with bytes, or its end (hang-up). */
+function socketReadable(fd: u32): i32 {
+  let s = wasi.sockets.sockAt(fd);
+  if (s === null) { evError = <u16>Errno.Badf; return Readiness.Ready; }
+  if (s.isListener) {
+    let pending = changetype<Listener>(s).backlog.length;
+    if (pending == 0) return Readiness.WaitSocket;
+    evBytes = <u64>pending;
+    return Readiness.Ready;
+  }
+  let c = changetype<Conn>(s);
+  if (c.rx.available > 0) { evBytes = c.rx.available; return Readiness.Ready; }
+  if (c.reset || c.rxEnd || c.rdShut) { evFlags = EVENT_HANGUP; return Readiness.Ready; }
+  return Readiness.WaitSocket;
+}
+
+/** A connection is writable with room in its send window; one that can send no more reports EPIPE. */
+function socketWritable(fd: u32): i32 {
+  let s = wasi.sockets.sockAt(fd);
+  if (s === null) { evError = <u16>Errno.Badf; return Readiness.Ready; }
+  if (s.isListener) { evError = <u16>Errno.Notconn; return Readiness.Ready; }
+  let c = changetype<Conn>(s);
+  if (c.reset || c.wrShut) { evError = <u16>Errno.Pipe; return Readiness.Ready; }
+  let room = c.sendRoom;
+  if (room == 0) return Readiness.WaitSocket;
+  evBytes = room;
   return Readiness.Ready;
 }
 
@@ -102,11 +135,12 @@ export function poll_oneoff(m: MemInst, inPtr: u32, outPtr: u32, count: u32, nev
 
   let ready: u32 = 0;
   let earliest = i64.MAX_VALUE;
-  let waitsStdin = false;
+  let waits: u32 = 0;
   for (let i: u32 = 0; i < count; i++) {
     let r = evaluate(m, inPtr + i * SUBSCRIPTION_BYTES);
     if (r == Readiness.Ready) ready++;
-    else if (r == Readiness.WaitStdin) waitsStdin = true;
+    else if (r == Readiness.WaitStdin) waits |= BlockedOn.Stdin;
+    else if (r == Readiness.WaitSocket) waits |= BlockedOn.Socket;
     else if (evDeadline < earliest) earliest = evDeadline;
   }
   if (ready == 0) {
@@ -115,7 +149,7 @@ export function poll_oneoff(m: MemInst, inPtr: u32, outPtr: u32, count: u32, nev
     wasi.pollCount = count;
     wasi.pollStart = pollStart;
     wasi.sleepUntil = earliest;
-    wasi.blockedOn = (waitsStdin ? BlockedOn.Stdin : 0) | (earliest < i64.MAX_VALUE ? BlockedOn.Clock : 0);
+    wasi.blockedOn = waits | (earliest < i64.MAX_VALUE ? BlockedOn.Clock : 0);
     return BLOCKED;
   }
 

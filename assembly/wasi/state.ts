@@ -4,10 +4,11 @@
  * carry (DESIGN.md: "WASI device state").
  */
 import { MemInst } from "../runtime/store";
+import { SocketTable } from "./sockets";
 import { StdinBuffer } from "./stdin";
 import { StringList } from "./strings";
 
-/** Standard descriptors 0, 1, 2: the only open files a guest has. */
+/** Standard descriptors 0, 1, 2; sockets come after them. */
 export const STDIO_FDS: u32 = 3;
 
 /** Why the last WASI call returned Blocked; read by the embedder. */
@@ -15,6 +16,7 @@ export namespace BlockedOn {
   export const Nothing: u32 = 0;
   export const Stdin: u32 = 1; // input on fd 0 (or its end) would unblock it
   export const Clock: u32 = 2; // reaching WasiState.sleepUntil would unblock it
+  export const Socket: u32 = 4; // a connection, received bytes, an end or room to send would unblock it
 }
 
 export class WasiState {
@@ -25,6 +27,8 @@ export class WasiState {
   closed: StaticArray<bool> = new StaticArray<bool>(STDIO_FDS);
   /** Per stdio descriptor: flags from fd_fdstat_set_flags (append, nonblock). */
   fdFlags: StaticArray<u16> = new StaticArray<u16>(STDIO_FDS);
+  /** Descriptors from 3 on: the listening socket and its connections. */
+  sockets: SocketTable = new SocketTable();
 
   /**
    * The guest's monotonic clock is the host's plus this offset. On one host

@@ -141,7 +141,7 @@ export const defaultDevices: VmmDevices = {
 /** Entry points returning an address in VMM memory. */
 const POINTER_RESULTS = new Set([
   'vmm_alloc', 'error_message', 'module_describe', 'func_type', 'call_begin', 'results_ptr',
-  'host_call_args', 'memory_base', 'memory_dirty', 'checkpoint_save',
+  'host_call_args', 'memory_base', 'memory_dirty', 'checkpoint_save', 'wasi_conn_tx_data',
 ]);
 
 /** Initial VMM memory: the VMM's own heap. Guest memories are reserved above it. */

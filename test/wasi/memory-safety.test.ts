@@ -3,6 +3,7 @@
 // call writes into guest memory lies on a page the dirty map marks.
 import { describe, expect, it } from 'vitest';
 import { WasmotionError } from '../../host-shim/errors.js';
+import { ConnFlags, VmmNet } from '../../host-shim/sockets/vmm-net.js';
 import { DIRTY_PAGE, PAGE, WasiHarness } from './harness.js';
 import { Errno, PREVIEW1_NAMES, PREVIEW1_SIGNATURES } from './preview1.js';
 
@@ -182,5 +183,117 @@ describe('WASI: hostile arguments', () => {
     }
     expect(calls).toBeGreaterThan(2000);
     expect(blocked).toBeLessThan(60);
+  });
+});
+
+/** A harness whose guest listens on fd 3 and has accepted connection 1 as fd 4, with bytes to read and connection 2 waiting. */
+function socketHarness(): { h: WasiHarness; net: VmmNet } {
+  const h = harness();
+  const net = new VmmNet(h.engine.vmm);
+  net.listen(1);
+  net.open(1);
+  expect(h.call('sock_accept', 3, 0, 0x10)).toBe(Errno.success);
+  net.push(1, new Uint8Array(9000).fill(0x41));
+  net.open(2);
+  return { h, net };
+}
+
+describe('WASI sockets: out-of-bounds pointers', () => {
+  const cases: [string, (number | bigint)[]][] = [
+    ['sock_accept', [3, 0, M - 3]],
+    ['sock_recv', [4, 0x200, 1, 0, 0x20, 0x24]],
+    ['sock_recv', [4, 0x100, 1, 0, M - 3, 0x24]],
+    ['sock_recv', [4, 0x100, 1, 0, 0x20, M - 1]],
+    ['sock_send', [4, 0x200, 1, 0, 0x20]],
+    ['sock_send', [4, 0x100, 0x20000000, 0, 0x20]],
+    ['sock_send', [4, 0x100, 1, 0, M - 2]],
+    ['fd_read', [4, 0x200, 1, 0x20]],
+    ['fd_write', [4, 0x100, 1, M - 1]],
+    ['fd_fdstat_get', [4, M - 23]],
+    ['fd_filestat_get', [3, M - 63]],
+  ];
+
+  for (const [name, args] of cases) {
+    it(`${name}(${args.join(', ')}) is EFAULT and changes nothing`, () => {
+      const { h, net } = socketHarness();
+      putIovecs(h, 0x100, [[0x400, 16]]);
+      putIovecs(h, 0x200, [[M - 2, 5]]);
+      const before = h.snapshot();
+      h.clearDirty();
+      expect(h.call(name, ...args)).toBe(Errno.fault);
+      expect(h.changedPages(before)).toEqual([]);
+      expect(h.dirtyPages()).toEqual([]);
+      expect([net.rxBuffered(1), net.txTotal(1), net.flags(2) & ConnFlags.Accepted]).toEqual([9000, 0, 0]);
+    });
+  }
+});
+
+describe('WASI sockets: dirty marking', () => {
+  it('sock_recv marks exactly the pages it writes', () => {
+    const { h } = socketHarness();
+    putIovecs(h, 0x100, [[5 * DIRTY_PAGE - 10, 20], [8 * DIRTY_PAGE - 5, 6000]]);
+    h.memory().fill(0xaa, 0x900);
+    const before = h.snapshot();
+    h.clearDirty();
+    expect(h.call('sock_recv', 4, 0x100, 2, 0, 10 * DIRTY_PAGE - 2, 12 * DIRTY_PAGE - 1)).toBe(Errno.success);
+    expect(h.changedPages(before)).toEqual([4, 5, 7, 8, 9, 10, 11, 12]);
+    expect(h.dirtyPages()).toEqual([4, 5, 7, 8, 9, 10, 11, 12]);
+  });
+
+  it('sock_accept marks the page of the descriptor it writes', () => {
+    const { h } = socketHarness();
+    h.memory().fill(0xaa, 0x900);
+    const before = h.snapshot();
+    h.clearDirty();
+    expect(h.call('sock_accept', 3, 0, 3 * DIRTY_PAGE - 2)).toBe(Errno.success);
+    expect(h.changedPages(before)).toEqual([2, 3]);
+    expect(h.dirtyPages()).toEqual([2, 3]);
+  });
+});
+
+describe('WASI sockets: hostile arguments', () => {
+  it('random arguments to every call with sockets open: errno answers only, changed pages all dirty, buffers bounded', () => {
+    const next = rng(0xc0ffee);
+    const pick = (): number => {
+      const pool = [0, 1, 2, 3, 4, 5, 6, 8, 0x100, M - 1, M - 4, M, 0x7fffffff, 0xffffffff];
+      const r = next();
+      return r % 3 === 0 ? pool[next() % pool.length] : r % 3 === 1 ? next() % M : next() % 8;
+    };
+    const { h, net } = socketHarness();
+    h.wasi.wasi_stdin_close();
+    const v = h.view();
+    for (let i = 0; i < M; i += 4) v.setUint32(i, next() % 4 === 0 ? next() : next() % 512, true);
+    let calls = 0;
+    let blocked = 0;
+    for (let round = 0; round < 40; round++) {
+      // The host side keeps moving too: bytes, acknowledgements, new connections.
+      net.push(1, new Uint8Array(next() % 3000));
+      const sent = net.takeUnsent(1);
+      if (sent) net.ack(1, sent.offset + sent.bytes.length);
+      net.open(100 + round);
+      for (const name of PREVIEW1_NAMES) {
+        if (name === 'proc_exit') continue;
+        const args = [...PREVIEW1_SIGNATURES[name]].map((t) => (t === 'I' ? BigInt(pick()) << BigInt(next() % 40) : pick()));
+        const before = h.snapshot();
+        h.clearDirty();
+        let errno: number;
+        try {
+          errno = h.call(name, ...args);
+        } catch (e) {
+          // A blocking call with nothing to do is abandoned (inside a plain call it cannot wait).
+          if (!(e instanceof WasmotionError && e.code === 'WASMOTION_ERR_UNEXPECTED_STOP')) throw e;
+          blocked++;
+          continue;
+        }
+        calls++;
+        expect(errno >= 0 && errno <= 76, `${name}(${args.join(', ')}) returned ${errno}`).toBe(true);
+        const dirty = new Set(h.dirtyPages());
+        const unmarked = h.changedPages(before).filter((p) => !dirty.has(p));
+        expect(unmarked, `${name}(${args.join(', ')}) wrote pages it did not mark`).toEqual([]);
+      }
+    }
+    expect(calls).toBeGreaterThan(1500);
+    expect(blocked).toBeLessThan(200);
+    for (const id of net.ids()) expect(net.txTotal(id) - net.state(id).txAcked).toBeLessThanOrEqual(64 * 1024);
   });
 });

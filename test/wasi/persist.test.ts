@@ -3,6 +3,7 @@
 // continuing from its saved reading on a host whose clock differs.
 import { describe, expect, it } from 'vitest';
 import type { VmmExtern } from '../../host-shim/engine/vmm.js';
+import { VmmNet } from '../../host-shim/sockets/vmm-net.js';
 import { WasiHarness } from './harness.js';
 import { Errno } from './preview1.js';
 
@@ -77,5 +78,85 @@ describe('WASI state in a checkpoint', () => {
     expect(b.call('fd_fdstat_get', 2, 0x200)).toBe(Errno.badf);
     expect(b.call('fd_fdstat_get', 1, 0x200)).toBe(Errno.success);
     expect(b.view().getUint16(0x202, true)).toBe(1);
+  });
+});
+
+describe('socket device in a checkpoint', () => {
+  const enc = (s: string) => new TextEncoder().encode(s);
+
+  /** A guest listening, with one connection accepted and busy both ways, one shut down, one waiting. */
+  function busy(): { h: WasiHarness; net: VmmNet } {
+    const h = new WasiHarness();
+    const net = new VmmNet(h.engine.vmm);
+    net.listen(9000);
+    expect(h.call('fd_fdstat_set_flags', 3, 4)).toBe(Errno.success);
+    for (const id of [11, 12]) {
+      net.open(id);
+      expect(h.call('sock_accept', 3, 0, 0x10)).toBe(Errno.success);
+    }
+    net.push(11, enc('request one;request two'));
+    h.view().setUint32(0x100, 0x400, true);
+    h.view().setUint32(0x104, 12, true);
+    expect(h.call('sock_recv', 4, 0x100, 1, 0, 0x20, 0x24)).toBe(Errno.success); // "request one;"
+    h.memory().set(enc('answer one'), 0x500);
+    h.view().setUint32(0x104, 10, true);
+    h.view().setUint32(0x100, 0x500, true);
+    expect(h.call('sock_send', 4, 0x100, 1, 0, 0x20)).toBe(Errno.success);
+    net.takeUnsent(11);
+    net.ack(11, 7); // the peer has "answer "
+    net.peerEnded(11);
+    expect(h.call('sock_shutdown', 5, 2)).toBe(Errno.success);
+    net.open(13);
+    net.push(13, enc('early'));
+    net.nextEpoch();
+    net.nextEpoch();
+    return { h, net };
+  }
+
+  it.skipIf(!hasCheckpoints)('round-trips the listener, connections, their unread and unacknowledged bytes and the epoch', () => {
+    const a = busy();
+    const b = restore(a.h, save(a.h), 1n);
+    const net = new VmmNet(b.engine.vmm);
+    expect(net.listenPort()).toBe(9000);
+    expect(net.ids()).toEqual([11, 12, 13]);
+    for (const id of [11, 12, 13]) expect(net.state(id)).toEqual(a.net.state(id));
+    expect(net.nextEpoch()).toBe(3);
+    // Sent bytes not acknowledged are read again from the acknowledged offset.
+    const unsent = net.takeUnsent(11)!;
+    expect([unsent.offset, new TextDecoder().decode(unsent.bytes)]).toEqual([7, 'one']);
+    // The rest of the request is still there to read; then the end of the stream.
+    b.view().setUint32(0x100, 0x600, true);
+    b.view().setUint32(0x104, 64, true);
+    expect(b.call('sock_recv', 4, 0x100, 1, 0, 0x20, 0x24)).toBe(Errno.success);
+    expect(new TextDecoder().decode(b.memory().subarray(0x600, 0x600 + b.view().getUint32(0x20, true)))).toBe('request two');
+    expect(b.call('sock_recv', 4, 0x100, 1, 0, 0x20, 0x24)).toBe(Errno.success);
+    expect(b.view().getUint32(0x20, true)).toBe(0);
+    expect(b.call('sock_send', 5, 0x100, 1, 0, 0x20)).toBe(Errno.pipe);
+    // The waiting connection is accepted next, with the bytes that came early; the listener kept NONBLOCK.
+    expect(b.call('sock_accept', 3, 0, 0x10)).toBe(Errno.success);
+    expect(b.view().getUint32(0x10, true)).toBe(6);
+    expect(b.call('sock_recv', 6, 0x100, 1, 0, 0x20, 0x24)).toBe(Errno.success);
+    expect(b.view().getUint32(0x20, true)).toBe(5);
+    expect(b.call('sock_accept', 3, 0, 0x10)).toBe(Errno.again);
+  });
+
+  it.skipIf(!hasCheckpoints)('a checkpoint with damaged socket state is refused or restores whole, and never breaks the VMM', () => {
+    const a = busy();
+    const state = save(a.h);
+    // The socket section (about 150 bytes) is the tail of the state: damage every third byte of it in turn.
+    let refused = 0;
+    for (let back = 1; back <= 150; back += 3) {
+      const bad = Uint8Array.from(state);
+      bad[bad.length - back] ^= 0xff;
+      try {
+        const b = restore(a.h, bad, 1n);
+        // Some bytes are data (buffered bytes): flipping them gives a valid state.
+        expect(new VmmNet(b.engine.vmm).ids().length).toBeLessThanOrEqual(3);
+      } catch (err) {
+        expect((err as Error).message).toMatch(/socket state|truncated|checkpoint/);
+        refused++;
+      }
+    }
+    expect(refused).toBeGreaterThan(10);
   });
 });

@@ -27,9 +27,13 @@ export const IMPLEMENTED = new Set([
   'args_get', 'args_sizes_get', 'environ_get', 'environ_sizes_get', 'clock_res_get', 'clock_time_get',
   'fd_close', 'fd_fdstat_get', 'fd_fdstat_set_flags', 'fd_filestat_get', 'fd_prestat_get', 'fd_prestat_dir_name',
   'fd_read', 'fd_seek', 'fd_tell', 'fd_write', 'poll_oneoff', 'proc_exit', 'random_get', 'sched_yield',
+  'sock_accept', 'sock_recv', 'sock_send', 'sock_shutdown',
 ]);
 
-export const Errno = { success: 0, again: 6, badf: 8, fault: 21, inval: 28, nosys: 52, notsup: 58, spipe: 70 } as const;
+export const Errno = {
+  success: 0, again: 6, badf: 8, connreset: 15, fault: 21, inval: 28, mfile: 33, nosys: 52, notconn: 53, notsock: 57, notsup: 58,
+  pipe: 64, spipe: 70,
+} as const;
 
 const watType = (letter: string) => (letter === 'I' ? 'i64' : 'i32');
 
