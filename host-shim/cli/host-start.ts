@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { UsageError } from '../errors.js';
 import { HostAgent, type HostConfig } from '../host/agent.js';
 import { deriveKeys, readToken } from '../cluster/auth.js';
-import { parseSize } from './values.js';
+import { parseHostPort, parseSize } from './values.js';
 
 export interface HostStartOptions {
   listen: string;
@@ -24,15 +24,12 @@ export interface HostStartOptions {
   memory?: string;
 }
 
+/** --listen HOST:PORT (port 0 picks a free one). */
 export function parseListen(text: string): { host: string; port: number } {
-  const m = /^(.+):(\d+)$/.exec(text);
-  if (!m) throw new UsageError(`--listen ${text} is not HOST:PORT`);
-  const port = Number(m[2]);
-  if (port > 65535) throw new UsageError(`--listen ${text}: port out of range`);
-  return { host: m[1], port };
+  return parseHostPort('--listen', text);
 }
 
-function readSecret(path: string): Buffer {
+export function readSecret(path: string): Buffer {
   let secret: Buffer;
   try {
     secret = readFileSync(path);

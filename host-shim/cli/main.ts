@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { limitsFrom, runCommand, snapshotsFrom, type LimitOptions, type RunOptions } from './run.js';
+import { parseHostPort } from './values.js';
 import { resumeCommand } from './run-wasi.js';
 import { hostStartCommand, type HostStartOptions } from './host-start.js';
 import { clusterStartCommand, type ClusterStartOptions } from './cluster-start.js';
@@ -24,6 +25,7 @@ import {
 interface ResumeOptions extends LimitOptions {
   stopAfter?: string;
   snapshotEvery?: string;
+  tcplisten?: string;
 }
 import { demoCommand } from './demo.js';
 import { EXIT_USAGE, reportError } from './report.js';
@@ -56,6 +58,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--snapshot-dir <dir>', 'directory for the guest\'s snapshots (must hold none yet)')
     .option('--stop-after <steps>', 'pause after this many VMM steps, write a snapshot and exit with 75')
     .option('--snapshot-every <steps>', 'write a diff snapshot every this many steps')
+    .option('--tcplisten <host:port>', 'give the guest a listening socket at fd 3, served on this address (port 0 picks one)')
     .action(async (guest: string, args: string[], options: RunOptions) => setExit(await runCommand(guest, args, options)));
 
   cli
@@ -66,9 +69,11 @@ function program(setExit: (code: number) => void): Command {
     .addOption(new Option('--max-memory <size>', 'largest guest memory, e.g. 64MiB (default 1GiB)'))
     .option('--stop-after <steps>', 'pause after this many more steps, write a snapshot and exit with 75')
     .option('--snapshot-every <steps>', 'write a diff snapshot every this many steps')
-    .action(async (dir: string, options: ResumeOptions) =>
-      setExit(await resumeCommand(dir, limitsFrom(options), snapshotsFrom(options, dir))),
-    );
+    .option('--tcplisten <host:port>', 'serve the guest\'s listening socket here (its connections were reset)')
+    .action(async (dir: string, options: ResumeOptions) => {
+      const listen = options.tcplisten !== undefined ? parseHostPort('--tcplisten', options.tcplisten) : undefined;
+      setExit(await resumeCommand(dir, limitsFrom(options), snapshotsFrom(options, dir), listen));
+    });
 
   cli
     .command('demo')

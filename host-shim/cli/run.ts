@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import { Vmm } from '../api.js';
 import { VmmExtern } from '../engine/vmm.js';
-import { formatResult, parseArg, parseSize } from './values.js';
+import { formatResult, parseArg, parseHostPort, parseSize } from './values.js';
 import { runWasiCommand, type SnapshotOptions } from './run-wasi.js';
 
 export interface RunOptions extends LimitOptions {
@@ -15,6 +15,7 @@ export interface RunOptions extends LimitOptions {
   snapshotDir?: string;
   stopAfter?: string;
   snapshotEvery?: string;
+  tcplisten?: string;
 }
 
 export interface LimitOptions {
@@ -79,9 +80,11 @@ export async function runCommand(guestPath: string, args: string[], options: Run
   const limits = limitsFrom(options);
   const env = parseEnv(options.env);
   const snapshots = snapshotsFrom(options);
+  const listen = options.tcplisten !== undefined ? parseHostPort('--tcplisten', options.tcplisten) : undefined;
   const bytes = await readGuest(guestPath);
-  if (options.invoke === undefined) return runWasiCommand(bytes, guestPath, args, env, limits, snapshots);
+  if (options.invoke === undefined) return runWasiCommand(bytes, guestPath, args, env, limits, snapshots, listen);
   if (snapshots.dir !== undefined) throw new UsageError('--snapshot-dir applies to WASI commands, not --invoke');
+  if (listen) throw new UsageError('--tcplisten applies to WASI commands, not --invoke');
   return invoke(bytes, options.invoke, args, limits);
 }
 

@@ -52,3 +52,12 @@ export function parseSize(text: string): number {
   const scale = unit === 'k' ? 2 ** 10 : unit === 'm' ? 2 ** 20 : unit === 'g' ? 2 ** 30 : 1;
   return Number(m[1]) * scale;
 }
+
+/** HOST:PORT as a listen or connect address (port 0 allowed: pick a free one). */
+export function parseHostPort(flag: string, text: string): { host: string; port: number } {
+  const m = /^(.+):(\d+)$/.exec(text);
+  if (!m) throw new UsageError(`${flag} ${text} is not HOST:PORT`);
+  const port = Number(m[2]);
+  if (port > 65535) throw new UsageError(`${flag} ${text}: port out of range`);
+  return { host: m[1].replace(/^\[(.*)\]$/, '$1'), port };
+}

@@ -2,8 +2,9 @@
  * A running WASI guest in one VMM: started fresh or restored from a
  * snapshot chain, run in slices until it exits or until a stop condition,
  * checkpointed between slices. The run is asynchronous: when the guest blocks
- * on stdin or sleeps in poll_oneoff, the session waits for input or for the
- * deadline without blocking the event loop, then the VMM retries the call.
+ * on stdin or a socket, or sleeps in poll_oneoff, the session waits for
+ * input, socket traffic or the deadline without blocking the event loop,
+ * then the VMM retries the call.
  */
 import { createHash } from 'node:crypto';
 import { GuestTrap, HostError, UsageError, WasmotionError } from '../errors.js';
@@ -19,6 +20,8 @@ import { BlockedOn, nulSeparated, wasiEntryPoints, withBytes, type WasiEntryPoin
 import { StdinFeed, type StdinInput } from '../wasi/stdin-feed.js';
 import { MAX, type Baseline, type Uses } from '../cluster/evc/index.js';
 import { applyBaseline } from './baseline.js';
+import { GuestNet } from '../sockets/guest-net.js';
+import { VmmNet } from '../sockets/vmm-net.js';
 
 export const WASI_MODULE = 'wasi_snapshot_preview1';
 /** The import module of what the VMM provides besides WASI: the feature query ("features"). */
@@ -97,6 +100,8 @@ export class GuestSession {
   private ranMs = 0;
   /** Wall time the guest spent blocked in a WASI call (stdin, poll_oneoff) in this session, in ms. */
   private waitedMs = 0;
+  /** The host side of the socket device, once someone asked for it (sockets()). */
+  private net: GuestNet | undefined;
 
   private constructor(private readonly options: SessionOptions) {
     const devices = wasiDevices(options.stdout, options.stderr, (err) => this.fail('an output sink threw', err));
@@ -181,6 +186,16 @@ export class GuestSession {
     this.clearDirty();
     this.stepsAtStart = this.engine.vmm.x.fuel_used();
     this.startBudget();
+  }
+
+  /**
+   * The host side of the guest's socket device, created at the first call:
+   * after start() to open a listener before the guest runs, after a restore
+   * or load() to take over the connections the guest holds.
+   */
+  sockets(): GuestNet {
+    this.net ??= new GuestNet(new VmmNet(this.engine.vmm));
+    return this.net;
   }
 
   private readonly resolveImport = (module: string, name: string) => {
@@ -269,6 +284,8 @@ export class GuestSession {
       for (const limit of [budgetEnd, stopAt, nextCheckpoint]) if (limit !== undefined && limit - now < slice) slice = limit - now;
       if (stopAt !== undefined && slice <= 0n) return { state: 'stopped', steps: now };
       const status = slice > 0n ? this.runSlice(slice) : RunStatus.OutOfFuel;
+      // Socket traffic the guest produced goes out, and what waited for room comes in.
+      const progressed = this.net?.afterRun() ?? false;
       this.throwIfFailed();
       switch (status) {
         case RunStatus.Finished:
@@ -297,7 +314,7 @@ export class GuestSession {
         }
         case RunStatus.Blocked: {
           const blockedAt = performance.now();
-          await this.waitForWakeUp(control.interrupt);
+          if (!progressed) await this.waitForWakeUp(control.interrupt);
           this.waitedMs += performance.now() - blockedAt;
           this.throwIfFailed();
           // A guest that computes a little between short waits still gets paced.
@@ -366,11 +383,12 @@ export class GuestSession {
     return count;
   }
 
-  /** Waits until what the blocked WASI call needs is there: stdin input, its end, or the poll deadline. */
+  /** Waits until what the blocked WASI call needs is there: stdin input, its end, socket traffic, or the poll deadline. */
   private async waitForWakeUp(interrupt?: () => boolean): Promise<void> {
     const on = this.wasi.wasi_blocked_on();
     const waits: Promise<void>[] = [];
     if (on & BlockedOn.Stdin) waits.push(this.stdinArrival());
+    if (on & BlockedOn.Socket && this.net) waits.push(this.net.changed());
     let timer: NodeJS.Timeout | undefined;
     if (on & BlockedOn.Clock) {
       const ns = this.wasi.wasi_sleep_remaining();
@@ -423,7 +441,7 @@ export class GuestSession {
 const FIRST_MARK = 1;
 
 /** Identifies the WASI implementation behind a guest's imports; bump when its behaviour changes. */
-const WASI_PROVIDER = 'wasmotion-wasi-preview1/1';
+const WASI_PROVIDER = 'wasmotion-wasi-preview1/2';
 
 function importsDigestOf(module: VmmModule): string {
   const imports = module.description.imports.map((i) => [i.module, i.name, i.kind]);
