@@ -16,7 +16,7 @@ import { GuestHandle } from './guest-handle.js';
 import { HttpError, Router, readJson, sendJson } from './http.js';
 import { ModuleStore, moduleRoutes } from './modules.js';
 import { maxMemoryPagesOf, parsePolicy, type GuestPolicy } from './policy.js';
-import type { GuestLimits } from './worker-protocol.js';
+import type { GuestLimits, GuestNetConfig } from './worker-protocol.js';
 import { MigrationService } from '../migration/service.js';
 import { ClusterMember } from './cluster-member.js';
 import { hostOffer, startBaseline } from './offer.js';
@@ -38,6 +38,8 @@ export interface HostConfig {
   features?: string;
   /** What the host offers its guests: cores (fractions allowed) and bytes; defaults in admission.ts. */
   capacity?: Partial<Resources>;
+  /** The virtual switch that publishes guests' listening sockets (it needs the cluster secret). */
+  switch?: { host: string; port: number };
 }
 
 export const VERSION = '0.1.0';
@@ -123,11 +125,26 @@ export class HostAgent extends EventEmitter {
       baselines: presentable(this.offer),
       migration: this.migrations.endpoint(),
       limits: { maxMemoryPages: this.config.maxMemoryPages ?? DEFAULT_MAX_MEMORY_PAGES, maxMigrations: this.config.maxMigrations ?? 2 },
+      switch: this.switchEndpoint(),
       guests: [...this.guests.values()].filter((g) => !g.ended).length,
       cluster: this.member?.managerUrl ?? null,
       capacity: this.admission.capacity,
       reserved: this.admission.reserved(),
     };
+  }
+
+  /** The virtual switch as HOST:PORT, or null when this host has none. */
+  switchEndpoint(): string | null {
+    const sw = this.config.switch;
+    return sw && this.config.secret ? `${sw.host}:${sw.port}` : null;
+  }
+
+  /** How guest `guest` reaches the virtual switch from here (undefined without one); `publish` for a new guest. */
+  netConfig(guest: string, publish?: number): GuestNetConfig | undefined {
+    const sw = this.config.switch;
+    const secret = this.config.secret;
+    if (!sw || !secret) return undefined;
+    return { guest, switch: sw, secret: new Uint8Array(secret), publish };
   }
 
   /**
@@ -162,7 +179,7 @@ export class HostAgent extends EventEmitter {
   }
 
   private async startGuest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readJson(req, ['module', 'args', 'env', 'name', 'baseline', 'policy']);
+    const body = await readJson(req, ['module', 'args', 'env', 'name', 'baseline', 'policy', 'listen']);
     const digest = body.module;
     if (typeof digest !== 'string') throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"module" must be the sha256 of an uploaded module');
     const bytes = this.modules.get(digest);
@@ -174,6 +191,13 @@ export class HostAgent extends EventEmitter {
       throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"env" must map names to strings');
     }
     if (body.name !== undefined && typeof body.name !== 'string') throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"name" must be a string');
+    const listen = body.listen;
+    if (listen !== undefined && !(Number.isInteger(listen) && (listen as number) >= 0 && (listen as number) <= 65535)) {
+      throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"listen" must be a port number (0 lets the switch pick one)');
+    }
+    if (listen !== undefined && !this.switchEndpoint()) {
+      throw new HttpError(400, 'WASMOTION_ERR_USAGE', `host ${this.config.name} has no virtual switch (host start --switch HOST:PORT --secret-file FILE)`);
+    }
     const baseline = startBaseline(body.baseline, this.config.name, this.offer);
     const policy = parsePolicy(body.policy);
     // Nothing awaits between this check and register(): no other start can slip in between.
@@ -182,7 +206,8 @@ export class HostAgent extends EventEmitter {
     const g = new GuestHandle(`g-${randomBytes(4).toString('hex')}`, (body.name as string | undefined) ?? null, digest, args as string[], policy);
     this.register(g);
     try {
-      await g.start(bytes, env as Record<string, string>, this.limits(policy), baseline);
+      const net = listen !== undefined ? this.netConfig(g.id, listen as number) : undefined;
+      await g.start(bytes, env as Record<string, string>, this.limits(policy), baseline, net);
     } catch (err) {
       this.guests.delete(g.id);
       g.stop();

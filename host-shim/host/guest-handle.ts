@@ -10,7 +10,7 @@ import { packageRoot } from '../paths.js';
 import { ConsoleLog } from './console.js';
 import { DEFAULT_POLICY, MAX_GUEST_CPU, type GuestPolicy } from './policy.js';
 import { DirtyRateMeter, UsageMeter } from './usage-meter.js';
-import type { FromWorker, GuestLimits, ToWorker } from './worker-protocol.js';
+import type { FromWorker, GuestLimits, GuestNetConfig, ServiceAddress, ToWorker } from './worker-protocol.js';
 import type { Baseline, FeatureSet, Uses } from '../cluster/evc/index.js';
 
 export type GuestState = 'starting' | 'running' | 'migrating' | 'exited' | 'trapped' | 'stopped' | 'migrated' | 'incoming';
@@ -37,6 +37,8 @@ export interface GuestInfo {
   /** CPU in cores averaged over the last second (null until measured), memory in bytes. */
   /** Cores used lately and cores wanted (null until measured), memory bytes, bytes of pages written per second (null until measured). */
   usage: { cpu: number | null; demand: number | null; memory: number; dirtyRate: number | null };
+  /** Where the guest's listening socket is published on the virtual switch. */
+  service: ServiceAddress | null;
 }
 
 /** A duty cycle closer than this to the one the worker has is not sent again. */
@@ -49,6 +51,9 @@ const GONE = { type: 'failed', code: 'WASMOTION_ERR_GUEST_GONE', message: 'the g
 
 const WORKER = () => join(packageRoot(), 'dist', 'host-shim', 'host', 'guest-worker.js');
 
+/** How long a stopped guest's worker may take to unpublish its service before it is terminated. */
+const STOP_GRACE_MS = 2_000;
+
 export class GuestHandle extends EventEmitter {
   readonly console = new ConsoleLog();
   state: GuestState = 'starting';
@@ -60,6 +65,7 @@ export class GuestHandle extends EventEmitter {
   /** Set by start(), or by a migration's handshake for a guest arriving here. */
   baseline: Baseline | null = null;
   uses: Uses | null = null;
+  service: ServiceAddress | null = null;
   readonly startedAt = new Date().toISOString();
   readonly meter = new UsageMeter();
   private readonly dirtyRate = new DirtyRateMeter();
@@ -69,6 +75,8 @@ export class GuestHandle extends EventEmitter {
   private readonly waiting = new Map<string, ((m: FromWorker) => void)[]>();
   /** The worker thread has exited: a request sent now would never be answered. */
   private workerGone = false;
+  /** The worker was told to stop: it ends itself, after unpublishing the guest's service. */
+  private stopping = false;
 
   constructor(
     readonly id: string,
@@ -110,6 +118,7 @@ export class GuestHandle extends EventEmitter {
         memory: this.memoryBytes,
         dirtyRate: this.ended ? 0 : this.dirtyRate.rate(),
       },
+      service: this.service,
     };
   }
 
@@ -154,7 +163,11 @@ export class GuestHandle extends EventEmitter {
       case 'ready':
         this.memoryBytes = m.memoryBytes;
         this.uses = m.uses;
+        if (m.service) this.service = m.service;
         break;
+      case 'service':
+        this.service = m.service;
+        return;
       case 'exited':
         this.steps = m.steps;
         this.end('exited', m.exitCode, null);
@@ -202,23 +215,31 @@ export class GuestHandle extends EventEmitter {
     this.error = error;
     this.console.close();
     this.emit('end', this.info());
-    void this.worker.terminate();
+    if (this.stopping) setTimeout(() => void this.worker.terminate(), STOP_GRACE_MS).unref();
+    else void this.worker.terminate();
   }
 
-  start(module: Uint8Array, env: Record<string, string>, limits: GuestLimits, baseline: Baseline): Promise<Reply<'ready'>> {
+  /** Starts the guest; with `net.publish`, its listening socket is published on the virtual switch first. */
+  start(module: Uint8Array, env: Record<string, string>, limits: GuestLimits, baseline: Baseline, net?: GuestNetConfig): Promise<Reply<'ready'>> {
     this.state = 'running';
     this.baseline = baseline;
-    return this.ask({ type: 'start', module, programName: this.name ?? 'guest.wasm', args: this.args, env, limits, baseline }, 'ready');
+    return this.ask({ type: 'start', module, programName: this.name ?? 'guest.wasm', args: this.args, env, limits, baseline, net }, 'ready');
   }
 
-  /** Instantiates a guest arriving by migration, under the baseline it brings, without running it. */
-  prepare(module: Uint8Array, limits: GuestLimits, baseline: Baseline): Promise<Reply<'ready'>> {
+  /**
+   * Instantiates a guest arriving by migration, under the baseline it brings,
+   * without running it; `net` is how it reaches the virtual switch if it listens.
+   */
+  prepare(module: Uint8Array, limits: GuestLimits, baseline: Baseline, net?: GuestNetConfig): Promise<Reply<'ready'>> {
     this.baseline = baseline;
-    return this.ask({ type: 'prepare', module, limits, baseline }, 'ready');
+    return this.ask({ type: 'prepare', module, limits, baseline, net }, 'ready');
   }
 
-  /** Ends the guest here at once. */
+  /** Ends the guest here at once; its worker unpublishes its service on the way out. */
   stop(): void {
+    if (this.ended) return;
+    this.stopping = true;
+    if (!this.workerGone) this.send({ type: 'stop' });
     this.end('stopped', null, null);
   }
 

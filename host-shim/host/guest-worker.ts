@@ -2,6 +2,9 @@
  * The worker thread that runs one guest (worker-protocol.ts). Messages are
  * served between two slices of the guest, so the VMM is never in the middle
  * of an instruction when the worker reads its memory or takes a checkpoint.
+ * A guest that listens on a socket has its link to the virtual switch here
+ * too, beside its VMM: from the checkpoint a migration takes until the
+ * guest runs again, its socket device is frozen (sockets/guest-net.ts).
  */
 import { parentPort } from 'node:worker_threads';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
@@ -10,7 +13,9 @@ import { GuestSession, type SessionOptions } from '../guest/session.js';
 import { DestinationPages, SourcePages } from '../migration/pages.js';
 import { applyMemory, memoryPagesOf } from '../snapshot/memory.js';
 import { sameChecksum } from '../snapshot/checksum.js';
-import type { FromWorker, GuestLimits, ToWorker } from './worker-protocol.js';
+import type { GuestNet } from '../sockets/guest-net.js';
+import { SwitchLink } from '../switch/link.js';
+import type { FromWorker, GuestLimits, GuestNetConfig, ToWorker } from './worker-protocol.js';
 import { Pacer } from './pacer.js';
 import { USAGE_REPORT_MS } from './usage-meter.js';
 import { warmUp } from './warm-up.js';
@@ -33,6 +38,12 @@ const pacer = new Pacer(performance.now(), 0);
 let wake: (() => void) | undefined;
 let source: SourcePages | undefined;
 let destination: DestinationPages | undefined;
+/** The guest's network: where it is published, its socket device, its link to the switch. */
+let netConfig: GuestNetConfig | undefined;
+let net: GuestNet | undefined;
+let link: SwitchLink | undefined;
+/** The link has attached (or is attaching) the guest from here. */
+let attaching = false;
 
 function optionsFor(limits: GuestLimits): SessionOptions {
   return {
@@ -96,12 +107,34 @@ async function runGuest(): Promise<void> {
   try {
     const outcome = await s.run({ interrupt: () => pauseRequested, between: pace });
     running = false;
-    if (outcome.state === 'exited') post({ type: 'exited', exitCode: outcome.exitCode, steps: s.steps().toString() });
-    else post({ type: 'paused', steps: s.steps().toString() });
+    if (outcome.state === 'exited') {
+      await link?.close(true);
+      post({ type: 'exited', exitCode: outcome.exitCode, steps: s.steps().toString() });
+    } else post({ type: 'paused', steps: s.steps().toString() });
   } catch (err) {
     running = false;
+    await link?.close(true);
     fail(err);
   }
+}
+
+function newLink(config: GuestNetConfig): SwitchLink {
+  const endpoint = { ...config.switch, secret: config.secret };
+  return new SwitchLink(endpoint, config.guest, {
+    onAttached: (service) => {
+      // A new guest opens its listener only now, published at the port the switch bound.
+      if (net!.vmm.listenPort() === null) net!.vmm.listen(service.port);
+      post({ type: 'service', service });
+    },
+  });
+}
+
+/** A guest that arrived by migration attaches from here once it runs; an unreachable switch is tried again. */
+function attachArrived(delayMs = 100): void {
+  attaching = true;
+  link!.attach(net!).catch((err: { code?: string }) => {
+    if (err.code === 'WASMOTION_ERR_SWITCH_UNREACHABLE') setTimeout(() => attachArrived(Math.min(delayMs * 2, 2_000)), delayMs);
+  });
 }
 
 function memoryBytes(): number {
@@ -110,17 +143,33 @@ function memoryBytes(): number {
 
 async function handle(m: ToWorker): Promise<void> {
   switch (m.type) {
-    case 'start':
+    case 'start': {
       session = GuestSession.start(m.module, { ...optionsFor(m.limits), programName: m.programName, args: m.args, env: m.env, baseline: m.baseline });
-      post({ type: 'ready', memoryBytes: memoryBytes(), uses: session.uses() });
+      let service;
+      if (m.net?.publish !== undefined) {
+        netConfig = m.net;
+        net = session.sockets();
+        link = newLink(m.net);
+        attaching = true;
+        try {
+          service = await link.attach(net, m.net.publish);
+        } catch (err) {
+          await link.close(false);
+          link = undefined;
+          throw err;
+        }
+      }
+      post({ type: 'ready', memoryBytes: memoryBytes(), uses: session.uses(), service });
       // The time the worker took to get here is no credit for the guest.
       pacer.restart(performance.now(), 0);
       settle();
       void runGuest();
       return;
+    }
     case 'prepare':
       session = GuestSession.prepare(m.module, { ...optionsFor(m.limits), baseline: m.baseline });
       destination = new DestinationPages();
+      netConfig = m.net;
       post({ type: 'ready', memoryBytes: memoryBytes(), uses: session.uses() });
       return;
     case 'pages': {
@@ -145,6 +194,12 @@ async function handle(m: ToWorker): Promise<void> {
       } catch (err) {
         post({ type: 'loaded', ok: false, message: err instanceof Error ? err.message : String(err) });
         return;
+      }
+      if (netConfig && s.sockets().vmm.listenPort() !== null) {
+        // Connect to the switch while GO is on its way: attaching is then one frame.
+        net = s.sockets();
+        link = newLink(netConfig);
+        link.preconnect();
       }
       post({ type: 'loaded', ok: true, memoryBytes: memoryBytes() });
       return;
@@ -172,6 +227,8 @@ async function handle(m: ToWorker): Promise<void> {
       return;
     case 'checkpoint': {
       const s = session!;
+      // From here on the socket device stays as checkpointed: the guest may run on elsewhere.
+      net?.freeze();
       const state = s.checkpointState();
       const pages = s.memoryView().length / 4096;
       post({ type: 'checkpoint', state, digest: (source ?? new SourcePages()).digest(pages), pages });
@@ -179,6 +236,9 @@ async function handle(m: ToWorker): Promise<void> {
     }
     case 'resume':
       pacer.setThrottle(0, performance.now(), runTimeMs());
+      net?.thaw();
+      if (link && !attaching) attachArrived();
+      else link?.resume();
       if (!running) void runGuest();
       return;
     case 'throttle':
@@ -191,6 +251,7 @@ async function handle(m: ToWorker): Promise<void> {
       return;
     case 'stop':
       pauseRequested = true;
+      await link?.close(true);
       session?.dispose();
       session = undefined;
       process.exit(0);

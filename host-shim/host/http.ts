@@ -72,6 +72,9 @@ const STATUS_OF_CODE: Record<string, number> = {
   // The module is fine; this host or the guest's baseline does not offer what it needs.
   WASMOTION_ERR_FEATURES_MISSING: 409,
   WASMOTION_ERR_BASELINE_UNSUPPORTED: 409,
+  // A guest service: the port is taken, or the switch cannot be reached.
+  WASMOTION_ERR_SWITCH_PORT: 409,
+  WASMOTION_ERR_SWITCH_UNREACHABLE: 502,
 };
 
 export function sendError(res: ServerResponse, err: unknown): void {

@@ -11,10 +11,25 @@ export interface GuestLimits {
   fuel?: string;
 }
 
+/** The virtual switch a guest's listening socket is published on (docs/host-api.md, "listen"). */
+export interface GuestNetConfig {
+  guest: string;
+  switch: { host: string; port: number };
+  secret: Uint8Array;
+  /** A new guest: open its listener and publish it at this port (0: the switch picks one). */
+  publish?: number;
+}
+
+/** Where a guest's service is published. */
+export interface ServiceAddress {
+  address: string;
+  port: number;
+}
+
 export type ToWorker =
-  | { type: 'start'; module: Uint8Array; programName: string; args: string[]; env: Record<string, string>; limits: GuestLimits; baseline: Baseline }
-  /** Destination of a migration: instantiate without running. */
-  | { type: 'prepare'; module: Uint8Array; limits: GuestLimits; baseline: Baseline }
+  | { type: 'start'; module: Uint8Array; programName: string; args: string[]; env: Record<string, string>; limits: GuestLimits; baseline: Baseline; net?: GuestNetConfig }
+  /** Destination of a migration: instantiate without running; a guest that listens attaches to `net` once it runs here. */
+  | { type: 'prepare'; module: Uint8Array; limits: GuestLimits; baseline: Baseline; net?: GuestNetConfig }
   /** Destination: page records (snapshot MEMORY layout, deflated if `compressed`); the memory grows to their size. */
   | { type: 'pages'; records: Uint8Array; compressed: boolean }
   /** Destination: the final state; answered by `loaded`. */
@@ -37,7 +52,9 @@ export type ToWorker =
 
 export type FromWorker =
   /** The guest is instantiated; `uses` is what its module uses (wasm features, host capabilities). */
-  | { type: 'ready'; memoryBytes: number; uses: Uses }
+  | { type: 'ready'; memoryBytes: number; uses: Uses; service?: ServiceAddress }
+  /** The guest's service is attached to the switch from this host. */
+  | { type: 'service'; service: ServiceAddress }
   | { type: 'console'; fd: number; bytes: Uint8Array }
   | { type: 'collected'; records: Uint8Array; compressed: boolean; count: number; bytes: number; dirtyLeft: number; pages: number }
   | { type: 'paused'; steps: string }

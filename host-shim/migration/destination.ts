@@ -8,6 +8,7 @@ import type { TLSSocket } from 'node:tls';
 import { GuestHandle } from '../host/guest-handle.js';
 import { parsePolicy, type GuestPolicy } from '../host/policy.js';
 import type { GuestLimits } from '../host/worker-protocol.js';
+import type { GuestNetConfig } from '../host/worker-protocol.js';
 import { moduleDigest } from '../snapshot/directory.js';
 import { FrameReader, MigrationError, Msg, PROTOCOL, decodeState, parseJson, writeFrame, writeJson } from './wire.js';
 import { describeMissing, fits, includes, missingFrom, parseBaseline, type Baseline } from '../cluster/evc/index.js';
@@ -30,6 +31,8 @@ export interface DestinationHost {
   admit(id: string, policy: GuestPolicy): string | null;
   /** Drops the reservation made by admit: the guest was adopted, or will never run here. */
   release(id: string): void;
+  /** How guest `id` reaches this host's virtual switch, if it has one. */
+  net(id: string): GuestNetConfig | undefined;
 }
 
 interface Hello {
@@ -120,7 +123,7 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
     g = new GuestHandle(hello.guest.id, hello.guest.name, hello.guest.module, hello.guest.args, policy);
     g.state = 'incoming';
     // The worker checks the module itself against the baseline: a HELLO that understated what it uses ends here.
-    await g.prepare(host.module(hello.guest.module)!, host.limits(policy), baseline);
+    await g.prepare(host.module(hello.guest.module)!, host.limits(policy), baseline, host.net(hello.guest.id));
     // Only now does pre-copy start: the switchover must never wait for this host to get ready.
     await writeJson(socket, Msg.Prepared, {});
     for (;;) {

@@ -75,6 +75,7 @@ export class MigrationService {
         a.emit('guest-arrived', g.info());
       },
       fenced: (id: string) => this.fences.has(id),
+      net: (id: string) => a.netConfig(id),
     };
   }
 
@@ -144,7 +145,7 @@ export class MigrationService {
       if (m.done) return;
       const g = this.agent.guest(m.guest);
       const moduleBytes = this.agent.modules.get(g.module)!;
-      await new MigrationSource(m, g, { secret: this.agent.config.secret!, moduleBytes }).run();
+      await new MigrationSource(m, g, { secret: this.agent.config.secret!, moduleBytes, switch: this.agent.switchEndpoint() }).run();
     } catch (err) {
       const code = err instanceof MigrationError || (err as { code?: string }).code ? (err as { code: string }).code : 'WASMOTION_ERR_INTERNAL';
       const state = code === 'WASMOTION_ERR_MIGRATION_CANCELLED' ? 'cancelled' : 'failed';

@@ -24,6 +24,8 @@ import { FrameReader, MigrationError, Msg, PROTOCOL, encodeState, parseJson, wri
 export interface SourceContext {
   secret: Buffer;
   moduleBytes: Uint8Array;
+  /** This host's virtual switch (HOST:PORT), which a guest with a service needs at the destination too. */
+  switch: string | null;
 }
 
 const BATCH_BYTES = 4 << 20;
@@ -39,8 +41,8 @@ const THROTTLE_START = 0.2;
 const THROTTLE_STEP = 0.1;
 const THROTTLE_MAX = 0.99;
 
-async function destinationEndpoint(to: string): Promise<{ host: string; port: number }> {
-  let info: { migration?: { host: string; port: number } | null };
+async function destinationInfo(to: string): Promise<{ migration: { host: string; port: number }; switch: string | null }> {
+  let info: { migration?: { host: string; port: number } | null; switch?: string | null };
   try {
     const res = await fetch(new URL('/v1/host', to), { signal: AbortSignal.timeout(HANDSHAKE_MS) });
     info = (await res.json()) as typeof info;
@@ -48,7 +50,7 @@ async function destinationEndpoint(to: string): Promise<{ host: string; port: nu
     throw new MigrationError('WASMOTION_ERR_HOST_UNREACHABLE', `cannot reach the destination ${to}: ${(err as Error).message}`, { cause: err });
   }
   if (!info.migration) throw new MigrationError('WASMOTION_ERR_MIGRATION_REFUSED', `${to} takes no migrations (it has no cluster secret)`);
-  return info.migration;
+  return { migration: info.migration, switch: info.switch ?? null };
 }
 
 export class MigrationSource {
@@ -103,7 +105,12 @@ export class MigrationSource {
 
   private async handshake(): Promise<void> {
     this.m.update({ state: 'handshake' });
-    const { host, port } = await destinationEndpoint(this.m.to);
+    const dest = await destinationInfo(this.m.to);
+    // A published service stays where its clients reach it: on this host's virtual switch.
+    if (this.g.service && dest.switch !== this.ctx.switch) {
+      throw new MigrationError('WASMOTION_ERR_MIGRATION_SWITCH', `the guest's service is published on the switch ${this.ctx.switch}; ${this.m.to} is attached to ${dest.switch ?? 'no switch'}`);
+    }
+    const { host, port } = dest.migration;
     this.checkCancel();
     this.socket = await secureConnect(this.ctx.secret, host, port, HANDSHAKE_MS);
     this.reader = new FrameReader(this.socket);
