@@ -52,6 +52,82 @@ async function migrate(from: HostAgent, to: HostAgent, id: string): Promise<any>
   return events[events.length - 1];
 }
 
+/**
+ * Clients of the kvserver guest that check every answer: persistent
+ * connections in lockstep, new connections at a steady pace, and pipelined
+ * batches of large values (bytes in flight both ways at any moment).
+ */
+class Load {
+  requests = 0;
+  readonly failures: string[] = [];
+  private stop = false;
+  private readonly running: Promise<void>[];
+
+  constructor(private readonly port: number) {
+    this.running = [...Array.from({ length: 4 }, (_, n) => this.persistent(n)), this.churn(), this.bulk()];
+  }
+
+  async past(requests: number): Promise<void> {
+    while (this.requests < requests && this.failures.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
+  async end(): Promise<void> {
+    this.stop = true;
+    await Promise.all(this.running);
+  }
+
+  private async persistent(n: number): Promise<void> {
+    const c = await KvClient.connect(this.port);
+    for (let i = 0; !this.stop; i++) {
+      const key = `p${n}-${i % 50}`;
+      try {
+        const set = await c.request(`SET ${key} ${i}`);
+        const got = await c.request(`GET ${key}`);
+        this.requests += 2;
+        if (set !== 'OK' || got !== `VALUE ${i}`) this.failures.push(`${key}: ${set} / ${got}`);
+      } catch (err) {
+        this.failures.push(`${key}: ${(err as Error).message}`);
+        return;
+      }
+    }
+    await c.quit();
+  }
+
+  private async churn(): Promise<void> {
+    for (let i = 0; !this.stop; i++) {
+      try {
+        const c = await KvClient.connect(this.port);
+        const answers = await c.pipeline([`SET c${i} v${i}`, `GET c${i}`, `DEL c${i}`]);
+        this.requests += 3;
+        if (answers.join('|') !== `OK|VALUE v${i}|DELETED`) this.failures.push(`churn ${i}: ${answers.join('|')}`);
+        await c.quit();
+      } catch (err) {
+        this.failures.push(`churn ${i}: ${(err as Error).message}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  private async bulk(): Promise<void> {
+    const c = await KvClient.connect(this.port);
+    const value = (i: number) => `${i}:`.padEnd(4000, 'x');
+    for (let i = 0; !this.stop; i++) {
+      const lines = Array.from({ length: 40 }, (_, k) => (k % 2 ? `GET b${k >> 1}` : `SET b${k >> 1} ${value(i)}`));
+      try {
+        const answers = await c.pipeline(lines);
+        this.requests += lines.length;
+        answers.forEach((a, k) => {
+          if (a !== (k % 2 ? `VALUE ${value(i)}` : 'OK')) this.failures.push(`bulk ${i}/${k}: ${a.slice(0, 40)}`);
+        });
+      } catch (err) {
+        this.failures.push(`bulk ${i}: ${(err as Error).message}`);
+        return;
+      }
+    }
+    await c.quit();
+  }
+}
+
 describe.skipIf(!existsSync(kvserver))('a guest service on the virtual switch', () => {
   test('published at a stable address, it serves across migrations back and forth with nothing lost, doubled or reset', async () => {
     const { sw, agents } = await cluster(3);
@@ -62,46 +138,12 @@ describe.skipIf(!existsSync(kvserver))('a guest service on the virtual switch', 
     expect(started.body.service.address).toBe(`127.0.0.1:${port}`);
     expect(sw.services.get(id)?.port).toBe(port);
 
-    let stop = false;
-    let requests = 0;
-    const failures: string[] = [];
-    // Persistent clients: each keeps its own keys and checks every answer.
-    const persistent = async (n: number) => {
-      const c = await KvClient.connect(port);
-      for (let i = 0; !stop; i++) {
-        const key = `p${n}-${i % 50}`;
-        try {
-          const set = await c.request(`SET ${key} ${i}`);
-          const got = await c.request(`GET ${key}`);
-          requests += 2;
-          if (set !== 'OK' || got !== `VALUE ${i}`) failures.push(`${key}: ${set} / ${got}`);
-        } catch (err) {
-          failures.push(`${key}: ${(err as Error).message}`);
-          return;
-        }
-      }
-      await c.quit();
-    };
-    // New connections at a steady pace: connect, a few requests, quit.
-    const churn = async () => {
-      for (let i = 0; !stop; i++) {
-        try {
-          const c = await KvClient.connect(port);
-          const answers = await c.pipeline([`SET c${i} v${i}`, `GET c${i}`, `DEL c${i}`]);
-          requests += 3;
-          if (answers.join('|') !== `OK|VALUE v${i}|DELETED`) failures.push(`churn ${i}: ${answers.join('|')}`);
-          await c.quit();
-        } catch (err) {
-          failures.push(`churn ${i}: ${(err as Error).message}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    };
-    const load = [...Array.from({ length: 4 }, (_, n) => persistent(n)), churn()];
+    const load = new Load(port);
+
     await new Promise((resolve) => setTimeout(resolve, 300));
     const path = [0, 1, 2, 0, 1, 0];
     for (let i = 0; i + 1 < path.length; i++) {
-      const before = requests;
+      const before = load.requests;
       const last = await migrate(agents[path[i]], agents[path[i + 1]], id);
       expect(last.state, JSON.stringify(last.error)).toBe('completed');
       // The guest attaches to the switch from its new host as soon as it runs there.
@@ -113,16 +155,42 @@ describe.skipIf(!existsSync(kvserver))('a guest service on the virtual switch', 
       expect(info.state).toBe('running');
       expect(info.service.port).toBe(port);
       // The guest serves from its new host before the next move.
-      while (requests < before + 50) await new Promise((resolve) => setTimeout(resolve, 20));
+      await load.past(before + 50);
     }
-    stop = true;
-    await Promise.all(load);
-    expect(failures).toEqual([]);
-    expect(requests).toBeGreaterThan(500);
+    await load.end();
+    expect(load.failures).toEqual([]);
+    expect(load.requests).toBeGreaterThan(500);
 
     // Stopping the guest takes its service off the switch.
     await api(agents[0].url, `/v1/guests/${id}/stop`, { method: 'POST' });
     for (let i = 0; i < 100 && sw.services.has(id); i++) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(sw.services.has(id)).toBe(false);
+  }, 120_000);
+
+  test('a migration that fails after the checkpoint leaves the service running on the source, every connection intact', async () => {
+    const { agents } = await cluster(3);
+    const started = await startKv(agents[0], 0);
+    const id = started.body.id;
+    const load = new Load(started.body.service.port);
+    await load.past(200);
+    // The destination takes the guest's checkpoint, then refuses to start it after GO: the source
+    // is in doubt, fences the destination, and resumes the guest, whose sockets were frozen meanwhile.
+    const service = agents[1].migrations as unknown as { destinationHost: () => { fenced: (id: string) => boolean } };
+    const original = service.destinationHost;
+    service.destinationHost = () => ({ ...original.call(agents[1].migrations), fenced: () => true });
+    const failed = await migrate(agents[0], agents[1], id);
+    service.destinationHost = original;
+    expect(failed.state).toBe('failed');
+    expect((await api(agents[0].url, `/v1/guests/${id}`)).body.state).toBe('running');
+    expect((await api(agents[1].url, `/v1/guests/${id}`)).status).toBe(404);
+    let before = load.requests;
+    await load.past(before + 100);
+    // And it still moves when nothing gets in the way (to another host: the first keeps its fence on this guest).
+    before = load.requests;
+    const moved = await migrate(agents[0], agents[2], id);
+    expect(moved.state, JSON.stringify(moved.error)).toBe('completed');
+    await load.past(before + 100);
+    await load.end();
+    expect(load.failures).toEqual([]);
   }, 120_000);
 });
