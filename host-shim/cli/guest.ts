@@ -10,7 +10,7 @@ import type { GuestPolicy } from '../client/cluster-types.js';
 import { connect, out, type HostOptions } from './host.js';
 import { guestDetails, guestTable, jsonLine } from './render.js';
 import { parseEnv } from './run.js';
-import { parseSize } from './values.js';
+import { parsePort, parseSize } from './values.js';
 import { EXIT_ERROR, EXIT_TRAP } from './report.js';
 
 export interface GuestStartOptions extends HostOptions {
@@ -22,20 +22,26 @@ export interface GuestStartOptions extends HostOptions {
   cpuShares?: string;
   memoryReservation?: string;
   memoryLimit?: string;
+  listen?: string;
 }
 
 export interface GuestLogsOptions extends HostOptions {
   follow?: boolean;
 }
 
-/** Prints the new guest's id (its info with --json). */
+/**
+ * Prints the new guest's id (its info with --json); with --listen, where
+ * its service is published goes to stderr.
+ */
 export async function guestStartCommand(path: string, args: string[], options: GuestStartOptions): Promise<number> {
   const env = parseEnv(options.env);
+  const listen = options.listen !== undefined ? parsePort('--listen', options.listen) : undefined;
   const client = connect(options);
   const bytes = await readModule(path);
   const policy = policyFrom(options);
-  const info = await client.startGuest({ module: bytes, args, env: options.env.length ? env : undefined, name: options.name, baseline: options.baseline, policy });
+  const info = await client.startGuest({ module: bytes, args, env: options.env.length ? env : undefined, name: options.name, baseline: options.baseline, policy, listen });
   await out(options.json ? jsonLine(info) : `${info.id}\n`);
+  if (info.service && !options.json) process.stderr.write(`wasmotion: ${info.id} serves at ${info.service.address}\n`);
   return 0;
 }
 

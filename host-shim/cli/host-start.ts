@@ -22,6 +22,7 @@ export interface HostStartOptions {
   features?: string;
   cpus?: string;
   memory?: string;
+  switch?: string;
 }
 
 /** --listen HOST:PORT (port 0 picks a free one). */
@@ -29,6 +30,7 @@ export function parseListen(text: string): { host: string; port: number } {
   return parseHostPort('--listen', text);
 }
 
+/** The cluster secret from its file (at least 16 bytes). */
 export function readSecret(path: string): Buffer {
   let secret: Buffer;
   try {
@@ -40,7 +42,7 @@ export function readSecret(path: string): Buffer {
   return secret;
 }
 
-function log(event: string, detail: unknown): void {
+export function log(event: string, detail: unknown): void {
   process.stderr.write(`${new Date().toISOString()} ${event} ${JSON.stringify(detail)}\n`);
 }
 
@@ -68,6 +70,7 @@ export async function hostStartCommand(options: HostStartOptions): Promise<numbe
   if (memory === 0) throw new UsageError('--memory must be more than 0 bytes');
   const maxMigrations = options.maxMigrations !== undefined ? Number(options.maxMigrations) : undefined;
   if (maxMigrations !== undefined && !(Number.isInteger(maxMigrations) && maxMigrations > 0)) throw new UsageError('--max-migrations must be a positive integer');
+  if (options.switch !== undefined && !options.secretFile) throw new UsageError('--switch needs --secret-file: hosts reach the switch with the cluster secret');
   const agent = await HostAgent.start({
     name: options.name ?? hostname(),
     host,
@@ -78,6 +81,7 @@ export async function hostStartCommand(options: HostStartOptions): Promise<numbe
     maxMemoryPages: options.maxMemory !== undefined ? Math.floor(parseSize(options.maxMemory) / 65536) : undefined,
     features: options.features,
     capacity: { cpu: options.cpus !== undefined ? parseCpus(options.cpus) : undefined, memory },
+    switch: options.switch !== undefined ? parseHostPort('--switch', options.switch) : undefined,
   });
   for (const event of ['guest-end', 'guest-arrived', 'peer-refused', 'migration-in-failed', 'cluster-joined', 'cluster-unreachable', 'cluster-reachable', 'cluster-error']) agent.on(event, (d) => log(event, d));
   process.stdout.write(`host ${agent.config.name} ready at ${agent.url}\n`);

@@ -21,6 +21,7 @@ import {
   type ClusterGuestStartOptions,
   type ClusterOptions,
 } from './cluster.js';
+import { switchStartCommand, type SwitchStartOptions } from './switch-start.js';
 
 interface ResumeOptions extends LimitOptions {
   stopAfter?: string;
@@ -95,6 +96,7 @@ function program(setExit: (code: number) => void): Command {
     .addOption(new Option('--features <set>', 'offer guests only this feature set, as an older VMM would (default: max, everything the VMM runs)').choices(['wasm1', 'wasm2', 'max']))
     .option('--cpus <cores>', 'CPU the host offers its guests, in cores, fractions allowed (default: the machine\'s cores)')
     .option('--memory <size>', 'memory the host offers its guests, e.g. 8GiB (default: 3/4 of the machine\'s)')
+    .option('--switch <host:port>', 'the virtual switch that publishes guests\' services (needs --secret-file)')
     .action(async (options: HostStartOptions) => setExit(await hostStartCommand(options)));
 
   const maintenance = host.command('maintenance').description('take a host out of service by moving its guests away (needs a cluster manager)');
@@ -110,6 +112,18 @@ function program(setExit: (code: number) => void): Command {
   }
 
   declareClusterCommands(cli, setExit);
+
+  cli
+    .command('switch')
+    .description('the virtual switch: stable addresses for guest services, whichever host runs them')
+    .command('start')
+    .description('run the virtual switch; hosts started with --switch attach to it')
+    .requiredOption('--listen <host:port>', 'where hosts attach (port 0 picks a free one)')
+    .requiredOption('--secret-file <file>', 'the cluster secret, the same file as the hosts\'')
+    .option('--service-host <host>', 'the address services listen on (default 127.0.0.1)')
+    .option('--orphan-timeout <seconds>', 'close a service no host has attached for this long (default 60)')
+    .action(async (options: SwitchStartOptions) => setExit(await switchStartCommand(options)));
+
   return cli;
 }
 
@@ -192,9 +206,11 @@ function declareHostApiCommands(cli: Command, setExit: (code: number) => void): 
     .option('--cpu-shares <n>', 'the guest\'s weight when CPU is short (default 1000)')
     .option('--memory-reservation <size>', 'memory guaranteed to the guest, e.g. 64MiB')
     .option('--memory-limit <size>', 'the guest\'s largest memory, e.g. 128MiB')
+    .option('--listen <port>', 'give the guest a listening socket at fd 3, published on the host\'s virtual switch at this port (0 picks one)')
     .action(async (path: string, args: string[], options: GuestStartOptions & ClusterGuestStartOptions) => {
       if (options.cluster !== undefined) {
         if (options.host !== undefined) throw new UsageError('--host and --cluster exclude each other');
+        if (options.listen !== undefined) throw new UsageError('--listen goes with --host: the cluster manager does not place guest services');
         return setExit(await clusterGuestStartCommand(path, args, { ...options, policy: policyFrom(options) }));
       }
       if (options.on !== undefined) throw new UsageError('--on goes with --cluster');

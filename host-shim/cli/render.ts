@@ -71,6 +71,7 @@ export function guestDetails(g: GuestInfo): string {
     ['uses', g.uses ? [...g.uses.features, ...g.uses.capabilities].join(' ') || 'mvp' : '-'],
     ...(g.policy ? [['policy', policyText(g.policy)]] : []),
     ...(g.usage ? [['usage', `cpu ${typeof g.usage.cpu === 'number' ? formatCores(g.usage.cpu) : 'not measured yet'}, memory ${formatBytes(g.usage.memory)}`]] : []),
+    ['service', g.service ? g.service.address : '-'],
   ]);
 }
 
@@ -106,6 +107,7 @@ export function hostDetails(h: HostInfo, url: string): string {
     ['guests', String(h.guests)],
     ...(h.capacity ? [['capacity', `cpu ${formatCores(h.capacity.cpu)}, memory ${formatBytes(h.capacity.memory)}`]] : []),
     ...(h.reserved ? [['reserved', `cpu ${formatCores(h.reserved.cpu)}, memory ${formatBytes(h.reserved.memory)}`]] : []),
+    ['switch', h.switch ?? '-'],
   ]);
 }
 

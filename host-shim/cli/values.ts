@@ -53,11 +53,15 @@ export function parseSize(text: string): number {
   return Number(m[1]) * scale;
 }
 
+/** A TCP port number, 0 to 65535 (0: let the listener pick one). */
+export function parsePort(flag: string, text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) > 65535) throw new UsageError(`${flag} ${text} is not a port number (0-65535)`);
+  return Number(text);
+}
+
 /** HOST:PORT as a listen or connect address (port 0 allowed: pick a free one). */
 export function parseHostPort(flag: string, text: string): { host: string; port: number } {
   const m = /^(.+):(\d+)$/.exec(text);
   if (!m) throw new UsageError(`${flag} ${text} is not HOST:PORT`);
-  const port = Number(m[2]);
-  if (port > 65535) throw new UsageError(`${flag} ${text}: port out of range`);
-  return { host: m[1].replace(/^\[(.*)\]$/, '$1'), port };
+  return { host: m[1].replace(/^\[(.*)\]$/, '$1'), port: parsePort(flag, m[2]) };
 }

@@ -21,6 +21,8 @@ export interface HostInfo {
   /** What the host offers its guests (CPU in cores, memory in bytes), and the sum of their reservations. */
   capacity?: Capacity;
   reserved?: Capacity;
+  /** The virtual switch (HOST:PORT) guests of this host publish their services on, or null. */
+  switch?: string | null;
 }
 
 export type GuestState = 'starting' | 'running' | 'migrating' | 'exited' | 'trapped' | 'stopped' | 'migrated';
@@ -55,6 +57,8 @@ export interface GuestInfo {
   policy?: GuestPolicy;
   /** Measured: CPU in cores averaged over the last second (null until measured), memory in bytes. */
   usage?: { cpu: number | null; demand?: number | null; memory: number; dirtyRate?: number | null };
+  /** Where the guest's listening socket is published on the virtual switch (while attached from this host). */
+  service?: { address: string; port: number } | null;
 }
 
 export interface StartGuestRequest {
@@ -67,6 +71,8 @@ export interface StartGuestRequest {
   policy?: GuestPolicy;
   /** A named EVC baseline (wasm1, wasm2) the guest runs under and sees (docs/evc.md); what the host offers when absent. */
   baseline?: string;
+  /** Give the guest a listening socket at fd 3 and publish it on the host's virtual switch at this port (0: any). */
+  listen?: number;
 }
 
 export type MigrationPolicy = 'abort' | 'accept-downtime';

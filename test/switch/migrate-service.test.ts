@@ -193,4 +193,21 @@ describe.skipIf(!existsSync(kvserver))('a guest service on the virtual switch', 
     await load.end();
     expect(load.failures).toEqual([]);
   }, 120_000);
+
+  test('a port already taken is refused at start; a destination without the switch is refused before anything moves', async () => {
+    const { agents } = await cluster(1);
+    const first = await startKv(agents[0], 0);
+    const taken = await startKv(agents[0], first.body.service.port);
+    expect(taken.status).toBe(409);
+    expect(taken.body.error.code).toBe('WASMOTION_ERR_SWITCH_PORT');
+    expect((await api(agents[0].url, '/v1/guests')).body.filter((g: any) => g.state === 'running')).toHaveLength(1);
+    const loner = await HostAgent.start({ name: 'loner', host: '127.0.0.1', port: 0, secret });
+    closers.push(() => loner.close());
+    const last = await migrate(agents[0], loner, first.body.id);
+    expect(last.state).toBe('failed');
+    expect(last.error.code).toBe('WASMOTION_ERR_MIGRATION_SWITCH');
+    const c = await KvClient.connect(first.body.service.port);
+    expect(await c.request('COUNT')).toBe('COUNT 0');
+    await c.quit();
+  }, 60_000);
 });

@@ -1,0 +1,82 @@
+// The virtual switch through the command line, each part its own process:
+// `wasmotion switch start`, two `wasmotion host start --switch`, a guest
+// started with `guest start --listen`, and `wasmotion migrate` back and
+// forth while a client holds a connection to the published port.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { KvClient } from '../../tools/bench-service/kv-client.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const bin = join(root, 'bin', 'wasmotion.js');
+const kvserver = join(root, 'build', 'guests', 'kvserver.wasm');
+const tmp = mkdtempSync(join(tmpdir(), 'wasmotion-switch-cli-'));
+const secretFile = join(tmp, 'secret');
+writeFileSync(secretFile, 'a cluster secret for the cli test');
+const children: ChildProcess[] = [];
+
+afterAll(() => {
+  for (const c of children) c.kill('SIGTERM');
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** Starts a long-running wasmotion command; resolves with the first stdout match of `ready`. */
+function daemon(args: string[], ready: RegExp): Promise<RegExpExecArray> {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      const m = ready.exec(out);
+      if (m) resolve(m);
+    });
+    child.on('close', (code) => reject(new Error(`wasmotion ${args[0]} exited with ${code}: ${err}`)));
+  });
+}
+
+function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe.skipIf(!existsSync(kvserver))('wasmotion switch start, host start --switch, guest start --listen', () => {
+  test('a published guest migrates back and forth through the CLI and its client notices nothing', async () => {
+    const [, endpoint] = await daemon(['switch', 'start', '--listen', '127.0.0.1:0', '--secret-file', secretFile], /switch ready at (\S+)\n/);
+    const hosts: string[] = [];
+    for (const name of ['a', 'b']) {
+      const [, url] = await daemon(
+        ['host', 'start', '--listen', '127.0.0.1:0', '--name', name, '--secret-file', secretFile, '--switch', endpoint],
+        /ready at (\S+)\n/,
+      );
+      hosts.push(url);
+    }
+    expect(JSON.parse(cli(['host', 'info', '--host', hosts[0], '--json']).stdout).switch).toBe(endpoint);
+    const started = cli(['guest', 'start', '--host', hosts[0], '--listen', '0', kvserver]);
+    expect(started.code, started.stderr).toBe(0);
+    const id = started.stdout.trim();
+    const address = /serves at (127\.0\.0\.1:(\d+))/.exec(started.stderr)!;
+    expect(cli(['guest', 'info', id, '--host', hosts[0]]).stdout).toMatch(new RegExp(`^service\\s+${address[1].replace(/\./g, '\\.')}$`, 'm'));
+
+    const client = await KvClient.connect(Number(address[2]));
+    expect(await client.request('SET greeting hello')).toBe('OK');
+    for (const [from, to] of [[0, 1], [1, 0], [0, 1]]) {
+      const m = cli(['migrate', id, '--host', hosts[from], '--to', hosts[to]]);
+      expect(m.code, m.stderr).toBe(0);
+      expect(await client.request('GET greeting')).toBe('VALUE hello');
+    }
+    expect(await client.request('SHUTDOWN')).toBe('BYE');
+    const waited = cli(['guest', 'wait', id, '--host', hosts[1]]);
+    expect(waited.code).toBe(0);
+
+    // Asking for a service on a host without a switch is a usage error.
+    const [, plain] = await daemon(['host', 'start', '--listen', '127.0.0.1:0', '--name', 'c'], /ready at (\S+)\n/);
+    const refused = cli(['guest', 'start', '--host', plain, '--listen', '0', kvserver]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/has no virtual switch.*\[WASMOTION_ERR_USAGE\]/);
+  }, 120_000);
+});
