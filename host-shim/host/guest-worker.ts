@@ -171,6 +171,11 @@ async function handle(m: ToWorker): Promise<void> {
       destination = new DestinationPages();
       netConfig = m.net;
       post({ type: 'ready', memoryBytes: memoryBytes(), uses: session.uses() });
+      if (netConfig) {
+        // Whether the guest listens is known only from its state; a TLS handshake now keeps it out of the switchover.
+        link = newLink(netConfig);
+        link.preconnect();
+      }
       return;
     case 'pages': {
       const s = session!;
@@ -195,11 +200,11 @@ async function handle(m: ToWorker): Promise<void> {
         post({ type: 'loaded', ok: false, message: err instanceof Error ? err.message : String(err) });
         return;
       }
-      if (netConfig && s.sockets().vmm.listenPort() !== null) {
-        // Connect to the switch while GO is on its way: attaching is then one frame.
-        net = s.sockets();
-        link = newLink(netConfig);
-        link.preconnect();
+      if (link && s.sockets().vmm.listenPort() !== null) net = s.sockets();
+      else {
+        // A guest that does not listen needs no link.
+        void link?.close(false);
+        link = undefined;
       }
       post({ type: 'loaded', ok: true, memoryBytes: memoryBytes() });
       return;

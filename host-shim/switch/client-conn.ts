@@ -110,13 +110,23 @@ export class ClientConn {
   finish(): void {
     if (this.clientGone) return;
     this.clientGone = true;
-    if (this.endAt === undefined) this.socket.resetAndDestroy();
+    if (this.endAt === undefined) this.reset();
     else this.socket.destroySoon();
   }
 
   /** Drops the client at once (the service is going away, or the streams cannot be resumed). */
   abort(): void {
-    if (!this.clientGone) this.socket.resetAndDestroy();
+    if (!this.clientGone) this.reset();
     this.clientGone = true;
+  }
+
+  /**
+   * A reset (RST) for the client, unless the stream was already ended: libuv
+   * refuses a reset after a shutdown, and a socket left that way keeps the
+   * process from ever exiting. Then it is simply closed.
+   */
+  private reset(): void {
+    if (this.socket.writableEnded) this.socket.destroy();
+    else this.socket.resetAndDestroy();
   }
 }

@@ -159,8 +159,9 @@ export class SwitchLink implements NetPeer {
     return this.connecting;
   }
 
+  /** Sends ATTACH: at once when the link is up (before the guest's first slice delays it), else once connected. */
   private async connectAndAttach(port: number): Promise<void> {
-    const socket = await this.connect();
+    const socket = this.socket && !this.socket.destroyed ? this.socket : await this.connect();
     const net = this.net!;
     const epoch = net.vmm.nextEpoch();
     const conns = net.known().map((c) => ({ id: c.id, rx: c.rx, rxEnded: c.rxEnded }));
@@ -223,7 +224,9 @@ export class SwitchLink implements NetPeer {
     this.attached = false;
     this.socket = undefined;
     this.connecting = undefined;
-    if (this.shut || !this.net) return;
+    if (this.shut) return;
+    // Connected ahead of an attach that has not come yet (the switch drops idle links): connect again.
+    if (!this.net) return void setTimeout(() => !this.shut && !this.net && this.preconnect(), RETRY_FIRST_MS);
     if (this.waiter) {
       // The first attach never completed: its caller decides.
       this.settle(new SwitchError('WASMOTION_ERR_SWITCH_UNREACHABLE', `the link to the switch closed before guest ${this.guest} was attached`));

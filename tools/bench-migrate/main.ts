@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { HostAgent } from '../../host-shim/host/agent.js';
 import { packageRoot } from '../../host-shim/paths.js';
 import { moduleDigest } from '../../host-shim/snapshot/directory.js';
+import { percentile } from '../bench/timing.js';
 import { measureTcpThroughput } from '../link/throughput.js';
 
 interface Config {
@@ -67,11 +68,6 @@ async function migrate(from: HostAgent, to: HostAgent, id: string, compress = fa
   const text = await (await fetch(new URL(`/v1/migrations/${m.id}/events`, from.url))).text();
   const events = text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
   return events[events.length - 1];
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 async function runConfig(a: HostAgent, b: HostAgent, module: Uint8Array, c: Config): Promise<Result> {

@@ -1,4 +1,4 @@
-/** Small timing helpers for the benchmark: wall-clock milliseconds, medians, geometric means. */
+/** Small timing helpers for the benchmarks: wall-clock milliseconds, medians, percentiles, geometric means. */
 
 export function timeMs<T>(fn: () => T): { ms: number; result: T } {
   const start = performance.now();
@@ -11,6 +11,13 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** The p-th percentile (nearest rank) of `values`; NaN for none. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
 export function geomean(values: number[]): number {

@@ -16,11 +16,17 @@ import { Command } from 'commander';
 import { packageRoot } from '../../host-shim/paths.js';
 import { canUseNetns, createTopology } from './netns.js';
 
-export function startHost(name: string, secretFile: string, dataDir: string, ns?: { ns: string; address: string }): Promise<{ proc: ChildProcess; url: string }> {
-  const args = [join(packageRoot(), 'bin', 'wasmotion.js'), 'host', 'start', '--listen', `${ns ? ns.address : '127.0.0.1'}:${ns ? 7000 : 0}`, '--name', name, '--secret-file', secretFile, '--data-dir', dataDir];
-  const proc = ns
-    ? spawn('ip', ['netns', 'exec', ns.ns, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
-    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+export function startHost(
+  name: string,
+  secretFile: string,
+  dataDir: string,
+  ns?: { ns: string; address: string },
+  extra: { args?: string[]; quiet?: boolean } = {},
+): Promise<{ proc: ChildProcess; url: string }> {
+  const args = [join(packageRoot(), 'bin', 'wasmotion.js'), 'host', 'start', '--listen', `${ns ? ns.address : '127.0.0.1'}:${ns ? 7000 : 0}`, '--name', name, '--secret-file', secretFile, '--data-dir', dataDir, ...(extra.args ?? [])];
+  // The host's log goes to this process's stderr, unless asked to be quiet.
+  const stdio = ['ignore', 'pipe', extra.quiet ? 'ignore' : 'inherit'] as const;
+  const proc = ns ? spawn('ip', ['netns', 'exec', ns.ns, process.execPath, ...args], { stdio: [...stdio] }) : spawn(process.execPath, args, { stdio: [...stdio] });
   return new Promise((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => {
