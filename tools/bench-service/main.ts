@@ -18,7 +18,7 @@
  * Exits 1 if any request failed, any connection was reset, or a byte was
  * lost or doubled.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +27,7 @@ import { Command } from 'commander';
 import { packageRoot } from '../../host-shim/paths.js';
 import { moduleDigest } from '../../host-shim/snapshot/directory.js';
 import { percentile } from '../bench/timing.js';
-import { startHost } from '../cluster/main.js';
+import { startHost, startSwitch } from '../cluster/main.js';
 import { Load, type Sample } from './load.js';
 
 interface Options {
@@ -64,22 +64,6 @@ async function api(base: string, path: string, init?: RequestInit): Promise<any>
   const body = await res.text();
   if (res.status >= 400) throw new Error(`${path}: ${res.status} ${body}`);
   return body ? JSON.parse(body) : null;
-}
-
-function startSwitch(secretFile: string, children: ChildProcess[]): Promise<string> {
-  const proc = spawn(process.execPath, [join(packageRoot(), 'bin', 'wasmotion.js'), 'switch', 'start', '--listen', '127.0.0.1:0', '--secret-file', secretFile], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  children.push(proc);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      const m = /switch ready at (\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    proc.once('exit', (code) => reject(new Error(`the switch exited with ${code}`)));
-  });
 }
 
 /** Moves the guest and returns its window: until the new host has attached its service. */
@@ -132,7 +116,9 @@ async function main(): Promise<number> {
   writeFileSync(secretFile, randomBytes(32), { mode: 0o600 });
   const children: ChildProcess[] = [];
   try {
-    const endpoint = await startSwitch(secretFile, children);
+    const sw = await startSwitch(secretFile, true);
+    children.push(sw.proc);
+    const endpoint = sw.endpoint;
     const hosts: string[] = [];
     for (let i = 0; i < hostCount; i++) {
       const h = await startHost(`h${i}`, secretFile, join(dir, `h${i}`), undefined, { args: ['--switch', endpoint], quiet: true });

@@ -1,11 +1,13 @@
 /**
- * `npm run cluster -- --hosts 3 [--netns]`: an emulated cluster on one
- * machine, N host agents as separate processes sharing a fresh cluster
+ * `npm run cluster -- --hosts 3 [--netns | --switch]`: an emulated cluster on
+ * one machine, N host agents as separate processes sharing a fresh cluster
  * secret: on loopback, or with --netns each in its own network namespace with
  * its own address (root and iproute2; see netns.ts; drive them from the
- * client namespace it prints). Prints each host's URL as it comes up, then
- * `cluster ready: URL URL ...`, and runs until SIGINT or SIGTERM, which stop
- * every host and remove the namespaces.
+ * client namespace it prints). With --switch (loopback only) a virtual switch
+ * process comes first and every host publishes guest services on it. Prints
+ * the switch and each host's URL as they come up, then `cluster ready: URL
+ * URL ...`, and runs until SIGINT or SIGTERM, which stop every process and
+ * remove the namespaces.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -38,12 +40,28 @@ export function startHost(
   });
 }
 
+/** A `wasmotion switch start` process on loopback; resolves with where hosts attach (HOST:PORT). */
+export function startSwitch(secretFile: string, quiet = false): Promise<{ proc: ChildProcess; endpoint: string }> {
+  const args = [join(packageRoot(), 'bin', 'wasmotion.js'), 'switch', 'start', '--listen', '127.0.0.1:0', '--secret-file', secretFile];
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', quiet ? 'ignore' : 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /switch ready at (\S+)/.exec(out);
+      if (m) resolve({ proc, endpoint: m[1] });
+    });
+    proc.once('exit', (code) => reject(new Error(`the switch exited with ${code} before it was ready`)));
+  });
+}
+
 async function main(): Promise<number> {
   const opts = new Command('cluster')
     .option('--hosts <n>', 'how many hosts', '3')
     .option('--netns', 'each host in its own network namespace (root and iproute2)')
+    .option('--switch', 'a virtual switch for guest services (loopback only)')
     .parse(process.argv)
-    .opts<{ hosts: string; netns?: boolean }>();
+    .opts<{ hosts: string; netns?: boolean; switch?: boolean }>();
   const n = Number(opts.hosts);
   if (!Number.isInteger(n) || n < 1 || n > 32) {
     process.stderr.write('cluster: --hosts must be 1 to 32\n');
@@ -53,6 +71,11 @@ async function main(): Promise<number> {
   const secretFile = join(dir, 'secret');
   writeFileSync(secretFile, randomBytes(32), { mode: 0o600 });
   const hosts: { proc: ChildProcess; url: string }[] = [];
+  let sw: { proc: ChildProcess; endpoint: string } | undefined;
+  if (opts.netns && opts.switch) {
+    process.stderr.write('cluster: --switch runs on loopback only, not with --netns\n');
+    return 2;
+  }
   if (opts.netns && !canUseNetns()) {
     process.stderr.write('cluster: --netns needs root and iproute2 (ip netns)\n');
     return 2;
@@ -60,8 +83,12 @@ async function main(): Promise<number> {
   const topology = opts.netns ? createTopology(n) : undefined;
   try {
     if (topology) process.stdout.write(`client namespace ${topology.client.ns} (${topology.client.address}): ip netns exec ${topology.client.ns} wasmotion ...\n`);
+    if (opts.switch) {
+      sw = await startSwitch(secretFile);
+      process.stdout.write(`switch ${sw.endpoint}\n`);
+    }
     for (let i = 1; i <= n; i++) {
-      const h = await startHost(`host${i}`, secretFile, join(dir, `host${i}`), topology?.hosts[i - 1]);
+      const h = await startHost(`host${i}`, secretFile, join(dir, `host${i}`), topology?.hosts[i - 1], { args: sw ? ['--switch', sw.endpoint] : [] });
       hosts.push(h);
       process.stdout.write(`host${i} ${h.url}\n`);
     }
@@ -74,6 +101,7 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     for (const h of hosts) h.proc.kill('SIGTERM');
+    sw?.proc.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 200));
     topology?.destroy();
     rmSync(dir, { recursive: true, force: true });
