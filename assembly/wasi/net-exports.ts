@@ -104,6 +104,14 @@ export function wasi_conn_rx_buffered(id: u32): u32 {
   return c === null ? 0 : c.rx.available;
 }
 
+/** Unread bytes over every connection (the embedder holds back more while this is high). */
+export function wasi_net_rx_buffered(): u32 {
+  let conns = wasi.sockets.conns;
+  let total: u64 = 0;
+  for (let i = 0; i < conns.length; i++) total += conns[i].rx.available;
+  return <u32>min(total, <u64>u32.MAX_VALUE);
+}
+
 /** Bytes ever received on `id`: where the peer resumes after a restore. */
 export function wasi_conn_rx_total(id: u32): u64 {
   let c = wasi.sockets.find(id);

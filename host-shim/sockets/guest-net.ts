@@ -40,6 +40,8 @@ export interface NetPeer {
 
 /** Unread bytes per connection above which the host holds back more (they wait here, unacknowledged). */
 const RECEIVE_HIGH_WATER = 256 * 1024;
+/** The same over all connections: clients that all send and a guest that reads nothing cannot fill the VMM. */
+const RECEIVE_TOTAL_HIGH_WATER = 16 << 20;
 
 interface ConnIo {
   /** Bytes from the peer not yet in the VMM. */
@@ -258,7 +260,7 @@ export class GuestNet {
   private pump(id: number, io: ConnIo): boolean {
     if (io.opening) return false;
     let moved = false;
-    while (io.inbox.length > 0 && this.vmm.rxBuffered(id) < RECEIVE_HIGH_WATER) {
+    while (io.inbox.length > 0 && this.vmm.rxBuffered(id) < RECEIVE_HIGH_WATER && this.vmm.rxBufferedTotal() < RECEIVE_TOTAL_HIGH_WATER) {
       const chunk = io.inbox.shift()!;
       io.inboxBytes -= chunk.length;
       const status = this.vmm.push(id, chunk);

@@ -15,7 +15,9 @@ import { WasmotionError } from '../errors.js';
 import type { GuestNet, NetPeer } from './guest-net.js';
 
 /** Received bytes not yet in the guest above which a client is paused. */
-const WINDOW = 1 << 20;
+const WINDOW = 256 * 1024;
+/** Client connections held at once; more are reset. */
+const MAX_CLIENTS = 1024;
 
 interface Client {
   socket: Socket;
@@ -71,6 +73,11 @@ export class TcpListener implements NetPeer {
   }
 
   private accept(socket: Socket): void {
+    if (this.clients.size >= MAX_CLIENTS) {
+      socket.on('error', () => undefined);
+      socket.resetAndDestroy();
+      return;
+    }
     const id = this.nextId++;
     const client: Client = { socket, received: 0, inGuest: 0, ended: false, gone: false };
     this.clients.set(id, client);

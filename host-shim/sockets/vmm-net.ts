@@ -19,6 +19,7 @@ interface NetEntryPoints {
   wasi_conn_reset(id: number): number;
   wasi_conn_flags(id: number): number;
   wasi_conn_rx_buffered(id: number): number;
+  wasi_net_rx_buffered(): number;
   wasi_conn_rx_total(id: number): bigint;
   wasi_conn_tx_offset(id: number): bigint;
   wasi_conn_tx_unsent(id: number): number;
@@ -122,6 +123,11 @@ export class VmmNet {
 
   rxBuffered(id: number): number {
     return this.x.wasi_conn_rx_buffered(id) >>> 0;
+  }
+
+  /** Unread bytes over every connection. */
+  rxBufferedTotal(): number {
+    return this.x.wasi_net_rx_buffered() >>> 0;
   }
 
   rxTotal(id: number): number {

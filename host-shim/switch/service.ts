@@ -17,7 +17,9 @@ import { ClientConn } from './client-conn.js';
 import { Frame, SwitchError, idFrame, jsonFrame, offsetFrame, readData, readId, readOffset, type AttachRequest } from './wire.js';
 
 /** Client bytes the guest has not confirmed, per connection, above which the client is paused. */
-const WINDOW = 1 << 20;
+const WINDOW = 256 * 1024;
+/** Client connections a service holds at once; more are reset (as a full backlog would refuse them). */
+export const MAX_CLIENTS = 1024;
 
 /** The current host's link, as the service uses it. */
 export interface Attachment {
@@ -155,8 +157,9 @@ export class Service {
   }
 
   private accept(socket: Socket): void {
-    if (this.closed) {
-      socket.destroy();
+    if (this.closed || this.conns.size >= MAX_CLIENTS) {
+      socket.on('error', () => undefined);
+      socket.resetAndDestroy();
       return;
     }
     const c = new ClientConn(this.nextId++, socket);

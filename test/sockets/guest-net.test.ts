@@ -156,6 +156,20 @@ describe('GuestNet', () => {
     expect(peer.take()).toEqual(['received 1@409600']);
   });
 
+  it('holds back beyond 16 MiB unread over all connections, so clients that all send cannot fill the VMM', () => {
+    const { net, peer } = setup();
+    const chunk = new Uint8Array(128 * 1024);
+    for (let id = 1; id <= 80; id++) {
+      net.open(id);
+      net.receive(id, 0, chunk);
+      net.receive(id, chunk.length, chunk);
+    }
+    const acked = peer.take().filter((e) => e.startsWith('received')).length * chunk.length;
+    expect(net.vmm.rxBufferedTotal()).toBe(acked);
+    expect(acked).toBeGreaterThanOrEqual(16 << 20);
+    expect(acked).toBeLessThan((16 << 20) + chunk.length * 2);
+  });
+
   it('while frozen changes nothing in the VMM and acknowledges nothing; thawed, it applies everything in order', () => {
     const { h, net, peer } = setup();
     net.open(1);
