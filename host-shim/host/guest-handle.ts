@@ -66,6 +66,8 @@ export class GuestHandle extends EventEmitter {
   baseline: Baseline | null = null;
   uses: Uses | null = null;
   service: ServiceAddress | null = null;
+  /** The guest has a listening socket, published on the switch (attached from here or not yet). */
+  listens = false;
   readonly startedAt = new Date().toISOString();
   readonly meter = new UsageMeter();
   private readonly dirtyRate = new DirtyRateMeter();
@@ -75,8 +77,9 @@ export class GuestHandle extends EventEmitter {
   private readonly waiting = new Map<string, ((m: FromWorker) => void)[]>();
   /** The worker thread has exited: a request sent now would never be answered. */
   private workerGone = false;
-  /** The worker was told to stop: it ends itself, after unpublishing the guest's service. */
+  /** The worker was told to stop: it ends itself, after unpublishing the guest's service, or is terminated after a grace. */
   private stopping = false;
+  private stopTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly id: string,
@@ -90,6 +93,7 @@ export class GuestHandle extends EventEmitter {
     this.worker.on('message', (m: FromWorker) => this.receive(m));
     this.worker.on('error', (err) => this.end('trapped', null, { code: 'WASMOTION_ERR_INTERNAL', message: err.message }));
     this.worker.on('exit', () => {
+      clearTimeout(this.stopTimer);
       this.workerGone = true;
       this.rejectAll();
     });
@@ -163,7 +167,10 @@ export class GuestHandle extends EventEmitter {
       case 'ready':
         this.memoryBytes = m.memoryBytes;
         this.uses = m.uses;
-        if (m.service) this.service = m.service;
+        if (m.service) {
+          this.service = m.service;
+          this.listens = true;
+        }
         break;
       case 'service':
         this.service = m.service;
@@ -185,6 +192,7 @@ export class GuestHandle extends EventEmitter {
         break;
       case 'loaded':
         if (m.memoryBytes !== undefined) this.memoryBytes = m.memoryBytes;
+        if (m.listens) this.listens = true;
         break;
     }
     const list = this.waiting.get(m.type);
@@ -215,7 +223,7 @@ export class GuestHandle extends EventEmitter {
     this.error = error;
     this.console.close();
     this.emit('end', this.info());
-    if (this.stopping) setTimeout(() => void this.worker.terminate(), STOP_GRACE_MS).unref();
+    if (this.stopping && !this.workerGone) this.stopTimer = setTimeout(() => void this.worker.terminate(), STOP_GRACE_MS);
     else void this.worker.terminate();
   }
 

@@ -200,13 +200,14 @@ async function handle(m: ToWorker): Promise<void> {
         post({ type: 'loaded', ok: false, message: err instanceof Error ? err.message : String(err) });
         return;
       }
-      if (link && s.sockets().vmm.listenPort() !== null) net = s.sockets();
+      const listens = s.sockets().vmm.listenPort() !== null;
+      if (link && listens) net = s.sockets();
       else {
         // A guest that does not listen needs no link.
         void link?.close(false);
         link = undefined;
       }
-      post({ type: 'loaded', ok: true, memoryBytes: memoryBytes() });
+      post({ type: 'loaded', ok: true, memoryBytes: memoryBytes(), listens });
       return;
     }
     case 'collect': {

@@ -59,7 +59,8 @@ export type FromWorker =
   | { type: 'collected'; records: Uint8Array; compressed: boolean; count: number; bytes: number; dirtyLeft: number; pages: number }
   | { type: 'paused'; steps: string }
   | { type: 'checkpoint'; state: Uint8Array; digest: Uint8Array; pages: number }
-  | { type: 'loaded'; ok: boolean; message?: string; memoryBytes?: number }
+  /** `listens`: the loaded guest has a listening socket (its service follows it here). */
+  | { type: 'loaded'; ok: boolean; message?: string; memoryBytes?: number; listens?: boolean }
   | { type: 'exited'; exitCode: number; steps: string }
   /**
    * Every USAGE_REPORT_MS (usage-meter.ts): cumulative run time as of the

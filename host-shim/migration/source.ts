@@ -107,7 +107,7 @@ export class MigrationSource {
     this.m.update({ state: 'handshake' });
     const dest = await destinationInfo(this.m.to);
     // A published service stays where its clients reach it: on this host's virtual switch.
-    if (this.g.service && dest.switch !== this.ctx.switch) {
+    if (this.g.listens && dest.switch !== this.ctx.switch) {
       throw new MigrationError('WASMOTION_ERR_MIGRATION_SWITCH', `the guest's service is published on the switch ${this.ctx.switch}; ${this.m.to} is attached to ${dest.switch ?? 'no switch'}`);
     }
     const { host, port } = dest.migration;
