@@ -22,7 +22,7 @@ export const WASI_MODULE = "wasi_snapshot_preview1";
 /** The import module of what the VMM provides besides WASI: the feature query. */
 export const VMM_MODULE = "wasmotion";
 /** Identifies the WASI implementation behind a guest's imports (host-shim/guest/session.ts, WASI_PROVIDER). */
-const WASI_PROVIDER = "wasmotion-wasi-preview1/1";
+const WASI_PROVIDER = "wasmotion-wasi-preview1/2";
 export const KIND_FUNC: u32 = 0;
 const KIND_MEMORY: u32 = 2;
 /** Steps per run() slice, as the host shim runs them. */
