@@ -165,14 +165,17 @@ export class GuestNet {
     });
   }
 
-  /** A new peer: everything the last one did not acknowledge goes out again. */
+  /**
+   * A new peer: everything the last one did not acknowledge goes out again,
+   * at the guest's next slice (it is woken for it, in case it waits).
+   */
   rewind(): void {
     for (const [id, io] of this.conns) {
       if (io.opening) continue;
       this.vmm.rewind(id);
       io.endSent = false;
     }
-    this.rescan = true;
+    this.touched();
   }
 
   freeze(): void {
