@@ -5,43 +5,30 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { HostAgent } from '../../host-shim/host/agent.js';
-import { moduleDigest } from '../../host-shim/snapshot/directory.js';
+import type { HostAgent } from '../../host-shim/host/agent.js';
 import { VirtualSwitch } from '../../host-shim/switch/switch.js';
 import { KvClient } from '../../tools/bench-service/kv-client.js';
+import { SECRET, api, host, sleep, start } from '../host/agents.js';
 
 const kvserver = join(import.meta.dirname, '..', '..', 'build', 'guests', 'kvserver.wasm');
-const secret = Buffer.from('test cluster secret, 32 bytes..');
-const closers: (() => Promise<void>)[] = [];
+const switches: VirtualSwitch[] = [];
 
 afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
+  for (const sw of switches.splice(0)) await sw.close();
 });
 
-async function api(base: string, path: string, init?: RequestInit): Promise<{ status: number; body: any }> {
-  const res = await fetch(new URL(path, base), init);
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
+/** A switch and `hosts` host agents attached to it. */
 async function cluster(hosts: number): Promise<{ sw: VirtualSwitch; agents: HostAgent[] }> {
-  const sw = await VirtualSwitch.start({ host: '127.0.0.1', port: 0, secret });
-  closers.push(() => sw.close());
-  const [host, port] = sw.endpoint.split(':');
+  const sw = await VirtualSwitch.start({ host: '127.0.0.1', port: 0, secret: SECRET });
+  switches.push(sw);
+  const [address, port] = sw.endpoint.split(':');
   const agents: HostAgent[] = [];
-  for (let i = 0; i < hosts; i++) {
-    const a = await HostAgent.start({ name: `h${i}`, host: '127.0.0.1', port: 0, secret, switch: { host, port: Number(port) } });
-    closers.push(() => a.close());
-    agents.push(a);
-  }
+  for (let i = 0; i < hosts; i++) agents.push(await host(`h${i}`, { switch: { host: address, port: Number(port) } }));
   return { sw, agents };
 }
 
-async function startKv(a: HostAgent, listen: number): Promise<{ status: number; body: any }> {
-  const bytes = readFileSync(kvserver);
-  const digest = moduleDigest(bytes);
-  await api(a.url, `/v1/modules/${digest}`, { method: 'PUT', body: bytes });
-  return api(a.url, '/v1/guests', { method: 'POST', body: JSON.stringify({ module: digest, listen }) });
+function startKv(a: HostAgent, listen: number): Promise<{ status: number; body: any }> {
+  return start(a, readFileSync(kvserver), { listen });
 }
 
 async function migrate(from: HostAgent, to: HostAgent, id: string): Promise<any> {
@@ -68,7 +55,7 @@ class Load {
   }
 
   async past(requests: number): Promise<void> {
-    while (this.requests < requests && this.failures.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (this.requests < requests && this.failures.length === 0) await sleep(20);
   }
 
   async end(): Promise<void> {
@@ -104,7 +91,7 @@ class Load {
       } catch (err) {
         this.failures.push(`churn ${i}: ${(err as Error).message}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await sleep(10);
     }
   }
 
@@ -139,8 +126,7 @@ describe.skipIf(!existsSync(kvserver))('a guest service on the virtual switch', 
     expect(sw.services.get(id)?.port).toBe(port);
 
     const load = new Load(port);
-
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await load.past(200);
     const path = [0, 1, 2, 0, 1, 0];
     for (let i = 0; i + 1 < path.length; i++) {
       const before = load.requests;
@@ -149,7 +135,7 @@ describe.skipIf(!existsSync(kvserver))('a guest service on the virtual switch', 
       // The guest attaches to the switch from its new host as soon as it runs there.
       let info = (await api(agents[path[i + 1]].url, `/v1/guests/${id}`)).body;
       for (let t = 0; t < 100 && !info.service; t++) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await sleep(20);
         info = (await api(agents[path[i + 1]].url, `/v1/guests/${id}`)).body;
       }
       expect(info.state).toBe('running');
@@ -163,7 +149,7 @@ describe.skipIf(!existsSync(kvserver))('a guest service on the virtual switch', 
 
     // Stopping the guest takes its service off the switch.
     await api(agents[0].url, `/v1/guests/${id}/stop`, { method: 'POST' });
-    for (let i = 0; i < 100 && sw.services.has(id); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let i = 0; i < 100 && sw.services.has(id); i++) await sleep(20);
     expect(sw.services.has(id)).toBe(false);
   }, 120_000);
 
@@ -201,8 +187,7 @@ describe.skipIf(!existsSync(kvserver))('a guest service on the virtual switch', 
     expect(taken.status).toBe(409);
     expect(taken.body.error.code).toBe('WASMOTION_ERR_SWITCH_PORT');
     expect((await api(agents[0].url, '/v1/guests')).body.filter((g: any) => g.state === 'running')).toHaveLength(1);
-    const loner = await HostAgent.start({ name: 'loner', host: '127.0.0.1', port: 0, secret });
-    closers.push(() => loner.close());
+    const loner = await host('loner');
     const last = await migrate(agents[0], loner, first.body.id);
     expect(last.state).toBe('failed');
     expect(last.error.code).toBe('WASMOTION_ERR_MIGRATION_SWITCH');
