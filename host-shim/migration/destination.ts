@@ -25,6 +25,12 @@ export interface DestinationHost {
   adopt(g: GuestHandle): void;
   /** Whether the source, in doubt, told this host never to start guest `id` (see fence). */
   fenced(id: string): boolean;
+  /**
+   * Marks an incoming migration of guest `id` as under way, until the
+   * returned function is called: a fence binds only the attempts under way
+   * when it comes, never a later migration of the same guest.
+   */
+  receiving(id: string): () => void;
   /** The limits a guest with this policy runs under here. */
   limits(policy: GuestPolicy): GuestLimits;
   /** Admission control: reserves for the arriving guest, or says why it does not fit. */
@@ -98,6 +104,7 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
   let g: GuestHandle | undefined;
   let started = false;
   let held: string | undefined;
+  let done: (() => void) | undefined;
   try {
     const hello = parseJson(await reader.expect(Msg.Hello, STEP_MS)) as Hello;
     const baseline = helloBaseline(hello, host);
@@ -113,6 +120,7 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
       await writeJson(socket, Msg.Welcome, { accept: false, ...no });
       return;
     }
+    done = host.receiving(hello.guest.id);
     const haveModule = host.hasModule(hello.guest.module);
     await writeJson(socket, Msg.Welcome, { accept: true, haveModule });
     if (!haveModule) {
@@ -168,6 +176,7 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
   } finally {
     if (g && !started) g.stop();
     if (held) host.release(held);
+    done?.();
     socket.end();
   }
 }

@@ -23,7 +23,10 @@ export class MigrationService {
   private readonly queue: (() => void)[] = [];
   private active = 0;
   private server: Server | undefined;
+  /** Guests fenced by a source in doubt, while their incoming migration is under way. */
   private readonly fences = new Set<string>();
+  /** Incoming migrations under way, by guest id. */
+  private readonly receiving = new Map<string, number>();
 
   constructor(private readonly agent: HostAgent) {}
 
@@ -75,6 +78,15 @@ export class MigrationService {
         a.emit('guest-arrived', g.info());
       },
       fenced: (id: string) => this.fences.has(id),
+      receiving: (id: string) => {
+        this.receiving.set(id, (this.receiving.get(id) ?? 0) + 1);
+        return () => {
+          const left = this.receiving.get(id)! - 1;
+          if (left > 0) return void this.receiving.set(id, left);
+          this.receiving.delete(id);
+          this.fences.delete(id);
+        };
+      },
       net: (id: string) => a.netConfig(id),
     };
   }
@@ -127,7 +139,8 @@ export class MigrationService {
         sendJson(res, 200, { state: g.state === 'running' ? 'running' : g.state });
         return;
       }
-      this.fences.add(id);
+      // With no incoming migration under way, nothing here can start the guest: there is nothing to hold back.
+      if (this.receiving.has(id)) this.fences.add(id);
       sendJson(res, 200, { state: 'fenced' });
     });
   }

@@ -164,6 +164,18 @@ describe.skipIf(!existsSync(counter))('migration failure contract under cut conn
     }
   }, 60_000);
 
+  test('a fence binds only a migration under way: the guest migrates to that host later', async () => {
+    const guest = (await api(a.url, '/v1/guests', { method: 'POST', body: JSON.stringify({ module: moduleDigest(bytes), args: ARGS }) })).body;
+    // A source in doubt whose attempt already ended on the destination fences a guest nothing there can start.
+    expect((await api(b.url, `/v1/guests/${guest.id}/fence`, { method: 'POST' })).body.state).toBe('fenced');
+    const m = (await api(a.url, `/v1/guests/${guest.id}/migrate`, { method: 'POST', body: JSON.stringify({ to: b.url }) })).body;
+    const events = (await (await fetch(new URL(`/v1/migrations/${m.id}/events`, a.url))).text()).split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+    const final = events[events.length - 1];
+    expect(final.state, JSON.stringify(final.error)).toBe('completed');
+    expect((await api(b.url, `/v1/guests/${guest.id}`)).body.state).toBe('running');
+    await api(b.url, `/v1/guests/${guest.id}/stop`, { method: 'POST' });
+  }, 60_000);
+
   test('a guest that exits during pre-copy ends the migration with a clear error and stays exited at the source', async () => {
     // 40 lines 5 ms apart end well before 256 KiB/s carries the first round.
     const guest = (await api(a.url, '/v1/guests', { method: 'POST', body: JSON.stringify({ module: moduleDigest(bytes), args: ['40', '256', '5'] }) })).body;
