@@ -70,7 +70,7 @@ export async function hostStartCommand(options: HostStartOptions): Promise<numbe
   if (memory === 0) throw new UsageError('--memory must be more than 0 bytes');
   const maxMigrations = options.maxMigrations !== undefined ? Number(options.maxMigrations) : undefined;
   if (maxMigrations !== undefined && !(Number.isInteger(maxMigrations) && maxMigrations > 0)) throw new UsageError('--max-migrations must be a positive integer');
-  if (options.switch !== undefined && !options.secretFile) throw new UsageError('--switch needs --secret-file: hosts reach the switch with the cluster secret');
+  if (options.switch !== undefined && !options.secretFile && !options.token) throw new UsageError('--switch needs --secret-file (or --cluster and --token): hosts reach the switch with the cluster secret');
   const agent = await HostAgent.start({
     name: options.name ?? hostname(),
     host,

@@ -96,7 +96,7 @@ function program(setExit: (code: number) => void): Command {
     .addOption(new Option('--features <set>', 'offer guests only this feature set, as an older VMM would (default: max, everything the VMM runs)').choices(['wasm1', 'wasm2', 'max']))
     .option('--cpus <cores>', 'CPU the host offers its guests, in cores, fractions allowed (default: the machine\'s cores)')
     .option('--memory <size>', 'memory the host offers its guests, e.g. 8GiB (default: 3/4 of the machine\'s)')
-    .option('--switch <host:port>', 'the virtual switch that publishes guests\' services (needs --secret-file)')
+    .option('--switch <host:port>', 'the virtual switch that publishes guests\' services (needs --secret-file or --cluster and --token)')
     .action(async (options: HostStartOptions) => setExit(await hostStartCommand(options)));
 
   const maintenance = host.command('maintenance').description('take a host out of service by moving its guests away (needs a cluster manager)');
@@ -119,7 +119,8 @@ function program(setExit: (code: number) => void): Command {
     .command('start')
     .description('run the virtual switch; hosts started with --switch attach to it')
     .requiredOption('--listen <host:port>', 'where hosts attach (port 0 picks a free one)')
-    .requiredOption('--secret-file <file>', 'the cluster secret, the same file as the hosts\'')
+    .option('--secret-file <file>', 'the cluster secret, the same file as the hosts\'')
+    .option('--token <file>', 'or, for hosts in a cluster, the cluster token they enrolled with')
     .option('--service-host <host>', 'the address services listen on (default 127.0.0.1)')
     .option('--orphan-timeout <seconds>', 'close a service no host has attached for this long (default 60)')
     .action(async (options: SwitchStartOptions) => setExit(await switchStartCommand(options)));

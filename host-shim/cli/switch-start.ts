@@ -5,14 +5,22 @@
  */
 import { UsageError } from '../errors.js';
 import { VirtualSwitch } from '../switch/switch.js';
+import { deriveKeys, readToken } from '../cluster/auth.js';
 import { log, readSecret } from './host-start.js';
 import { parseHostPort } from './values.js';
 
 export interface SwitchStartOptions {
   listen: string;
-  secretFile: string;
+  secretFile?: string;
+  token?: string;
   serviceHost?: string;
   orphanTimeout?: string;
+}
+
+/** The secret hosts attach with: the cluster secret file, or the one a cluster token derives for its hosts. */
+function switchSecret(options: SwitchStartOptions): Buffer {
+  if ((options.secretFile === undefined) === (options.token === undefined)) throw new UsageError('give the switch either --secret-file or --token');
+  return options.secretFile !== undefined ? readSecret(options.secretFile) : deriveKeys(readToken(options.token!)).migrationSecret;
 }
 
 export async function switchStartCommand(options: SwitchStartOptions): Promise<number> {
@@ -23,7 +31,7 @@ export async function switchStartCommand(options: SwitchStartOptions): Promise<n
     if (!(seconds > 0)) throw new UsageError(`--orphan-timeout ${options.orphanTimeout} is not a positive number of seconds`);
     orphanTimeoutMs = seconds * 1000;
   }
-  const sw = await VirtualSwitch.start({ host, port, secret: readSecret(options.secretFile), serviceHost: options.serviceHost, orphanTimeoutMs });
+  const sw = await VirtualSwitch.start({ host, port, secret: switchSecret(options), serviceHost: options.serviceHost, orphanTimeoutMs });
   for (const event of ['published', 'attached', 'detached', 'unpublished', 'link-refused', 'peer-refused']) sw.on(event, (d) => log(event, d));
   process.stdout.write(`switch ready at ${sw.endpoint}\n`);
   await new Promise<void>((resolve) => {

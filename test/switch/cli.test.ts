@@ -79,4 +79,27 @@ describe.skipIf(!existsSync(kvserver))('wasmotion switch start, host start --swi
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/has no virtual switch.*\[WASMOTION_ERR_USAGE\]/);
   }, 120_000);
+
+  test('hosts of a cluster reach a switch started with the cluster token, and migrate a service between them', async () => {
+    const token = join(tmp, 'token');
+    const [, manager] = await daemon(['cluster', 'start', '--listen', '127.0.0.1:0', '--data-dir', join(tmp, 'manager'), '--token', token, '--balance-interval', '0'], /ready at (\S+)\n/);
+    const [, endpoint] = await daemon(['switch', 'start', '--listen', '127.0.0.1:0', '--token', token], /switch ready at (\S+)\n/);
+    const hosts: string[] = [];
+    for (const name of ['ca', 'cb']) {
+      const [, url] = await daemon(['host', 'start', '--listen', '127.0.0.1:0', '--name', name, '--cluster', manager, '--token', token, '--switch', endpoint], /ready at (\S+)\n/);
+      hosts.push(url);
+    }
+    const started = cli(['guest', 'start', '--host', hosts[0], '--listen', '0', kvserver]);
+    expect(started.code, started.stderr).toBe(0);
+    const id = started.stdout.trim();
+    const port = Number(/serves at 127\.0\.0\.1:(\d+)/.exec(started.stderr)![1]);
+    const client = await KvClient.connect(port);
+    expect(await client.request('SET k v')).toBe('OK');
+    const m = cli(['migrate', id, '--host', hosts[0], '--to', hosts[1]]);
+    expect(m.code, m.stderr).toBe(0);
+    expect(await client.request('GET k')).toBe('VALUE v');
+    expect(await client.request('SHUTDOWN')).toBe('BYE');
+    // The switch takes one secret: a cluster token or a secret file, not both and not neither.
+    expect(cli(['switch', 'start', '--listen', '127.0.0.1:0']).stderr).toContain('either --secret-file or --token');
+  }, 120_000);
 });
