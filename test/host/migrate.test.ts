@@ -61,8 +61,10 @@ describe.skipIf(!existsSync(counter))('live migration between two hosts', () => 
     const m = await api(a.url, `/v1/guests/${id}/migrate`, { method: 'POST', body: JSON.stringify({ to: b.url, compress: true }) });
     const last = (await events(a.url, m.body.id)).at(-1);
     expect(last.state).toBe('completed');
-    // Its buffer is mostly zeros between sparse writes: deflate shrinks it a lot.
-    expect(last.wireBytes).toBeLessThan(last.transferred / 4);
+    // Its buffer is mostly zeros between sparse writes: deflate shrinks it to about a fifth. On a busy
+    // machine the guest runs more rounds, whose rewritten pages shrink less (up to a third seen): half
+    // still tells compressed pages from plain ones.
+    expect(last.wireBytes).toBeLessThan(last.transferred / 2);
     expect((await api(b.url, `/v1/guests/${id}/wait`)).body.exitCode).toBe(0);
     expect(await (await fetch(new URL(`/v1/guests/${id}/logs`, b.url))).text()).toBe(expected);
   });
