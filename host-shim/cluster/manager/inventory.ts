@@ -6,12 +6,12 @@
  * DRS model the scheduler reads.
  */
 import type { GuestInfo } from '../../client/types.js';
-import type { ClusterGuest, ClusterHost, Enrollment, GuestPolicy } from '../../client/cluster-types.js';
+import type { ClusterGuest, ClusterHost, Enrollment } from '../../client/cluster-types.js';
 import type { Cluster, Guest, Rule } from '../drs/index.js';
 import { DEFAULT_BANDWIDTH } from '../drs/index.js';
 import { ClusterState } from '../drs/state.js';
 import type { ClusterStore, StoredGuest } from './store.js';
-import type { GuestUses, HostOffer, Uses } from '../evc/index.js';
+import type { GuestUses, HostOffer } from '../evc/index.js';
 
 /** Guest states in which a guest occupies its host. */
 const ACTIVE = new Set(['starting', 'running', 'migrating']);
@@ -20,8 +20,8 @@ const UNMEASURED_CPU = 1;
 /** The DRS model takes finite numbers only; a dimension without a limit gets this one. */
 const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 
-/** A guest as a host reports it: the host API's guest info plus the policy fields newer hosts add. */
-export type ReportedGuest = GuestInfo & { policy?: GuestPolicy | null; usage?: { cpu?: number | null; demand?: number | null; dirtyRate?: number | null } | null; baseline?: string | null; uses?: Uses | null };
+/** A guest as a host reports it: the host API's guest info. */
+export type ReportedGuest = GuestInfo;
 
 interface LiveHost {
   lastHeartbeat: number | null;
