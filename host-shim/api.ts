@@ -90,7 +90,7 @@ export class Guest {
     const m = this.instance.getExport(name);
     if (!(m instanceof VmmExtern) || m.kind !== 'memory') throw new UsageError(`no exported memory named ${JSON.stringify(name)}`);
     const x = this.engine.vmm.x;
-    return this.engine.vmm.bytes(x.memory_base(m.address), x.memory_pages(m.address) * 65536);
+    return this.engine.vmm.read(x.memory_base(m.address), x.memory_pages(m.address) * 65536);
   }
 }
 
