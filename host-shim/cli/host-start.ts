@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import { HostAgent, type HostConfig } from '../host/agent.js';
 import { deriveKeys, readToken } from '../cluster/auth.js';
 import { parseSize } from './values.js';
+import { checkEngine } from '../vmm/open.js';
 
 export interface HostStartOptions {
   listen: string;
@@ -22,6 +23,7 @@ export interface HostStartOptions {
   features?: string;
   cpus?: string;
   memory?: string;
+  engine?: string;
 }
 
 export function parseListen(text: string): { host: string; port: number } {
@@ -80,6 +82,7 @@ export async function hostStartCommand(options: HostStartOptions): Promise<numbe
     maxMigrations,
     maxMemoryPages: options.maxMemory !== undefined ? Math.floor(parseSize(options.maxMemory) / 65536) : undefined,
     features: options.features,
+    engine: options.engine !== undefined ? checkEngine(options.engine) : undefined,
     capacity: { cpu: options.cpus !== undefined ? parseCpus(options.cpus) : undefined, memory },
   });
   for (const event of ['guest-end', 'guest-arrived', 'peer-refused', 'migration-in-failed', 'cluster-joined', 'cluster-unreachable', 'cluster-reachable', 'cluster-error']) agent.on(event, (d) => log(event, d));

@@ -56,6 +56,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--snapshot-dir <dir>', 'directory for the guest\'s snapshots (must hold none yet)')
     .option('--stop-after <steps>', 'pause after this many VMM steps, write a snapshot and exit with 75')
     .option('--snapshot-every <steps>', 'write a diff snapshot every this many steps')
+    .addOption(new Option('--engine <name>', 'the wasm engine that runs the VMM: v8 (in this process) or wasmtime (a process of its own)').choices(['v8', 'wasmtime']))
     .action(async (guest: string, args: string[], options: RunOptions) => setExit(await runCommand(guest, args, options)));
 
   cli
@@ -66,6 +67,7 @@ function program(setExit: (code: number) => void): Command {
     .addOption(new Option('--max-memory <size>', 'largest guest memory, e.g. 64MiB (default 1GiB)'))
     .option('--stop-after <steps>', 'pause after this many more steps, write a snapshot and exit with 75')
     .option('--snapshot-every <steps>', 'write a diff snapshot every this many steps')
+    .addOption(new Option('--engine <name>', 'the wasm engine that runs the VMM: v8 (in this process) or wasmtime (a process of its own)').choices(['v8', 'wasmtime']))
     .action(async (dir: string, options: ResumeOptions) =>
       setExit(await resumeCommand(dir, limitsFrom(options), snapshotsFrom(options, dir))),
     );
@@ -90,6 +92,7 @@ function program(setExit: (code: number) => void): Command {
     .addOption(new Option('--features <set>', 'offer guests only this feature set, as an older VMM would (default: max, everything the VMM runs)').choices(['wasm1', 'wasm2', 'max']))
     .option('--cpus <cores>', 'CPU the host offers its guests, in cores, fractions allowed (default: the machine\'s cores)')
     .option('--memory <size>', 'memory the host offers its guests, e.g. 8GiB (default: 3/4 of the machine\'s)')
+    .addOption(new Option('--engine <name>', 'the wasm engine that runs each guest\'s VMM: v8 (default) or wasmtime (a process per guest)').choices(['v8', 'wasmtime']))
     .action(async (options: HostStartOptions) => setExit(await hostStartCommand(options)));
 
   const maintenance = host.command('maintenance').description('take a host out of service by moving its guests away (needs a cluster manager)');

@@ -47,13 +47,14 @@ export async function resumeCommand(dirPath: string, limits: Limits, snapshots: 
   const merged: Limits = {
     maxMemoryPages: limits.maxMemoryPages ?? saved.maxMemoryPages,
     fuel: limits.fuel ?? (saved.fuelLeft !== undefined ? BigInt(saved.fuelLeft) : undefined),
+    engine: limits.engine,
   };
   const session = GuestSession.restore(module, chain, { ...io, engine: { ...engineOf(merged), maxCallDepth: saved.maxCallDepth } });
   return drive(session, module, dir, snapshots);
 }
 
 function engineOf(limits: Limits) {
-  return { maxMemoryPages: limits.maxMemoryPages, fuel: limits.fuel };
+  return { maxMemoryPages: limits.maxMemoryPages, fuel: limits.fuel, wasm: limits.engine };
 }
 
 async function drive(session: GuestSession, module: Uint8Array, dir: SnapshotDir | undefined, snapshots: SnapshotOptions): Promise<number> {
