@@ -40,17 +40,19 @@ export function memorySection(src: MemorySource, diff: boolean): PiecedSection &
     const count = src.memoryAddr >= 0 && pages > 0 ? vmm.x.pages_index(src.memoryAddr, diff ? 1 : 0, indexAt, lanes) : 0;
     if (count < 0) throw new Error('the VMM does not know the guest memory');
     const index = vmm.read(indexAt, indexBytes(count) + TRAILER);
-    const entry = (i: number) => index.readUInt32LE(i * 4);
+    // SAFETY (alignment): in place, vmm_alloc returns 16-byte aligned buffers and HEADER is 64
+    // bytes; a copy from the wasmtime binding starts on 8 bytes (Node's buffer pool aligns so).
+    const entries = new Uint32Array(index.buffer, index.byteOffset, count);
     const pieces: Uint8Array[] = [header];
     let data = 0;
     for (let i = 0; i < count; ) {
-      if (entry(i) & ZERO_FLAG) {
+      if (entries[i] & ZERO_FLAG) {
         i++;
         continue;
       }
       let j = i + 1;
-      while (j < count && !(entry(j) & ZERO_FLAG) && entry(j) === entry(j - 1) + 1) j++;
-      pieces.push(memory.read(entry(i) * PAGE, (j - i) * PAGE));
+      while (j < count && !(entries[j] & ZERO_FLAG) && entries[j] === entries[j - 1] + 1) j++;
+      pieces.push(memory.read(entries[i] * PAGE, (j - i) * PAGE));
       data += j - i;
       i = j;
     }
