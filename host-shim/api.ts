@@ -85,12 +85,17 @@ export class Guest {
     return toJs(this.instance.getGlobal(name));
   }
 
-  /** The bytes of exported memory `name` (default "memory"), valid until the next call. */
+  /**
+   * The bytes of exported memory `name` (default "memory"), valid until the
+   * next call: in place on V8 (writes reach the guest), a copy on wasmtime.
+   */
   memory(name = 'memory'): Uint8Array {
     const m = this.instance.getExport(name);
     if (!(m instanceof VmmExtern) || m.kind !== 'memory') throw new UsageError(`no exported memory named ${JSON.stringify(name)}`);
     const x = this.engine.vmm.x;
-    return this.engine.vmm.bytes(x.memory_base(m.address), x.memory_pages(m.address) * 65536);
+    const bytes = this.engine.vmm.read(x.memory_base(m.address), x.memory_pages(m.address) * 65536);
+    // A plain Uint8Array: its slice() copies, as callers expect.
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
   }
 }
 

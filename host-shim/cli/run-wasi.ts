@@ -58,13 +58,14 @@ export async function resumeCommand(dirPath: string, limits: Limits, snapshots: 
   const merged: Limits = {
     maxMemoryPages: limits.maxMemoryPages ?? saved.maxMemoryPages,
     fuel: limits.fuel ?? (saved.fuelLeft !== undefined ? BigInt(saved.fuelLeft) : undefined),
+    engine: limits.engine,
   };
   const session = GuestSession.restore(module, chain, { ...io, engine: { ...engineOf(merged), maxCallDepth: saved.maxCallDepth } });
   return drive(session, module, dir, snapshots, listen);
 }
 
 function engineOf(limits: Limits) {
-  return { maxMemoryPages: limits.maxMemoryPages, fuel: limits.fuel };
+  return { maxMemoryPages: limits.maxMemoryPages, fuel: limits.fuel, wasm: limits.engine };
 }
 
 /** Serves the guest's listening socket at `listen`; a restored guest that listens needs one. */

@@ -8,6 +8,8 @@ import { Vmm } from '../api.js';
 import { VmmExtern } from '../engine/vmm.js';
 import { formatResult, parseArg, parseHostPort, parseSize } from './values.js';
 import { runWasiCommand, type SnapshotOptions } from './run-wasi.js';
+import type { WasmEngineName } from '../vmm/binding.js';
+import { checkEngine } from '../vmm/open.js';
 
 export interface RunOptions extends LimitOptions {
   invoke?: string;
@@ -21,11 +23,14 @@ export interface RunOptions extends LimitOptions {
 export interface LimitOptions {
   fuel?: string;
   maxMemory?: string;
+  engine?: string;
 }
 
 export interface Limits {
   maxMemoryPages?: number;
   fuel?: bigint;
+  /** The wasm engine that runs the VMM; V8 when absent. */
+  engine?: WasmEngineName;
 }
 
 export function limitsFrom(options: LimitOptions): Limits {
@@ -38,6 +43,7 @@ export function limitsFrom(options: LimitOptions): Limits {
   if (options.fuel !== undefined) {
     limits.fuel = positive('--fuel', options.fuel);
   }
+  if (options.engine !== undefined) limits.engine = checkEngine(options.engine);
   return limits;
 }
 
@@ -89,7 +95,7 @@ export async function runCommand(guestPath: string, args: string[], options: Run
 }
 
 function invoke(bytes: Uint8Array, name: string, args: string[], limits: Limits): number {
-  const guest = new Vmm({ maxMemoryPages: limits.maxMemoryPages, fuel: limits.fuel }).load(bytes);
+  const guest = new Vmm({ maxMemoryPages: limits.maxMemoryPages, fuel: limits.fuel, wasm: limits.engine }).load(bytes);
   const f = guest.export(name);
   if (!(f instanceof VmmExtern) || f.kind !== 'func') throw new UsageError(`the guest exports no function named ${JSON.stringify(name)}`);
   const type = f.engine.funcType(f.address);

@@ -1,4 +1,5 @@
 import type { Engine } from './types.js';
+import type { WasmEngineName } from '../vmm/binding.js';
 
 export type EngineName = 'vmm' | 'native';
 
@@ -9,6 +10,8 @@ export interface EngineOptions {
   maxCallDepth?: number;
   /** Steps one call may run before it traps with "out of fuel" (VMM engine only); unlimited when absent. */
   fuel?: number | bigint;
+  /** The wasm engine that runs vmm.wasm (VMM engine only): V8 in this thread (the default), or wasmtime in a process of its own. */
+  wasm?: WasmEngineName;
 }
 
 const factories = new Map<EngineName, (options: EngineOptions) => Engine>();

@@ -4,7 +4,8 @@
  * host functions when the VMM asks for them. One VmmEngine is one VMM store.
  */
 import { GuestTrap, HostError, LinkError, ModuleError, UsageError, WasmotionError } from '../errors.js';
-import { ConfigKey, RunStatus, VmmBinding, VmmStatus, type VmmDevices } from '../vmm/binding.js';
+import { ConfigKey, RunStatus, VmmStatus, type VmmBinding, type VmmDevices } from '../vmm/binding.js';
+import { openVmm } from '../vmm/open.js';
 import { TYPE_CODES, typeName } from './valtype-codes.js';
 import { SLOT_BYTES, guestTrap, writeSlot } from '../vmm/values.js';
 import { registerEngine, type EngineOptions } from './index.js';
@@ -94,7 +95,7 @@ export class VmmEngine implements Engine {
   fuelPerCall: bigint | undefined;
 
   constructor(options: EngineOptions = {}, devices?: VmmDevices) {
-    this.vmm = new VmmBinding(devices);
+    this.vmm = openVmm(options.wasm, devices);
     if (options.maxMemoryPages !== undefined) this.vmm.x.config_set(ConfigKey.MaxMemoryPages, options.maxMemoryPages);
     if (options.maxCallDepth !== undefined) this.vmm.x.config_set(ConfigKey.MaxCallDepth, options.maxCallDepth);
     if (options.fuel !== undefined) this.fuelPerCall = BigInt(options.fuel);
@@ -168,8 +169,8 @@ export class VmmEngine implements Engine {
     const ptr = this.vmm.x.checkpoint_save(instance.id);
     if (!ptr) throw new WasmotionError('WASMOTION_ERR_CHECKPOINT', this.vmm.lastError().message);
     try {
-      const len = this.vmm.view().getUint32(ptr, true);
-      return this.vmm.bytes(ptr + 4, len).slice();
+      const len = this.vmm.read(ptr, 4).readUInt32LE(0);
+      return new Uint8Array(this.vmm.read(ptr + 4, len));
     } finally {
       this.vmm.x.vmm_free(ptr);
     }
@@ -261,6 +262,7 @@ export class VmmEngine implements Engine {
   dispose(): void {
     this.hostFns.length = 0;
     this.funcExterns.clear();
+    this.vmm.close();
   }
 
   exportOf(instance: number, name: string): VmmExtern | undefined {
@@ -279,10 +281,10 @@ export class VmmEngine implements Engine {
 
   funcType(addr: number): FuncTypeDesc {
     const ptr = this.vmm.x.func_type(addr);
-    const view = this.vmm.view();
-    const np = view.getUint32(ptr, true);
-    const nr = view.getUint32(ptr + 4, true);
-    const codes = this.vmm.bytes(ptr + 8, np + nr);
+    const counts = this.vmm.read(ptr, 8);
+    const np = counts.readUInt32LE(0);
+    const nr = counts.readUInt32LE(4);
+    const codes = this.vmm.read(ptr + 8, np + nr);
     return { params: [...codes.subarray(0, np)].map(typeName), results: [...codes.subarray(np)].map(typeName) };
   }
 
@@ -377,17 +379,21 @@ export class VmmEngine implements Engine {
   }
 
   private writeValues(ptr: number, types: ValType[], values: Value[]): void {
-    const view = this.vmm.view();
+    if (types.length === 0) return;
+    const slots = new Uint8Array(types.length * SLOT_BYTES);
+    const view = new DataView(slots.buffer);
     types.forEach((t, i) => {
       const v = values[i];
       if (v.type !== t) throw new UsageError(`argument ${i} is ${v.type}, expected ${t}`);
-      writeSlot(view, ptr + i * SLOT_BYTES, t, v as { value?: unknown; bits?: unknown }, () => this.refOf(v));
+      writeSlot(view, i * SLOT_BYTES, t, v as { value?: unknown; bits?: unknown }, () => this.refOf(v));
     });
+    this.vmm.write(ptr, slots);
   }
 
   private readValues(ptr: number, types: ValType[]): Value[] {
-    const view = this.vmm.view();
-    return types.map((t, i) => this.valueOf(t, view.getBigUint64(ptr + i * SLOT_BYTES, true)));
+    if (types.length === 0) return [];
+    const slots = this.vmm.read(ptr, types.length * SLOT_BYTES);
+    return types.map((t, i) => this.valueOf(t, slots.readBigUInt64LE(i * SLOT_BYTES)));
   }
 
   /** The 64-bit slot pattern of a value, for globals. */

@@ -11,6 +11,7 @@ import { GuestTrap, HostError, UsageError, WasmotionError } from '../errors.js';
 import type { EngineOptions } from '../engine/index.js';
 import { VmmEngine, type VmmExtern, type VmmInstance, type VmmModule } from '../engine/vmm.js';
 import { RunStatus } from '../vmm/binding.js';
+import { viewMemory, type GuestMemory } from '../vmm/guest-memory.js';
 import { guestTrap } from '../vmm/values.js';
 import { applyMemory } from '../snapshot/memory.js';
 import type { SnapshotFile, SnapshotMeta } from '../snapshot/directory.js';
@@ -147,7 +148,7 @@ export class GuestSession {
     s.applyBaseline(compiled, newest.meta.baseline ?? options.baseline);
     s.instance = s.engine.restore(compiled, s.resolveImport, newest.state);
     s.findMemory();
-    const memory = s.memoryView();
+    const memory = s.memory();
     for (const snap of chain) applyMemory(snap.memory, memory, `snapshot ${snap.meta.sequence}`);
     s.clearDirty();
     s.stepsAtStart = s.engine.vmm.x.fuel_used();
@@ -157,7 +158,7 @@ export class GuestSession {
 
   /**
    * A guest arriving by live migration: instantiated without running, so
-   * its memory can be filled (memoryView after ensurePages) while it still
+   * its memory can be filled (memory() after ensurePages) while it still
    * runs on the source; load() then brings its state and it can run.
    */
   static prepare(module: Uint8Array, options: SessionOptions = {}): GuestSession {
@@ -343,22 +344,39 @@ export class GuestSession {
     return this.engine.checkpoint(this.instance);
   }
 
-  /** The guest's memory, in place in VMM memory (empty if it has none). Valid until the guest runs. */
-  memoryView(): Uint8Array {
-    if (this.memoryAddr < 0) return new Uint8Array(0);
-    const { vmm } = this.engine;
-    return vmm.bytes(vmm.x.memory_base(this.memoryAddr), vmm.x.memory_pages(this.memoryAddr) * 65536);
+  /** Bytes of guest memory (0 if it has none). */
+  memoryBytes(): number {
+    return this.memoryAddr < 0 ? 0 : this.engine.vmm.x.memory_pages(this.memoryAddr) * 65536;
   }
 
-  /** The dirty map over the current memory: one byte per 4 KiB page, in place. */
-  dirtyView(): Uint8Array {
-    if (this.memoryAddr < 0) return new Uint8Array(0);
+  /** The guest's memory (empty if it has none), for one operation until the guest runs again. */
+  memory(): GuestMemory {
+    if (this.memoryAddr < 0) return viewMemory(new Uint8Array(0));
     const { vmm } = this.engine;
-    return vmm.bytes(vmm.x.memory_dirty(this.memoryAddr), this.memoryView().length / 4096);
+    return vmm.guestMemory(vmm.x.memory_base(this.memoryAddr), this.memoryBytes());
+  }
+
+  /**
+   * The dirty map over the current memory: one byte per 4 KiB page. In place
+   * on V8, a copy on wasmtime: hand changes back with commitDirty().
+   */
+  dirtyMap(): Buffer {
+    if (this.memoryAddr < 0) return Buffer.alloc(0);
+    const { vmm } = this.engine;
+    return vmm.read(vmm.x.memory_dirty(this.memoryAddr), this.memoryBytes() / 4096);
+  }
+
+  /** Makes changes to what dirtyMap() returned take effect. */
+  commitDirty(map: Buffer): void {
+    if (this.memoryAddr < 0) return;
+    const { vmm } = this.engine;
+    vmm.commit(vmm.x.memory_dirty(this.memoryAddr), map);
   }
 
   clearDirty(): void {
-    this.dirtyView().fill(0);
+    if (this.memoryAddr < 0) return;
+    const { vmm } = this.engine;
+    vmm.write(vmm.x.memory_dirty(this.memoryAddr), new Uint8Array(this.memoryBytes() / 4096));
   }
 
   /**
@@ -370,12 +388,13 @@ export class GuestSession {
    * between runs only, and with one session per VMM (the mark is the VMM's).
    */
   takeWrittenPages(): number {
-    const dirty = this.dirtyView();
+    const dirty = this.dirtyMap();
     let count = 0;
     if (this.dirtyMark !== FIRST_MARK) for (let p = 0; p < dirty.length; p++) count += dirty[p] === this.dirtyMark ? 1 : 0;
     let next = this.dirtyMark + 1;
     if (next > 255) {
       for (let p = 0; p < dirty.length; p++) if (dirty[p] !== 0) dirty[p] = FIRST_MARK;
+      this.commitDirty(dirty);
       next = FIRST_MARK + 1;
     }
     this.dirtyMark = next;

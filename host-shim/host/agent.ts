@@ -21,6 +21,8 @@ import { MigrationService } from '../migration/service.js';
 import { ClusterMember } from './cluster-member.js';
 import { hostOffer, startBaseline } from './offer.js';
 import { presentable, type Baseline } from '../cluster/evc/index.js';
+import type { WasmEngineName } from '../vmm/binding.js';
+import { checkEngine } from '../vmm/open.js';
 
 export interface HostConfig {
   name: string;
@@ -40,6 +42,8 @@ export interface HostConfig {
   capacity?: Partial<Resources>;
   /** The virtual switch that publishes guests' listening sockets (it needs the cluster secret). */
   switch?: { host: string; port: number };
+  /** The wasm engine that runs each guest's VMM: V8 (the default) or wasmtime, a process per guest. */
+  engine?: WasmEngineName;
 }
 
 export const VERSION = '0.1.0';
@@ -53,6 +57,7 @@ export class HostAgent extends EventEmitter {
   readonly offer: Baseline;
   readonly admission: Admission;
   readonly cpu: CpuScheduler;
+  readonly engine: WasmEngineName;
   private readonly server: Server;
   private readonly router = new Router();
   private member: ClusterMember | undefined;
@@ -60,6 +65,7 @@ export class HostAgent extends EventEmitter {
 
   private constructor(readonly config: HostConfig) {
     super();
+    this.engine = config.engine === undefined ? 'v8' : checkEngine(config.engine);
     this.offer = hostOffer(config.features);
     this.modules = new ModuleStore(config.dataDir ? join(config.dataDir, 'modules') : undefined);
     this.migrations = new MigrationService(this);
@@ -106,7 +112,7 @@ export class HostAgent extends EventEmitter {
 
   /** The limits a guest with this policy runs under here: its memory limit within the host's. */
   limits(policy: GuestPolicy): GuestLimits {
-    return { maxMemoryPages: maxMemoryPagesOf(policy, this.config.maxMemoryPages ?? DEFAULT_MAX_MEMORY_PAGES) };
+    return { maxMemoryPages: maxMemoryPagesOf(policy, this.config.maxMemoryPages ?? DEFAULT_MAX_MEMORY_PAGES), engine: this.engine };
   }
 
   guest(id: string): GuestHandle {
@@ -119,7 +125,7 @@ export class HostAgent extends EventEmitter {
     return {
       name: this.config.name,
       version: VERSION,
-      engine: 'v8',
+      engine: this.engine,
       features: this.offer.features,
       capabilities: this.offer.capabilities,
       baselines: presentable(this.offer),

@@ -49,7 +49,7 @@ function optionsFor(limits: GuestLimits): SessionOptions {
   return {
     stdout: (bytes) => post({ type: 'console', fd: 1, bytes }),
     stderr: (bytes) => post({ type: 'console', fd: 2, bytes }),
-    engine: { maxMemoryPages: limits.maxMemoryPages, fuel: limits.fuel !== undefined ? BigInt(limits.fuel) : undefined },
+    engine: { maxMemoryPages: limits.maxMemoryPages, fuel: limits.fuel !== undefined ? BigInt(limits.fuel) : undefined, wasm: limits.engine },
   };
 }
 
@@ -138,7 +138,7 @@ function attachArrived(delayMs = 100): void {
 }
 
 function memoryBytes(): number {
-  return session ? session.memoryView().length : 0;
+  return session ? session.memoryBytes() : 0;
 }
 
 async function handle(m: ToWorker): Promise<void> {
@@ -181,14 +181,14 @@ async function handle(m: ToWorker): Promise<void> {
       const s = session!;
       const records = m.compressed ? inflateRawSync(m.records, { maxOutputLength: MAX_BATCH }) : m.records;
       s.ensurePages(Math.ceil(memoryPagesOf(records, 'migration pages') / 16));
-      const memory = s.memoryView();
+      const memory = s.memory();
       const written = applyMemory(records, memory, 'migration pages');
       destination!.written(memory, written);
       return;
     }
     case 'load': {
       const s = session!;
-      const pages = s.memoryView().length / 4096;
+      const pages = s.memoryBytes() / 4096;
       const digest = destination!.digest(pages);
       if (!sameChecksum(digest, m.digest)) {
         post({ type: 'loaded', ok: false, message: 'the memory checksums of source and destination differ' });
@@ -214,9 +214,10 @@ async function handle(m: ToWorker): Promise<void> {
       const s = session!;
       // A new migration starts from a destination that holds nothing yet.
       if (m.all || !source) source = new SourcePages();
-      const dirty = s.dirtyView();
+      const dirty = s.dirtyMap();
       if (m.all) dirty.fill(1);
-      const batch = source.collect(s.memoryView(), dirty, m.maxBytes);
+      const batch = source.collect(s.memory(), dirty, m.maxBytes);
+      s.commitDirty(dirty);
       // Level 1: the fastest deflate; compression pays only on links slower than it.
       const records = m.compress ? new Uint8Array(deflateRawSync(batch.records, { level: 1 })) : batch.records;
       post(
@@ -236,7 +237,7 @@ async function handle(m: ToWorker): Promise<void> {
       // From here on the socket device stays as checkpointed: the guest may run on elsewhere.
       net?.freeze();
       const state = s.checkpointState();
-      const pages = s.memoryView().length / 4096;
+      const pages = s.memoryBytes() / 4096;
       post({ type: 'checkpoint', state, digest: (source ?? new SourcePages()).digest(pages), pages });
       return;
     }

@@ -1,3 +1,4 @@
+import type { WasmEngineName } from '../vmm/binding.js';
 import type { Baseline, Uses } from '../cluster/evc/index.js';
 
 /**
@@ -9,6 +10,8 @@ import type { Baseline, Uses } from '../cluster/evc/index.js';
 export interface GuestLimits {
   maxMemoryPages?: number;
   fuel?: string;
+  /** The wasm engine that runs the guest's VMM on this host; V8 when absent. */
+  engine?: WasmEngineName;
 }
 
 /** The virtual switch a guest's listening socket is published on (docs/host-api.md, "listen"). */

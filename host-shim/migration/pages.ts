@@ -8,6 +8,7 @@
  */
 import { checksum, CHECKSUM_BYTES } from '../snapshot/checksum.js';
 import { PAGE, ZERO_PAGE, encodePages, isZeroPage } from '../snapshot/memory.js';
+import type { GuestMemory } from '../vmm/guest-memory.js';
 
 const ZERO_SUM = checksum(ZERO_PAGE);
 
@@ -67,10 +68,9 @@ export class SourcePages {
    * `maxBytes` of page data are in the batch. A zero page the destination
    * already holds as zeros is cleared without being sent.
    */
-  collect(memory: Uint8Array, dirty: Uint8Array, maxBytes: number): Batch {
+  collect(memory: GuestMemory, dirty: Uint8Array, maxBytes: number): Batch {
     const pages = memory.length / PAGE;
     this.resize(pages);
-    const mem = Buffer.from(memory.buffer, memory.byteOffset, memory.length);
     const picked: number[] = [];
     const zero: boolean[] = [];
     let bytes = 0;
@@ -79,16 +79,17 @@ export class SourcePages {
       const p = (this.cursor + seen) % pages;
       if (!dirty[p]) continue;
       dirty[p] = 0;
-      const isZero = isZeroPage(mem, p);
+      const page = memory.read(p * PAGE, PAGE);
+      const isZero = isZeroPage(page, 0);
       if (isZero && this.destZero[p]) continue;
       this.destZero[p] = isZero ? 1 : 0;
-      this.sums.set(p, isZero ? ZERO_SUM : checksum(mem.subarray(p * PAGE, p * PAGE + PAGE)));
+      this.sums.set(p, isZero ? ZERO_SUM : checksum(page));
       picked.push(p);
       zero.push(isZero);
       if (!isZero) bytes += PAGE;
     }
     this.cursor = (this.cursor + seen) % Math.max(pages, 1);
-    const out = encodePages(mem, pages, picked, zero);
+    const out = encodePages(memory, pages, picked, zero);
     let dirtyLeft = 0;
     for (let p = 0; p < pages; p++) dirtyLeft += dirty[p] ? 1 : 0;
     return { records: out, count: picked.length, bytes, dirtyLeft, pages };
@@ -104,9 +105,9 @@ export class DestinationPages {
   private readonly sums = new PageSums();
 
   /** Records the pages just written, reading them back from guest memory. */
-  written(memory: Uint8Array, pages: number[]): void {
+  written(memory: GuestMemory, pages: number[]): void {
     this.sums.resize(memory.length / PAGE);
-    for (const p of pages) this.sums.set(p, checksum(memory.subarray(p * PAGE, p * PAGE + PAGE)));
+    for (const p of pages) this.sums.set(p, checksum(memory.read(p * PAGE, PAGE)));
   }
 
   digest(pages: number): Uint8Array {

@@ -2,9 +2,11 @@
  * The MEMORY section of a snapshot, built where the guest's memory lies: the
  * VMM scans the pages (which to write, which are zero) and folds the page
  * bytes into the section checksum in place; the file gets the pages as views
- * of guest memory, written without a copy. Valid until the guest runs again.
+ * of guest memory, written without a copy on V8 (copies on wasmtime). Valid
+ * until the guest runs again.
  */
 import type { VmmBinding } from '../vmm/binding.js';
+import type { GuestMemory } from '../vmm/guest-memory.js';
 import { LANE_BYTES, checksumFinish, checksumStart } from './checksum.js';
 import { SectionId, type PiecedSection } from './format.js';
 import { HEADER, PAGE, TRAILER, ZERO_FLAG, encodeHeader, encodeTrailer, indexBytes } from './memory.js';
@@ -13,8 +15,8 @@ export interface MemorySource {
   vmm: VmmBinding;
   /** Store address of the guest's memory, or -1 if it has none. */
   memoryAddr: number;
-  /** The guest's memory, in place. */
-  memory: Uint8Array;
+  /** The guest's memory. */
+  memory: GuestMemory;
 }
 
 /**
@@ -30,15 +32,17 @@ export function memorySection(src: MemorySource, diff: boolean): PiecedSection &
   const buf = vmm.x.vmm_alloc(HEADER + indexCap + LANE_BYTES);
   try {
     const lanes = buf + HEADER + indexCap;
-    vmm.bytes(lanes, LANE_BYTES).set(checksumStart());
+    vmm.write(lanes, checksumStart());
     // Payload order: header, page bytes, index, trailer; the scan folds the pages in.
-    vmm.bytes(buf, HEADER).set(header);
+    vmm.write(buf, header);
     vmm.x.checksum_update(lanes, buf, HEADER);
     const indexAt = buf + HEADER;
     const count = src.memoryAddr >= 0 && pages > 0 ? vmm.x.pages_index(src.memoryAddr, diff ? 1 : 0, indexAt, lanes) : 0;
     if (count < 0) throw new Error('the VMM does not know the guest memory');
-    // SAFETY (alignment): vmm_alloc returns 16-byte aligned buffers and HEADER is 64 bytes.
-    const entries = new Uint32Array(vmm.memory.buffer, indexAt, count);
+    const index = vmm.read(indexAt, indexBytes(count) + TRAILER);
+    // SAFETY (alignment): in place, vmm_alloc returns 16-byte aligned buffers and HEADER is 64
+    // bytes; a copy from the wasmtime binding starts on 8 bytes (Node's buffer pool aligns so).
+    const entries = new Uint32Array(index.buffer, index.byteOffset, count);
     const pieces: Uint8Array[] = [header];
     let data = 0;
     for (let i = 0; i < count; ) {
@@ -48,18 +52,18 @@ export function memorySection(src: MemorySource, diff: boolean): PiecedSection &
       }
       let j = i + 1;
       while (j < count && !(entries[j] & ZERO_FLAG) && entries[j] === entries[j - 1] + 1) j++;
-      pieces.push(memory.subarray(entries[i] * PAGE, entries[j - 1] * PAGE + PAGE));
+      pieces.push(memory.read(entries[i] * PAGE, (j - i) * PAGE));
       data += j - i;
       i = j;
     }
     const tail = indexBytes(count) + TRAILER;
-    const index = vmm.bytes(indexAt, tail);
     index.fill(0, count * 4);
     index.set(encodeTrailer(count, data), indexBytes(count));
+    vmm.commit(indexAt, index);
     vmm.x.checksum_update(lanes, indexAt, tail);
     pieces.push(Uint8Array.from(index));
     const length = HEADER + data * PAGE + tail;
-    return { id: SectionId.Memory, pieces, length, checksum: checksumFinish(vmm.bytes(lanes, LANE_BYTES), length), bytes: data * PAGE };
+    return { id: SectionId.Memory, pieces, length, checksum: checksumFinish(vmm.read(lanes, LANE_BYTES), length), bytes: data * PAGE };
   } finally {
     vmm.x.vmm_free(buf);
   }

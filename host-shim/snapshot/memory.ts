@@ -16,6 +16,7 @@
  * before it, zero or not.
  */
 import { SnapshotError } from '../errors.js';
+import { viewMemory, type GuestMemory } from '../vmm/guest-memory.js';
 
 export const PAGE = 4096;
 export const ZERO_FLAG = 0x8000_0000;
@@ -63,7 +64,7 @@ export function encodeTrailer(count: number, dataPages: number): Buffer {
  * A MEMORY payload of the chosen pages: `picked` page indices in order, with
  * `zero[i]` telling which are all zeros (listed, no bytes).
  */
-export function encodePages(mem: Buffer, pages: number, picked: number[], zero: boolean[]): Buffer {
+export function encodePages(mem: GuestMemory, pages: number, picked: number[], zero: boolean[]): Buffer {
   let data = 0;
   for (const z of zero) if (!z) data++;
   const out = Buffer.allocUnsafe(HEADER + data * PAGE + indexBytes(picked.length) + TRAILER);
@@ -77,7 +78,7 @@ export function encodePages(mem: Buffer, pages: number, picked: number[], zero: 
     }
     let j = i + 1;
     while (j < picked.length && !zero[j] && picked[j] === picked[j - 1] + 1) j++;
-    out.set(mem.subarray(picked[i] * PAGE, picked[j - 1] * PAGE + PAGE), at);
+    out.set(mem.read(picked[i] * PAGE, (j - i) * PAGE), at);
     at += (j - i) * PAGE;
     i = j;
   }
@@ -98,7 +99,7 @@ export function encodeMemory(memory: Uint8Array, dirty: Uint8Array | null): Buff
     picked.push(p);
     zero.push(isZero);
   }
-  return encodePages(mem, pages, picked, zero);
+  return encodePages(viewMemory(mem), pages, picked, zero);
 }
 
 /** Size in pages that a MEMORY payload describes. */
@@ -112,7 +113,8 @@ export function memoryPagesOf(payload: Uint8Array, what: string): number {
  * Writes the pages of a MEMORY payload into `memory`, checking every record
  * first. Returns the indices of the pages written.
  */
-export function applyMemory(payload: Uint8Array, memory: Uint8Array, what: string): number[] {
+export function applyMemory(payload: Uint8Array, into: Uint8Array | GuestMemory, what: string): number[] {
+  const memory = into instanceof Uint8Array ? viewMemory(into) : into;
   const buf = Buffer.from(payload.buffer, payload.byteOffset, payload.length);
   const pages = memoryPagesOf(payload, what);
   if (buf.length < HEADER + TRAILER) throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `${what}: memory section cut short`);
@@ -134,16 +136,20 @@ export function applyMemory(payload: Uint8Array, memory: Uint8Array, what: strin
     written[i] = page;
   }
   if (dataSeen !== data) throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `${what}: ${dataSeen} data pages listed, ${data} announced`);
+  // Adjacent data pages lie together in the payload: one write each run (a call each, on wasmtime).
+  const isZero = (i: number) => (buf.readUInt32LE(indexAt + i * 4) & ZERO_FLAG) !== 0;
   let at = HEADER;
-  for (let i = 0; i < count; i++) {
-    const word = buf.readUInt32LE(indexAt + i * 4);
-    const page = written[i];
-    if (word & ZERO_FLAG) {
-      memory.fill(0, page * PAGE, page * PAGE + PAGE);
-    } else {
-      memory.set(buf.subarray(at, at + PAGE), page * PAGE);
-      at += PAGE;
+  for (let i = 0; i < count; ) {
+    if (isZero(i)) {
+      memory.write(written[i] * PAGE, ZERO_PAGE);
+      i++;
+      continue;
     }
+    let j = i + 1;
+    while (j < count && !isZero(j) && written[j] === written[j - 1] + 1) j++;
+    memory.write(written[i] * PAGE, buf.subarray(at, at + (j - i) * PAGE));
+    at += (j - i) * PAGE;
+    i = j;
   }
   return written;
 }

@@ -19,7 +19,7 @@ export interface Taken {
 export function takeSnapshot(dir: SnapshotDir, session: GuestSession, module: Uint8Array, kind?: SnapshotKind): Taken {
   const chosen: SnapshotKind = kind ?? (dir.list().length === 0 ? 'full' : 'diff');
   const state = session.checkpointState();
-  const memory = memorySection({ vmm: session.engine.vmm, memoryAddr: session.memoryAddr, memory: session.memoryView() }, chosen === 'diff');
+  const memory = memorySection({ vmm: session.engine.vmm, memoryAddr: session.memoryAddr, memory: session.memory() }, chosen === 'diff');
   const sequence = dir.write(chosen, { state, memory }, {
     module: moduleDigest(module),
     imports: session.importsDigest(),

@@ -143,7 +143,7 @@ export class VmmNet {
     const n = this.x.wasi_conn_tx_unsent(id) >>> 0;
     if (n === 0) return undefined;
     const offset = Number(this.x.wasi_conn_tx_offset(id));
-    const bytes = Uint8Array.from(this.vmm.bytes(this.x.wasi_conn_tx_data(id), n));
+    const bytes = Uint8Array.from(this.vmm.read(this.x.wasi_conn_tx_data(id), n));
     this.x.wasi_conn_tx_sent(id, n);
     return { offset, bytes };
   }

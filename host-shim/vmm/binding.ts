@@ -3,12 +3,17 @@
  * assembly/index.ts) plus helpers to move bytes and strings across. One
  * VmmBinding is one VMM with one store. A trap of vmm.wasm itself (a VMM
  * bug, never a guest's doing) poisons the binding and surfaces as VmmFault.
+ *
+ * Two wasm engines run vmm.wasm: V8, in this thread (v8-binding.ts), and
+ * wasmtime, in a process of its own (wasmtime-binding.ts). VMM memory is
+ * reached through read() and write() only: on V8 read() returns a view in
+ * place, on wasmtime a copy, so whoever changes what read() returned hands
+ * it back with commit() (nothing to do on V8).
  */
 import { randomFillSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { VmmFault } from '../errors.js';
 import { packageRoot } from '../paths.js';
+import { viewMemory, type GuestMemory } from './guest-memory.js';
 
 export interface VmmExports {
   vmm_alloc(len: number): number;
@@ -98,22 +103,6 @@ export interface VmmError {
   trap: number;
 }
 
-let compiled: WebAssembly.Module | undefined;
-
-function vmmModule(): WebAssembly.Module {
-  if (!compiled) {
-    const path = join(packageRoot(), 'build', 'vmm.wasm');
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(path);
-    } catch (err) {
-      throw new VmmFault(`cannot read ${path}: run "npm run build" first`, err);
-    }
-    compiled = new WebAssembly.Module(new Uint8Array(bytes));
-  }
-  return compiled;
-}
-
 /**
  * The host's side of the VMM's virtual devices (assembly/wasi/host.ts): what
  * the VMM calls synchronously when a guest's WASI call needs the outside
@@ -138,95 +127,57 @@ export const defaultDevices: VmmDevices = {
   },
 };
 
-/** Entry points returning an address in VMM memory. */
-const POINTER_RESULTS = new Set([
+/** Where the VMM is: built by `npm run build`. */
+export function vmmWasmPath(): string {
+  return join(packageRoot(), 'build', 'vmm.wasm');
+}
+
+/** Entry points returning an address in VMM memory: unsigned, although wasm i32 results arrive signed. */
+export const POINTER_RESULTS = new Set([
   'vmm_alloc', 'error_message', 'module_describe', 'func_type', 'call_begin', 'results_ptr',
   'host_call_args', 'memory_base', 'memory_dirty', 'checkpoint_save', 'wasi_conn_tx_data',
 ]);
 
 /** Initial VMM memory: the VMM's own heap. Guest memories are reserved above it. */
-const HEAP_PAGES = 256;
+export const HEAP_PAGES = 256;
 
-export class VmmBinding {
-  readonly memory: WebAssembly.Memory;
-  readonly x: VmmExports;
-  private poisoned: VmmFault | undefined;
+/** The wasm engines that run vmm.wasm. */
+export type WasmEngineName = 'v8' | 'wasmtime';
+export const WASM_ENGINES: readonly WasmEngineName[] = ['v8', 'wasmtime'];
 
-  constructor(devices: VmmDevices = defaultDevices) {
-    this.memory = new WebAssembly.Memory({ initial: HEAP_PAGES, maximum: 65536 });
-    const instance = new WebAssembly.Instance(vmmModule(), {
-      env: { memory: this.memory },
-      host: {
-        vmm_abort: (msg: number, file: number, line: number, col: number) => this.abort(msg, file, line, col),
-        console_write: (fd: number, ptr: number, len: number) => devices.consoleWrite(fd, this.bytes(ptr, len)),
-        clock_now: (clock: number) => devices.clockNow(clock),
-        random_fill: (ptr: number, len: number) => devices.randomFill(this.bytes(ptr, len)),
-      },
-    });
-    this.x = this.guard(instance.exports as unknown as VmmExports);
-  }
+export abstract class VmmBinding {
+  abstract readonly engine: WasmEngineName;
+  abstract readonly x: VmmExports;
 
-  /**
-   * Wraps every entry point so a trap of vmm.wasm becomes a VmmFault and
-   * poisons the binding. Pointers come back unsigned: VMM memory passes 2 GiB
-   * once guest memories are reserved, and wasm i32 results arrive signed.
-   */
-  private guard(raw: VmmExports): VmmExports {
-    const guarded: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(raw)) {
-      if (typeof value !== 'function') continue;
-      const fn = value as (...a: unknown[]) => unknown;
-      const unsigned = POINTER_RESULTS.has(name);
-      guarded[name] = (...args: unknown[]) => {
-        if (this.poisoned) throw this.poisoned;
-        try {
-          const result = fn(...args);
-          return unsigned ? (result as number) >>> 0 : result;
-        } catch (err) {
-          if (err instanceof VmmFault) throw (this.poisoned = err);
-          if (err instanceof WebAssembly.RuntimeError || err instanceof RangeError) {
-            throw (this.poisoned = new VmmFault(`the VMM failed in ${name}: ${(err as Error).message}`, err));
-          }
-          throw err;
-        }
-      };
-    }
-    return guarded as unknown as VmmExports;
-  }
+  /** Bytes [ptr, ptr+len) of VMM memory: a view in place on V8 (valid until the VMM runs), a copy on wasmtime. */
+  abstract read(ptr: number, len: number): Buffer;
 
-  private abort(msg: number, file: number, line: number, col: number): never {
-    const text = `${this.asString(msg) ?? 'abort'} at ${this.asString(file) ?? '?'}:${line}:${col}`;
-    throw (this.poisoned = new VmmFault(`VMM invariant broken: ${text}`));
-  }
+  /** Copies `data` into VMM memory at `ptr`. */
+  abstract write(ptr: number, data: Uint8Array): void;
 
-  /** An AssemblyScript string (UTF-16, byte length in the header word before it). */
-  private asString(ptr: number): string | undefined {
-    if (!ptr) return undefined;
-    const view = new DataView(this.memory.buffer);
-    const bytes = view.getUint32(ptr - 4, true);
-    return Buffer.from(this.memory.buffer, ptr, bytes).toString('utf16le');
-  }
+  /** Makes changes to `range`, which read(ptr, ...) returned, take effect in VMM memory. */
+  abstract commit(ptr: number, range: Uint8Array): void;
 
-  view(): DataView {
-    return new DataView(this.memory.buffer);
-  }
+  /** Ends the binding (the wasmtime process); the VMM is gone after. */
+  abstract close(): void;
 
-  bytes(ptr: number, len: number): Uint8Array {
-    return new Uint8Array(this.memory.buffer, ptr, len);
+  /** A guest memory of `length` bytes at `base` in VMM memory, for one operation between two runs. */
+  guestMemory(base: number, length: number): GuestMemory {
+    return viewMemory(this.read(base, length));
   }
 
   /** Copies `data` into a fresh VMM buffer; the caller owns it. */
   writeBytes(data: Uint8Array): number {
     const ptr = this.x.vmm_alloc(data.length);
-    this.bytes(ptr, data.length).set(data);
+    this.write(ptr, data);
     return ptr;
   }
 
   /** A length-prefixed UTF-8 string returned by the VMM. */
   readString(ptr: number): string {
     if (!ptr) return '';
-    const len = this.view().getUint32(ptr, true);
-    return Buffer.from(this.memory.buffer, ptr + 4, len).toString('utf8');
+    const len = this.read(ptr, 4).readUInt32LE(0);
+    return this.read(ptr + 4, len).toString('utf8');
   }
 
   /** Calls `fn` with `text` as UTF-8 in a temporary VMM buffer. */

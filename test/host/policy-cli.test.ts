@@ -51,7 +51,12 @@ test('host start takes its capacity; guest start sends the policy; host and gues
   expect(JSON.parse(started.stdout).policy).toEqual({ cpu: { reservation: 0.25, limit: 0.5, shares: 2000 }, memory: { reservation: 16 * MiB, limit: 32 * MiB } });
   const id = JSON.parse(started.stdout).id as string;
 
-  const info = await wasmotion(['guest', 'info', id, '--host', url]);
+  // Usage is measured over the guest's first moments: on a busy machine that takes a while.
+  let info = await wasmotion(['guest', 'info', id, '--host', url]);
+  for (let i = 0; i < 50 && !/^usage\s+cpu [\d.]+/m.test(info.stdout); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    info = await wasmotion(['guest', 'info', id, '--host', url]);
+  }
   expect(info.stdout).toMatch(/^policy\s+cpu reservation 0\.25 cores, limit 0\.5 cores, shares 2000; memory reservation 16\.0 MiB, limit 32\.0 MiB$/m);
   expect(info.stdout).toMatch(/^usage\s+cpu [\d.]+ cores?, memory 64\.0 KiB$/m);
   const text = await wasmotion(['host', 'info', '--host', url]);

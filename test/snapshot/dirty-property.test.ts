@@ -70,7 +70,7 @@ class DirtyAudit {
         if (!dirty[p]) this.miss(`${where}: page ${p} changed but is not marked (first byte at ${firstDifference(mem, sh, p)})`);
       }
     }
-    return memory.slice();
+    return Uint8Array.from(memory);
   }
 
   private miss(what: string): void {
@@ -260,7 +260,7 @@ describe('dirty map: every changed page is marked', () => {
       whole.dispose();
 
       const session = GuestSession.start(bytes, options);
-      let shadow = session.memoryView().slice();
+      let shadow = Uint8Array.from(session.memory().read(0, session.memoryBytes()));
       session.clearDirty();
       let stopAfter = 0n;
       for (let done = false; !done; ) {
@@ -272,7 +272,7 @@ describe('dirty map: every changed page is marked', () => {
           expect((err as Error).name, c.name).toBe('GuestTrap');
           done = true;
         }
-        shadow = audit.check(shadow, session.memoryView(), session.dirtyView(), `${c.name} after ${session.steps()} steps`);
+        shadow = audit.check(shadow, session.memory().read(0, session.memoryBytes()), session.dirtyMap(), `${c.name} after ${session.steps()} steps`);
         session.clearDirty();
       }
       session.dispose();

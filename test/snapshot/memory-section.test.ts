@@ -1,6 +1,7 @@
 // The memory section built in the VMM (pages scanned and checksummed in place,
 // with SIMD) must equal, byte for byte and checksum for checksum, the one the
 // host builds by copying: the reader verifies with the host's checksum.
+import { viewMemory } from '../../host-shim/vmm/guest-memory.js';
 import { describe, expect, test } from 'vitest';
 import { Vmm } from '../../host-shim/index.js';
 import type { VmmExtern } from '../../host-shim/engine/vmm.js';
@@ -24,7 +25,7 @@ describe('memory section built in the VMM', () => {
     dirty.fill(0);
     for (const p of [0, 4, 5, 17, 100, 127]) dirty[p] = 1;
     for (const diff of [false, true]) {
-      const section = memorySection({ vmm: vmm.engine.vmm, memoryAddr: addr, memory }, diff);
+      const section = memorySection({ vmm: vmm.engine.vmm, memoryAddr: addr, memory: viewMemory(memory) }, diff);
       const joined = Buffer.concat(section.pieces);
       expect(section.length).toBe(joined.length);
       expect(Buffer.compare(joined, encodeMemory(memory, diff ? dirty : null))).toBe(0);

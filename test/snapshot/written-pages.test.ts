@@ -19,7 +19,7 @@ describe('counting the pages a guest writes', () => {
     await s.run();
     expect(s.takeWrittenPages()).toBe(2);
     expect(s.takeWrittenPages()).toBe(0);
-    const dirty = s.dirtyView();
+    const dirty = s.dirtyMap();
     expect([dirty[3], dirty[5]].every((d) => d !== 0)).toBe(true);
   });
 
@@ -28,6 +28,6 @@ describe('counting the pages a guest writes', () => {
     s.takeWrittenPages();
     await s.run();
     for (let i = 0; i < 300; i++) expect(s.takeWrittenPages()).toBe(i === 0 ? 2 : 0);
-    expect(s.dirtyView()[5]).not.toBe(0);
+    expect(s.dirtyMap()[5]).not.toBe(0);
   });
 });

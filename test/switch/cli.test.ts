@@ -17,8 +17,9 @@ const secretFile = join(tmp, 'secret');
 writeFileSync(secretFile, 'a cluster secret for the cli test');
 const children: ChildProcess[] = [];
 
-afterAll(() => {
-  for (const c of children) c.kill('SIGTERM');
+afterAll(async () => {
+  // Each one writes its last state as it stops (the manager its store): remove the directory after.
+  await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((resolve) => (c.once('exit', resolve), c.kill('SIGTERM'))))));
   rmSync(tmp, { recursive: true, force: true });
 });
 

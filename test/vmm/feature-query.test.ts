@@ -40,7 +40,7 @@ afterEach(() => {
 });
 
 function answers(session: GuestSession): [bigint, bigint] {
-  const view = new DataView(session.memoryView().buffer, session.memoryView().byteOffset, 16);
+  const view = new DataView(session.memory().read(0, session.memoryBytes()).buffer, session.memory().read(0, session.memoryBytes()).byteOffset, 16);
   return [view.getBigUint64(0, true), view.getBigUint64(8, true)];
 }
 

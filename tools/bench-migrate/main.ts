@@ -13,7 +13,10 @@
  * Downtime is measured by the source: from the guest's pause to the
  * destination's STARTED. Throughput is page bytes over the pre-copy rounds,
  * up to the destination's acknowledgement of each. Bytes sent are the PAGES
- * frames on the wire. A last row ("z") measures the optional compression.
+ * frames on the wire. A row "z" measures the optional compression; the rows
+ * "v8→wt" and "wt→v8" move the 64 MiB guest between a host on V8 and one
+ * whose VMMs run on wasmtime (--engine wasmtime), each row the hops in its
+ * direction, when wasmtime can run here.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -22,12 +25,15 @@ import { HostAgent } from '../../host-shim/host/agent.js';
 import { packageRoot } from '../../host-shim/paths.js';
 import { moduleDigest } from '../../host-shim/snapshot/directory.js';
 import { percentile } from '../bench/timing.js';
+import { wasmtimeUnavailable } from '../../host-shim/vmm/wasmtime-binding.js';
 import { measureTcpThroughput } from '../link/throughput.js';
 
 interface Config {
   mib: number;
   rate: number;
   compress?: boolean;
+  /** Back and forth between the V8 host and the wasmtime host instead of two V8 hosts. */
+  acrossEngines?: boolean;
 }
 
 interface Result {
@@ -40,12 +46,16 @@ interface Result {
   phases: Record<string, number>;
 }
 
+/** The hops of one run, by direction ("a→b" on one engine; "v8→wt" and "wt→v8" across). */
+type Results = Map<string, Result>;
+
 const quick = process.argv.includes('--quick');
 const REPS = quick ? 2 : 4;
 const DOWNTIME_LIMIT_MS = 5;
 const CONFIGS: Config[] = quick
   ? [{ mib: 16, rate: 0 }, { mib: 64, rate: 10 }]
   : [...[16, 64, 256].flatMap((mib) => [0, 10, 100].map((rate) => ({ mib, rate }))), { mib: 64, rate: 10, compress: true }];
+const ACROSS: Config = { mib: 64, rate: 10, acrossEngines: true };
 
 async function api(base: string, path: string, init?: RequestInit): Promise<any> {
   const res = await fetch(new URL(path, base), init);
@@ -70,14 +80,18 @@ async function migrate(from: HostAgent, to: HostAgent, id: string, compress = fa
   return events[events.length - 1];
 }
 
-async function runConfig(a: HostAgent, b: HostAgent, module: Uint8Array, c: Config): Promise<Result> {
+async function runConfig(a: HostAgent, b: HostAgent, module: Uint8Array, c: Config): Promise<Results> {
   const digest = moduleDigest(module);
   const info = await api(a.url, '/v1/guests', { method: 'POST', body: JSON.stringify({ module: digest, args: [String(c.mib), String(c.rate), '0'] }) });
   await waitForOutput(a.url, info.id, 'ready');
-  const result: Result = { downtimes: [], totals: [], bytesPerTouched: 0, throughput: 0, failures: [], phases: {} };
+  const results: Results = new Map();
   let here = a;
   let there = b;
-  for (let rep = 0; rep < REPS; rep++) {
+  // Across engines, REPS hops each way.
+  for (let rep = 0; rep < (c.acrossEngines ? 2 * REPS : REPS); rep++) {
+    const direction = c.acrossEngines ? `${short(here)}→${short(there)}` : 'a→b';
+    let result = results.get(direction);
+    if (!result) results.set(direction, (result = { downtimes: [], totals: [], bytesPerTouched: 0, throughput: 0, failures: [], phases: {} }));
     const last = await migrate(here, there, info.id, c.compress);
     if (last.state !== 'completed') {
       result.failures.push(`${last.state}: ${last.error?.message}`);
@@ -86,7 +100,7 @@ async function runConfig(a: HostAgent, b: HostAgent, module: Uint8Array, c: Conf
     if (last.downtimeMs >= Math.max(0, ...result.downtimes)) result.phases = last.phasesMs ?? {};
     result.downtimes.push(last.downtimeMs);
     result.totals.push(last.totalMs);
-    if (rep === 0) {
+    if (result.downtimes.length === 1) {
       // Bytes sent: what went on the wire (smaller than the page bytes when compressed).
       result.bytesPerTouched = last.wireBytes / (c.mib * 1024 * 1024);
       result.throughput = last.throughput;
@@ -94,8 +108,10 @@ async function runConfig(a: HostAgent, b: HostAgent, module: Uint8Array, c: Conf
     [here, there] = [there, here];
   }
   await api(here.url, `/v1/guests/${info.id}/stop`, { method: 'POST' });
-  return result;
+  return results;
 }
+
+const short = (h: HostAgent) => (h.engine === 'wasmtime' ? 'wt' : 'v8');
 
 async function main(): Promise<number> {
   const path = join(packageRoot(), 'build', 'guests', 'dirtier.wasm');
@@ -110,33 +126,38 @@ async function main(): Promise<number> {
   process.stdout.write(`loopback: tcp ${(tcp / 1e6).toFixed(0)} MB/s, tls ${(tls / 1e6).toFixed(0)} MB/s\n`);
   const a = await HostAgent.start({ name: 'bench-a', host: '127.0.0.1', port: 0, secret });
   const b = await HostAgent.start({ name: 'bench-b', host: '127.0.0.1', port: 0, secret });
+  const noWasmtime = wasmtimeUnavailable();
+  const w = noWasmtime ? undefined : await HostAgent.start({ name: 'bench-w', host: '127.0.0.1', port: 0, secret, engine: 'wasmtime' });
   let headline = '';
   let failed = false;
   try {
     await api(a.url, `/v1/modules/${moduleDigest(module)}`, { method: 'PUT', body: module });
-    process.stdout.write('guest            downtime p50   p99     total p50   bytes/touched   throughput  of tcp  of tls\n');
-    for (const c of CONFIGS) {
-      const r = await runConfig(a, b, module, c);
-      const label = `${c.mib}MiB@${c.rate}MB/s${c.compress ? ' z' : ''}`;
+    process.stdout.write('guest                downtime p50   p99     total p50   bytes/touched   throughput  of tcp  of tls\n');
+    const runs: { c: Config; to: HostAgent }[] = CONFIGS.map((c) => ({ c, to: b }));
+    if (w) runs.push({ c: ACROSS, to: w });
+    else process.stdout.write(`64MiB@10MB/s v8→wt skipped: ${noWasmtime}\n`);
+    for (const { c, to } of runs) for (const [direction, r] of await runConfig(a, to, module, c)) {
+      const label = `${c.mib}MiB@${c.rate}MB/s${c.compress ? ' z' : ''}${c.acrossEngines ? ` ${direction}` : ''}`;
       if (r.failures.length || r.downtimes.length === 0) {
         failed = true;
-        process.stdout.write(`${label.padEnd(16)} FAILED ${r.failures.join('; ')}\n`);
+        process.stdout.write(`${label.padEnd(20)} FAILED ${r.failures.join('; ')}\n`);
         continue;
       }
       const p50 = percentile(r.downtimes, 50);
       const p99 = percentile(r.downtimes, 99);
       process.stdout.write(
-        `${label.padEnd(16)} ${p50.toFixed(1).padStart(9)} ms ${p99.toFixed(1).padStart(6)} ms ${percentile(r.totals, 50).toFixed(0).padStart(8)} ms ` +
+        `${label.padEnd(20)} ${p50.toFixed(1).padStart(9)} ms ${p99.toFixed(1).padStart(6)} ms ${percentile(r.totals, 50).toFixed(0).padStart(8)} ms ` +
           `${r.bytesPerTouched.toFixed(2).padStart(14)} ${(r.throughput / 1e6).toFixed(0).padStart(9)} MB/s ${(r.throughput / tcp).toFixed(2).padStart(6)} ${(r.throughput / tls).toFixed(2).padStart(6)}` +
           `   slowest switchover: ${Object.entries(r.phases).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')} ms\n`,
       );
-      if (c.mib === 64 && c.rate === 10 && !c.compress) {
+      if (c.mib === 64 && c.rate === 10 && !c.compress && !c.acrossEngines) {
         headline = `migrate: 64MiB@10MB/s downtime p99 ${p99.toFixed(1)} ms, throughput ${(r.throughput / tcp).toFixed(2)} of tcp, ${r.bytesPerTouched.toFixed(2)} bytes/touched`;
       }
     }
   } finally {
     await a.close();
     await b.close();
+    await w?.close();
   }
   process.stdout.write(`${headline || 'migrate: 64MiB@10MB/s not measured'}\n`);
   return failed ? 1 : 0;

@@ -11,6 +11,7 @@
  * bytes, 20% random (compressed or encrypted data). A diff covers a random
  * quarter of the pages, as a pre-copy round after a busy slice would.
  */
+import { viewMemory } from '../../host-shim/vmm/guest-memory.js';
 import { Vmm } from '../../host-shim/api.js';
 import type { VmmExtern } from '../../host-shim/engine/vmm.js';
 import { memorySection, type MemorySource } from '../../host-shim/snapshot/memory-section.js';
@@ -66,14 +67,14 @@ function dirtyQuarter(pages: number, seed = 7): Uint8Array {
   return dirty;
 }
 
-function breakdown(src: MemorySource, dirtyMap: Uint8Array, dirty: Uint8Array | null, copyBytes: number, reps: number): Breakdown {
+function breakdown(src: MemorySource, memory: Uint8Array, dirtyMap: Uint8Array, dirty: Uint8Array | null, copyBytes: number, reps: number): Breakdown {
   const target = new Uint8Array(copyBytes);
   target.fill(1); // touched, as the memcpy's destination would be
   const encode: number[] = [];
   const copy: number[] = [];
   // Alternating, after one warm-up round, so that each sees the same machine state.
   for (let i = 0; i <= reps; i++) {
-    const c = timeMs(() => target.set(src.memory.subarray(0, copyBytes)));
+    const c = timeMs(() => target.set(memory.subarray(0, copyBytes)));
     if (dirty) dirtyMap.set(dirty);
     const e = timeMs(() => memorySection(src, dirty !== null));
     if (i === 0) continue;
@@ -97,15 +98,15 @@ export function measureMemory(bytes: number, reps: number): MemoryTimes {
   memory.set(mixedMemory(bytes));
   const addr = (guest.export('memory') as VmmExtern).address;
   const x = vmm.engine.vmm.x;
-  const dirtyMap = vmm.engine.vmm.bytes(x.memory_dirty(addr), bytes / PAGE);
-  const src: MemorySource = { vmm: vmm.engine.vmm, memoryAddr: addr, memory };
+  const dirtyMap = vmm.engine.vmm.read(x.memory_dirty(addr), bytes / PAGE);
+  const src: MemorySource = { vmm: vmm.engine.vmm, memoryAddr: addr, memory: viewMemory(memory) };
   const dirty = dirtyQuarter(bytes / PAGE);
   const dirtyPages = dirty.reduce((n, d) => n + d, 0);
   return {
     memoryBytes: bytes,
     diffBytes: dirtyPages * PAGE,
-    full: breakdown(src, dirtyMap, null, bytes, reps),
-    diff: breakdown(src, dirtyMap, dirty, dirtyPages * PAGE, reps),
+    full: breakdown(src, memory, dirtyMap, null, bytes, reps),
+    diff: breakdown(src, memory, dirtyMap, dirty, dirtyPages * PAGE, reps),
   };
 }
 

@@ -110,7 +110,7 @@ export async function resumeDir(path: string, bounds: ResumeBounds): Promise<Res
       timeout,
     ]);
     if (end === 'timed out') return { kind: 'timed out' };
-    const memory = createHash('sha256').update(session.memoryView()).digest('hex');
+    const memory = createHash('sha256').update(session.memory().read(0, session.memoryBytes())).digest('hex');
     return { kind: 'ran', end, stdout: Buffer.concat(out), stderr: Buffer.concat(err), steps: session.steps(), memory };
   } catch (e) {
     return { kind: 'threw', phase: 'run', error: describe(e) };

@@ -1,0 +1,306 @@
+/**
+ * vmm.wasm on wasmtime: a process of its own (tools/wasmtime/vmm-server.py,
+ * on wasmtime's official Python embedding) runs the VMM, and this binding
+ * drives it synchronously over two FIFOs with blocking reads and writes.
+ * Guests run in worker threads, so blocking one costs nobody else.
+ *
+ *   Node (this thread)                      vmm-server.py (wasmtime)
+ *     x.run(fuel) ── CALL idx args ─────────▶ run(fuel)
+ *                 ◀──────────── CONSOLE fd bytes ─ console_write (0..n)
+ *                 ◀──────────────── RESULT bits ─
+ *     read(p, n)  ── READ p n ──────────────▶
+ *                 ◀──────────────── BYTES data ──
+ *     write(p, d) ── WRITE p d ─────────────▶
+ *                 ◀──────────────── RESULT ──────
+ *
+ * Frames are an 8-byte header (op or kind, argc or fd, u16 export index,
+ * u32 body length) and a body; vmm-server.py and docs/vmm.md have the table.
+ * A FAULT reply (vmm.wasm trapped or aborted) or the end of the process
+ * poisons the binding as VmmFault, as a trap of vmm.wasm does on V8.
+ *
+ * Start-up: Node opens the request FIFO read-write and the reply FIFO
+ * non-blocking, so no open waits for a process that may never come; once the
+ * server's READY frame is in, it reopens both the ordinary blocking way, so
+ * that the server's end shows as end of file, and its own as a broken pipe.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { VmmFault, WasmotionError } from '../errors.js';
+import { packageRoot } from '../paths.js';
+import { POINTER_RESULTS, VmmBinding, defaultDevices, vmmWasmPath, type VmmDevices, type VmmExports } from './binding.js';
+import { chunkedMemory, type GuestMemory } from './guest-memory.js';
+
+const OP_CALL = 1;
+const OP_READ = 2;
+const OP_WRITE = 3;
+const REPLY_RESULT = 1;
+const REPLY_BYTES = 2;
+const REPLY_CONSOLE = 3;
+const REPLY_FAULT = 4;
+const REPLY_READY = 5;
+const HEADER = 8;
+const SLOT = 8;
+
+/** How long the server may take to start: Python, wasmtime, and compiling vmm.wasm on a cold cache. */
+const START_TIMEOUT_MS = 120_000;
+
+/** The Python that runs the server. */
+const PYTHON = 'python3';
+
+export function vmmServerPath(): string {
+  return join(packageRoot(), 'tools', 'wasmtime', 'vmm-server.py');
+}
+
+let availability: string | null | undefined;
+
+/**
+ * Why vmm.wasm cannot run on wasmtime here, or null when it can: the
+ * wasmtime Python package must be importable. Asked once per thread.
+ */
+export function wasmtimeUnavailable(): string | null {
+  if (availability === undefined) {
+    const r = spawnSync(PYTHON, ['-c', 'import wasmtime'], { stdio: 'ignore', timeout: 30_000 });
+    availability = r.status === 0 ? null : 'the wasmtime Python package is not installed (pip install wasmtime)';
+    if (availability === null && !existsSync(vmmServerPath())) availability = `${vmmServerPath()} is missing`;
+  }
+  return availability;
+}
+
+/** The error for a wasmtime engine that this machine cannot run. */
+export function engineUnavailable(reason: string): WasmotionError {
+  return new WasmotionError('WASMOTION_ERR_ENGINE_UNAVAILABLE', `the wasmtime engine is not available: ${reason}`);
+}
+
+interface ExportShape {
+  name: string;
+  params: string[];
+  results: string[];
+}
+
+/**
+ * Whether process `pid` still runs. The event loop that would reap it does
+ * not turn while this thread waits, so an ended process shows as a zombie.
+ */
+function running(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    // No /proc here: rely on the time limit.
+    return process.platform !== 'linux';
+  }
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const sleep = (ms: number) => Atomics.wait(sleeper, 0, 0, ms);
+
+export class WasmtimeBinding extends VmmBinding {
+  readonly engine = 'wasmtime';
+  readonly x: VmmExports;
+  private readonly child: ChildProcess;
+  private requests = -1;
+  private replies = -1;
+  private poisoned: VmmFault | undefined;
+  private readonly head = Buffer.alloc(HEADER);
+  private readonly call = Buffer.alloc(HEADER + 8 * SLOT);
+
+  constructor(private readonly devices: VmmDevices = defaultDevices) {
+    super();
+    const dir = mkdtempSync(join(tmpdir(), 'wasmotion-vmm-'));
+    try {
+      const requestPath = join(dir, 'requests');
+      const replyPath = join(dir, 'replies');
+      const made = spawnSync('mkfifo', ['-m', '600', requestPath, replyPath]);
+      if (made.status !== 0) throw new VmmFault(`cannot make the FIFOs to the wasmtime process: ${made.stderr?.toString().trim() || made.error?.message}`);
+      this.requests = openSync(requestPath, constants.O_RDWR);
+      this.replies = openSync(replyPath, constants.O_RDONLY | constants.O_NONBLOCK);
+      this.child = spawn(PYTHON, [vmmServerPath(), requestPath, replyPath, vmmWasmPath()], { stdio: ['ignore', 'ignore', 'inherit'] });
+      this.child.on('error', () => {});
+      this.child.unref();
+      const ready = this.awaitReady();
+      // Blocking ends now that the server holds its ends open.
+      const requests = openSync(requestPath, constants.O_WRONLY);
+      closeSync(this.requests);
+      this.requests = requests;
+      const replies = openSync(replyPath, constants.O_RDONLY);
+      closeSync(this.replies);
+      this.replies = replies;
+      this.x = this.exportsOf(ready);
+    } catch (err) {
+      this.close();
+      throw err;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Polls the non-blocking reply FIFO until the READY frame is in. */
+  private awaitReady(): ExportShape[] {
+    const deadline = performance.now() + START_TIMEOUT_MS;
+    const chunks: Buffer[] = [];
+    let have = 0;
+    let need = HEADER;
+    for (;;) {
+      const buf = Buffer.alloc(Math.max(need - have, 1));
+      let n = 0;
+      try {
+        n = readSync(this.replies, buf, 0, buf.length, null);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw new VmmFault('cannot read from the wasmtime process', err);
+      }
+      if (n > 0) {
+        chunks.push(buf.subarray(0, n));
+        have += n;
+        const data = Buffer.concat(chunks);
+        if (have >= HEADER) need = HEADER + data.readUInt32LE(4);
+        if (have >= need) {
+          const body = data.subarray(HEADER, need).toString('utf8');
+          if (data[0] === REPLY_FAULT) throw new VmmFault(`the wasmtime process did not start: ${body}`);
+          if (data[0] !== REPLY_READY) throw new VmmFault(`the wasmtime process began with frame ${data[0]}`);
+          return (JSON.parse(body) as { exports: ExportShape[] }).exports;
+        }
+        continue;
+      }
+      if (!running(this.child.pid)) throw new VmmFault(`the wasmtime process (${PYTHON} ${vmmServerPath()}) ended before it was ready`);
+      if (performance.now() > deadline) throw new VmmFault(`the wasmtime process was not ready within ${START_TIMEOUT_MS / 1000} s`);
+      sleep(2);
+    }
+  }
+
+  /** Entry points as the server listed them, each a CALL by index. */
+  private exportsOf(shapes: ExportShape[]): VmmExports {
+    const x: Record<string, unknown> = {};
+    shapes.forEach((shape, index) => {
+      const unsigned = POINTER_RESULTS.has(shape.name);
+      const result = shape.results[0];
+      x[shape.name] = (...args: unknown[]) => {
+        const bits = this.callExport(index, shape, args);
+        if (result === undefined) return undefined;
+        if (result === 'i64') return BigInt.asIntN(64, bits);
+        if (result === 'i32') return unsigned ? Number(bits & 0xffffffffn) : Number(BigInt.asIntN(32, bits));
+        const view = new DataView(new ArrayBuffer(8));
+        view.setBigUint64(0, bits, true);
+        return result === 'f32' ? view.getFloat32(0, true) : view.getFloat64(0, true);
+      };
+    });
+    return x as unknown as VmmExports;
+  }
+
+  private callExport(index: number, shape: ExportShape, args: unknown[]): bigint {
+    const frame = this.call;
+    const argc = shape.params.length;
+    frame.writeUInt8(OP_CALL, 0);
+    frame.writeUInt8(argc, 1);
+    frame.writeUInt16LE(index, 2);
+    frame.writeUInt32LE(argc * SLOT, 4);
+    for (let i = 0; i < argc; i++) {
+      const at = HEADER + i * SLOT;
+      const v = args[i];
+      switch (shape.params[i]) {
+        case 'i64':
+          frame.writeBigUInt64LE(BigInt.asUintN(64, BigInt(v as bigint)), at);
+          break;
+        case 'f32':
+          frame.writeFloatLE(Number(v), at);
+          frame.writeUInt32LE(0, at + 4);
+          break;
+        case 'f64':
+          frame.writeDoubleLE(Number(v), at);
+          break;
+        default:
+          frame.writeUInt32LE(Number(v) >>> 0, at);
+          frame.writeUInt32LE(0, at + 4);
+      }
+    }
+    const reply = this.exchange(frame.subarray(0, HEADER + argc * SLOT), REPLY_RESULT, shape.name);
+    return reply.length >= 8 ? reply.readBigUInt64LE(0) : 0n;
+  }
+
+  read(ptr: number, len: number): Buffer {
+    const frame = Buffer.alloc(HEADER + 8);
+    frame.writeUInt8(OP_READ, 0);
+    frame.writeUInt32LE(8, 4);
+    frame.writeUInt32LE(ptr >>> 0, HEADER);
+    frame.writeUInt32LE(len >>> 0, HEADER + 4);
+    return this.exchange(frame, REPLY_BYTES, 'read');
+  }
+
+  write(ptr: number, data: Uint8Array): void {
+    const frame = Buffer.alloc(HEADER + 4);
+    frame.writeUInt8(OP_WRITE, 0);
+    frame.writeUInt32LE(4 + data.length, 4);
+    frame.writeUInt32LE(ptr >>> 0, HEADER);
+    this.exchange(frame, REPLY_RESULT, 'write', data);
+  }
+
+  commit(ptr: number, range: Uint8Array): void {
+    this.write(ptr, range);
+  }
+
+  override guestMemory(base: number, length: number): GuestMemory {
+    return chunkedMemory(
+      length,
+      (offset, len) => this.read(base + offset, len),
+      (offset, bytes) => this.write(base + offset, bytes),
+    );
+  }
+
+  /** Sends one request and reads frames until its reply, handing console output to the devices on the way. */
+  private exchange(frame: Buffer, expect: number, what: string, body?: Uint8Array): Buffer {
+    if (this.poisoned) throw this.poisoned;
+    try {
+      this.writeAll(frame);
+      if (body && body.length) this.writeAll(body);
+      for (;;) {
+        this.readExact(this.head, HEADER);
+        const kind = this.head[0];
+        const fd = this.head[1];
+        const length = this.head.readUInt32LE(4);
+        const data = Buffer.allocUnsafe(length);
+        this.readExact(data, length);
+        if (kind === REPLY_CONSOLE) {
+          this.devices.consoleWrite(fd, data);
+          continue;
+        }
+        if (kind === REPLY_FAULT) throw new VmmFault(`the VMM failed in ${what} (wasmtime): ${data.toString('utf8')}`);
+        if (kind !== expect) throw new VmmFault(`the wasmtime process answered ${what} with frame ${kind}`);
+        return data;
+      }
+    } catch (err) {
+      const fault = err instanceof VmmFault ? err : new VmmFault(`the wasmtime process is gone (${what}): ${(err as Error).message}`, err);
+      this.poisoned = fault;
+      this.close();
+      throw fault;
+    }
+  }
+
+  private writeAll(data: Uint8Array): void {
+    for (let at = 0; at < data.length; ) at += writeSync(this.requests, data, at, data.length - at);
+  }
+
+  private readExact(into: Buffer, length: number): void {
+    for (let at = 0; at < length; ) {
+      const n = readSync(this.replies, into, at, length - at, null);
+      if (n === 0) throw new VmmFault('the wasmtime process ended');
+      at += n;
+    }
+  }
+
+  /** Closes the FIFOs; the server sees the end of its requests and exits. */
+  close(): void {
+    for (const fd of [this.requests, this.replies]) {
+      if (fd >= 0) {
+        try {
+          closeSync(fd);
+        } catch {
+          // Already closed.
+        }
+      }
+    }
+    this.requests = this.replies = -1;
+    this.poisoned ??= new VmmFault('the VMM on wasmtime was closed');
+  }
+}
