@@ -60,6 +60,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--stop-after <steps>', 'pause after this many VMM steps, write a snapshot and exit with 75')
     .option('--snapshot-every <steps>', 'write a diff snapshot every this many steps')
     .option('--tcplisten <host:port>', 'give the guest a listening socket at fd 3, served on this address (port 0 picks one)')
+    .option('--disk <size>', 'give the guest a virtual disk of this size, e.g. 16MiB, preopened as /data (fd 3; a listener then is fd 4)')
     .action(async (guest: string, args: string[], options: RunOptions) => setExit(await runCommand(guest, args, options)));
 
   cli
