@@ -14,8 +14,14 @@ import { args_get, args_sizes_get, environ_get, environ_sizes_get } from "./args
 import { clock_res_get, clock_time_get } from "./clock";
 import { random_get } from "./random";
 import {
-  fd_close, fd_fdstat_get, fd_fdstat_set_flags, fd_filestat_get, fd_prestat_dir_name, fd_prestat_get, fd_read, fd_seek, fd_write,
+  fd_close, fd_fdstat_get, fd_fdstat_set_flags, fd_filestat_get, fd_prestat_dir_name, fd_prestat_get, fd_read, fd_seek, fd_tell, fd_write,
 } from "./fd";
+import {
+  fd_advise, fd_allocate, fd_filestat_set_size, fd_filestat_set_times, fd_pread, fd_pwrite, fd_readdir, fd_sync,
+} from "./file-fd";
+import {
+  path_create_directory, path_filestat_get, path_filestat_set_times, path_open, path_remove_directory, path_rename, path_unlink_file,
+} from "./path-calls";
 import { poll_oneoff } from "./poll";
 import { sock_accept, sock_recv, sock_send, sock_shutdown } from "./sock";
 
@@ -69,11 +75,29 @@ function call(id: u32, args: usize, m: MemInst): i32 {
     case WasiId.fd_fdstat_get: return fd_fdstat_get(m, a32(args, 0), a32(args, 1));
     case WasiId.fd_fdstat_set_flags: return fd_fdstat_set_flags(a32(args, 0), a32(args, 1) & 0xffff);
     case WasiId.fd_filestat_get: return fd_filestat_get(m, a32(args, 0), a32(args, 1));
-    case WasiId.fd_prestat_get: return fd_prestat_get(a32(args, 0));
-    case WasiId.fd_prestat_dir_name: return fd_prestat_dir_name(a32(args, 0));
+    case WasiId.fd_prestat_get: return fd_prestat_get(m, a32(args, 0), a32(args, 1));
+    case WasiId.fd_prestat_dir_name: return fd_prestat_dir_name(m, a32(args, 0), a32(args, 1), a32(args, 2));
     case WasiId.fd_read: return fd_read(m, a32(args, 0), a32(args, 1), a32(args, 2), a32(args, 3));
-    case WasiId.fd_seek: return fd_seek(a32(args, 0));
-    case WasiId.fd_tell: return fd_seek(a32(args, 0));
+    case WasiId.fd_seek: return fd_seek(m, a32(args, 0), <i64>a64(args, 1), a32(args, 2) & 0xff, a32(args, 3));
+    case WasiId.fd_tell: return fd_tell(m, a32(args, 0), a32(args, 1));
+    case WasiId.fd_pread: return fd_pread(m, a32(args, 0), a32(args, 1), a32(args, 2), a64(args, 3), a32(args, 4));
+    case WasiId.fd_pwrite: return fd_pwrite(m, a32(args, 0), a32(args, 1), a32(args, 2), a64(args, 3), a32(args, 4));
+    case WasiId.fd_readdir: return fd_readdir(m, a32(args, 0), a32(args, 1), a32(args, 2), a64(args, 3), a32(args, 4));
+    case WasiId.fd_sync: return fd_sync(a32(args, 0));
+    case WasiId.fd_datasync: return fd_sync(a32(args, 0));
+    case WasiId.fd_advise: return fd_advise(a32(args, 0), a32(args, 3) & 0xff);
+    case WasiId.fd_allocate: return fd_allocate(a32(args, 0), a64(args, 1), a64(args, 2));
+    case WasiId.fd_filestat_set_size: return fd_filestat_set_size(a32(args, 0), a64(args, 1));
+    case WasiId.fd_filestat_set_times: return fd_filestat_set_times(a32(args, 0), a64(args, 1), a64(args, 2), a32(args, 3) & 0xffff);
+    case WasiId.path_open:
+      return path_open(m, a32(args, 0), a32(args, 2), a32(args, 3), a32(args, 4) & 0xffff, a64(args, 5), a32(args, 7) & 0xffff, a32(args, 8));
+    case WasiId.path_create_directory: return path_create_directory(m, a32(args, 0), a32(args, 1), a32(args, 2));
+    case WasiId.path_remove_directory: return path_remove_directory(m, a32(args, 0), a32(args, 1), a32(args, 2));
+    case WasiId.path_unlink_file: return path_unlink_file(m, a32(args, 0), a32(args, 1), a32(args, 2));
+    case WasiId.path_filestat_get: return path_filestat_get(m, a32(args, 0), a32(args, 2), a32(args, 3), a32(args, 4));
+    case WasiId.path_filestat_set_times:
+      return path_filestat_set_times(m, a32(args, 0), a32(args, 2), a32(args, 3), a64(args, 4), a64(args, 5), a32(args, 6) & 0xffff);
+    case WasiId.path_rename: return path_rename(m, a32(args, 0), a32(args, 1), a32(args, 2), a32(args, 3), a32(args, 4), a32(args, 5));
     case WasiId.fd_write: return fd_write(m, a32(args, 0), a32(args, 1), a32(args, 2), a32(args, 3));
     case WasiId.poll_oneoff: return poll_oneoff(m, a32(args, 0), a32(args, 1), a32(args, 2), a32(args, 3));
     case WasiId.random_get: return random_get(m, a32(args, 0), a32(args, 1));
@@ -82,7 +106,7 @@ function call(id: u32, args: usize, m: MemInst): i32 {
     case WasiId.sock_recv: return sock_recv(m, a32(args, 0), a32(args, 1), a32(args, 2), a32(args, 3) & 0xffff, a32(args, 4), a32(args, 5));
     case WasiId.sock_send: return sock_send(m, a32(args, 0), a32(args, 1), a32(args, 2), a32(args, 3) & 0xffff, a32(args, 4));
     case WasiId.sock_shutdown: return sock_shutdown(a32(args, 0), a32(args, 1) & 0xff);
-    // proc_raise, files and directories beyond stdio: not offered.
+    // proc_raise, fd_renumber, fd_fdstat_set_rights, links and symbolic links: not offered.
     default: return Errno.Nosys;
   }
 }

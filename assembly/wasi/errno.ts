@@ -8,16 +8,27 @@ export namespace Errno {
   export const Success: i32 = 0;
   export const Again: i32 = 6;
   export const Badf: i32 = 8;
+  export const Busy: i32 = 10;
   export const Connreset: i32 = 15;
+  export const Exist: i32 = 20;
   export const Fault: i32 = 21;
+  export const Fbig: i32 = 22;
   export const Inval: i32 = 28;
+  export const Io: i32 = 29;
+  export const Isdir: i32 = 31;
   export const Mfile: i32 = 33;
+  export const Nametoolong: i32 = 37;
+  export const Noent: i32 = 44;
+  export const Nospc: i32 = 51;
   export const Nosys: i32 = 52;
   export const Notconn: i32 = 53;
+  export const Notdir: i32 = 54;
+  export const Notempty: i32 = 55;
   export const Notsock: i32 = 57;
   export const Notsup: i32 = 58;
   export const Pipe: i32 = 64;
   export const Spipe: i32 = 70;
+  export const Notcapable: i32 = 76;
 }
 
 /** Sizes of the preview1 records the fd calls fill in. */
@@ -32,6 +43,8 @@ export const BLOCKED: i32 = -1;
 
 export namespace FileType {
   export const CharacterDevice: u8 = 2;
+  export const Directory: u8 = 3;
+  export const RegularFile: u8 = 4;
   export const SocketStream: u8 = 6;
 }
 
@@ -55,6 +68,8 @@ export namespace Rights {
   export const Stdio: u64 = FdRead | FdFdstatSetFlags | FdWrite | FdFilestatGet | PollFdReadwrite;
   /** An accepted connection: read, write, poll, shut down. */
   export const Connection: u64 = Stdio | SockShutdown;
+  /** Every right a file or directory of the disk device offers: all but the socket ones. */
+  export const File: u64 = (<u64>1 << 28) - 1;
   /** The listening socket: accept and poll for pending connections. */
   export const Listener: u64 = FdRead | FdFdstatSetFlags | FdFilestatGet | PollFdReadwrite | SockAccept;
 }

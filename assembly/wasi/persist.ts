@@ -13,21 +13,24 @@
  *   clocks  u64 guest monotonic now, u64 guest start (monotonic)
  *   poll    u8 pending, u32 subscriptions ptr, u32 count, u64 start
  *   sockets (version 1.1 and later; sockets-persist.ts)
+ *   disk    (version 1.2 and later; files-persist.ts)
  *
  * Little-endian. The guest's monotonic reading at save time becomes its
  * reading at restore time: the clock continues on the new host instead of
  * jumping to that host's unrelated origin (state.ts, monotonicOffset).
- * A 1.0 state (before sockets) restores with no sockets.
+ * A 1.0 state (before sockets) restores with no sockets, a 1.1 state
+ * (before the disk) with no disk.
  */
 import { ByteReader, ByteWriter } from "../checkpoint/bytes";
 import { monotonicNow, setMonotonic } from "./clock";
+import { restoreFiles, saveFiles } from "./files-persist";
 import { restoreSockets, saveSockets } from "./sockets-persist";
 import { SocketTable } from "./sockets";
 import { StdinBuffer } from "./stdin";
 import { STDIO_FDS, wasi } from "./state";
 
 const MAJOR: u32 = 1;
-const MINOR: u32 = 1;
+const MINOR: u32 = 2;
 
 function saveBytes(w: ByteWriter, ptr: usize, len: u32): void {
   w.u32(len);
@@ -52,6 +55,7 @@ export function saveWasi(w: ByteWriter): string | null {
   w.u32(wasi.pollCount);
   w.u64(<u64>wasi.pollStart);
   saveSockets(w, wasi.sockets);
+  saveFiles(w, wasi.disk, wasi.sockets);
   return null;
 }
 
@@ -79,6 +83,8 @@ export function restoreWasi(r: ByteReader): string | null {
   if (r.failed) return r.error;
   let sockets = (version >>> 16) >= 1 ? restoreSockets(r) : new SocketTable();
   if (sockets === null) return r.error;
+  let disk = (version >>> 16) >= 2 ? restoreFiles(r, sockets) : null;
+  if (r.failed) { sockets.dispose(); return r.error; }
   // Everything read and checked: only now change the state (no side effects on failure).
   wasi.args.setFrom(args, argsLen);
   wasi.env.setFrom(env, envLen);
@@ -96,5 +102,8 @@ export function restoreWasi(r: ByteReader): string | null {
   wasi.pollStart = pollStart;
   wasi.sockets.dispose();
   wasi.sockets = sockets;
+  let old = wasi.disk;
+  if (old !== null) old.dispose();
+  wasi.disk = disk;
   return null;
 }

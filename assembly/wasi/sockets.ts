@@ -63,6 +63,11 @@ export class Sock {
   constructor(public isListener: bool) {}
   /** fd_fdstat_set_flags: APPEND, NONBLOCK. */
   fdFlags: u16 = 0;
+  /**
+   * Not a socket but a file or directory of the disk device (files.ts): the
+   * two share this table so that descriptor numbers are allocated once.
+   */
+  isFile: bool = false;
 }
 
 export class Listener extends Sock {
@@ -133,7 +138,14 @@ export class SocketTable {
   /** Bumped by every guest action the embedder may have to act on (send, read, shutdown, close). Not saved. */
   activity: u32 = 0;
 
+  /** The socket at `fd`; null for a file descriptor (slotAt) or a free number. */
   sockAt(fd: u32): Sock | null {
+    let s = this.slotAt(fd);
+    return s !== null && !s.isFile ? s : null;
+  }
+
+  /** Whatever holds descriptor `fd` from 3 on: a socket or a file. */
+  slotAt(fd: u32): Sock | null {
     // u32 arithmetic: a descriptor near 2^32 must not become a negative index.
     if (fd < FIRST_SOCKET_FD || fd - FIRST_SOCKET_FD >= <u32>this.fds.length) return null;
     return this.fds[<i32>(fd - FIRST_SOCKET_FD)];

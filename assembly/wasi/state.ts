@@ -4,6 +4,7 @@
  * carry (DESIGN.md: "WASI device state").
  */
 import { MemInst } from "../runtime/store";
+import { Disk } from "./disk";
 import { SocketTable } from "./sockets";
 import { StdinBuffer } from "./stdin";
 import { StringList } from "./strings";
@@ -27,8 +28,10 @@ export class WasiState {
   closed: StaticArray<bool> = new StaticArray<bool>(STDIO_FDS);
   /** Per stdio descriptor: flags from fd_fdstat_set_flags (append, nonblock). */
   fdFlags: StaticArray<u16> = new StaticArray<u16>(STDIO_FDS);
-  /** Descriptors from 3 on: the listening socket and its connections. */
+  /** Descriptors from 3 on: the listening socket, its connections, and open files (files.ts). */
   sockets: SocketTable = new SocketTable();
+  /** The disk device (disk.ts), when the embedder attached one. */
+  disk: Disk | null = null;
 
   /**
    * The guest's monotonic clock is the host's plus this offset. On one host

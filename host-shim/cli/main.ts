@@ -61,6 +61,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--snapshot-every <steps>', 'write a diff snapshot every this many steps')
     .option('--tcplisten <host:port>', 'give the guest a listening socket at fd 3, served on this address (port 0 picks one)')
     .addOption(new Option('--engine <name>', 'the wasm engine that runs the VMM: v8 (in this process) or wasmtime (a process of its own)').choices(['v8', 'wasmtime']))
+    .option('--disk <size>', 'give the guest a virtual disk of this size, e.g. 16MiB, preopened as /data (fd 3; a listener then is fd 4)')
     .action(async (guest: string, args: string[], options: RunOptions) => setExit(await runCommand(guest, args, options)));
 
   cli

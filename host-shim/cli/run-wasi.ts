@@ -6,6 +6,7 @@
  * snapshot.
  */
 import { basename } from 'node:path';
+import type { DiskOptions } from '../wasi/disk.js';
 import { GuestSession, type Outcome, type RunControl } from '../guest/session.js';
 import { UsageError } from '../errors.js';
 import { TcpListener } from '../sockets/tcp-listener.js';
@@ -42,10 +43,11 @@ export async function runWasiCommand(
   limits: Limits,
   snapshots: SnapshotOptions = {},
   listen?: ListenAddress,
+  disk?: DiskOptions,
 ): Promise<number> {
   const dir = snapshots.dir !== undefined ? new SnapshotDir(snapshots.dir) : undefined;
   dir?.init(bytes);
-  const session = GuestSession.start(bytes, { programName: basename(path), args, env, ...io, engine: engineOf(limits) });
+  const session = GuestSession.start(bytes, { programName: basename(path), args, env, ...io, engine: engineOf(limits), disk });
   return drive(session, bytes, dir, snapshots, listen);
 }
 

@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import { Vmm } from '../api.js';
 import { VmmExtern } from '../engine/vmm.js';
 import { formatResult, parseArg, parseHostPort, parseSize } from './values.js';
+import { checkDiskBytes } from '../wasi/disk.js';
 import { runWasiCommand, type SnapshotOptions } from './run-wasi.js';
 import type { WasmEngineName } from '../vmm/binding.js';
 import { checkEngine } from '../vmm/open.js';
@@ -18,6 +19,7 @@ export interface RunOptions extends LimitOptions {
   stopAfter?: string;
   snapshotEvery?: string;
   tcplisten?: string;
+  disk?: string;
 }
 
 export interface LimitOptions {
@@ -87,8 +89,10 @@ export async function runCommand(guestPath: string, args: string[], options: Run
   const env = parseEnv(options.env);
   const snapshots = snapshotsFrom(options);
   const listen = options.tcplisten !== undefined ? parseHostPort('--tcplisten', options.tcplisten) : undefined;
+  const disk = options.disk !== undefined ? { bytes: checkDiskBytes('--disk', parseSize(options.disk)) } : undefined;
   const bytes = await readGuest(guestPath);
-  if (options.invoke === undefined) return runWasiCommand(bytes, guestPath, args, env, limits, snapshots, listen);
+  if (options.invoke === undefined) return runWasiCommand(bytes, guestPath, args, env, limits, snapshots, listen, disk);
+  if (disk) throw new UsageError('--disk applies to WASI commands, not --invoke');
   if (snapshots.dir !== undefined) throw new UsageError('--snapshot-dir applies to WASI commands, not --invoke');
   if (listen) throw new UsageError('--tcplisten applies to WASI commands, not --invoke');
   return invoke(bytes, options.invoke, args, limits);

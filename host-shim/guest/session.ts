@@ -23,6 +23,7 @@ import { MAX, type Baseline, type Uses } from '../cluster/evc/index.js';
 import { applyBaseline } from './baseline.js';
 import { GuestNet } from '../sockets/guest-net.js';
 import { VmmNet } from '../sockets/vmm-net.js';
+import { attachDisk, type DiskOptions } from '../wasi/disk.js';
 
 export const WASI_MODULE = 'wasi_snapshot_preview1';
 /** The import module of what the VMM provides besides WASI: the feature query ("features"). */
@@ -48,6 +49,8 @@ export interface SessionOptions {
    * snapshot that names its baseline keeps it.
    */
   baseline?: Baseline;
+  /** A virtual disk preopened as a directory (docs/wasi.md). Ignored on restore: the disk is part of the guest's state. */
+  disk?: DiskOptions;
 }
 
 export type Outcome = { state: 'exited'; exitCode: number } | { state: 'stopped'; steps: bigint };
@@ -120,6 +123,7 @@ export class GuestSession {
     withBytes(vmm, nulSeparated(argv), (p, n) => s.wasi.wasi_set_args(p, n));
     withBytes(vmm, nulSeparated(environ), (p, n) => s.wasi.wasi_set_env(p, n));
     if (options.stdin === undefined) s.wasi.wasi_stdin_close();
+    if (options.disk) attachDisk(vmm, options.disk);
     const module = s.engine.compile(bytes);
     s.imports = importsDigestOf(module as VmmModule);
     s.applyBaseline(module as VmmModule, options.baseline);

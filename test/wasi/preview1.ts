@@ -28,6 +28,10 @@ export const IMPLEMENTED = new Set([
   'fd_close', 'fd_fdstat_get', 'fd_fdstat_set_flags', 'fd_filestat_get', 'fd_prestat_get', 'fd_prestat_dir_name',
   'fd_read', 'fd_seek', 'fd_tell', 'fd_write', 'poll_oneoff', 'proc_exit', 'random_get', 'sched_yield',
   'sock_accept', 'sock_recv', 'sock_send', 'sock_shutdown',
+  // The disk device's calls (EBADF without a disk: no descriptor is a file).
+  'fd_advise', 'fd_allocate', 'fd_datasync', 'fd_filestat_set_size', 'fd_filestat_set_times', 'fd_pread', 'fd_pwrite',
+  'fd_readdir', 'fd_sync', 'path_create_directory', 'path_filestat_get', 'path_filestat_set_times', 'path_open',
+  'path_remove_directory', 'path_rename', 'path_unlink_file',
 ]);
 
 export const Errno = {

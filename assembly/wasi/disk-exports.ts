@@ -1,0 +1,56 @@
+/**
+ * Entry points of the disk device, re-exported by assembly/index.ts. The
+ * embedder creates the disk before the guest runs, optionally fills it with
+ * an image (wasi_disk_base), then opens it: formatted afresh, or checked,
+ * and preopened under a name at the lowest free descriptor (fd 3 when it is
+ * opened before any listener: wasi-libc looks for preopens from fd 3 on and
+ * stops at the first descriptor that is none). For snapshots and migration
+ * it reads the disk and its dirty map in place, as it does guest memory.
+ */
+import { fail, Status } from "../errors";
+import { Disk, MAX_BLOCKS, MIN_BLOCKS, ROOT_INODE } from "./disk";
+import { FileFd, fileNow } from "./files";
+import { wasi } from "./state";
+
+/** Creates a zeroed disk of `blocks` 4 KiB blocks; false (lastError set) for a bad size or a second disk. */
+export function wasi_disk_create(blocks: u32): bool {
+  if (wasi.disk !== null) { fail(Status.BadArgument, "the guest has a disk already", 0); return false; }
+  if (blocks < MIN_BLOCKS || blocks > MAX_BLOCKS) {
+    fail(Status.LimitExceeded, "a disk has " + MIN_BLOCKS.toString() + " to " + MAX_BLOCKS.toString() + " blocks of 4 KiB", 0);
+    return false;
+  }
+  wasi.disk = new Disk(blocks);
+  return true;
+}
+
+/**
+ * Formats the disk (`format`) or checks the image the embedder wrote into
+ * it, then preopens its root as the directory named [ptr, ptr+len) (UTF-8).
+ * Returns the descriptor, or -1 with lastError set.
+ */
+export function wasi_disk_open(format: bool, ptr: usize, len: u32): i32 {
+  let d = wasi.disk;
+  if (d === null) { fail(Status.BadArgument, "the guest has no disk", 0); return -1; }
+  if (format) d.format(fileNow());
+  else {
+    let err = d.mountImage();
+    if (err !== null) { fail(Status.Malformed, "bad disk image: " + err, 0); return -1; }
+  }
+  let f = new FileFd(ROOT_INODE);
+  f.preopen = String.UTF8.decodeUnsafe(ptr, len);
+  let fd = wasi.sockets.allocFd(f);
+  if (fd < 0) { fail(Status.LimitExceeded, "no descriptor is free for the disk", 0); return -1; }
+  return fd;
+}
+
+/** The disk's size in blocks, 0 without a disk. */
+export function wasi_disk_blocks(): u32 { let d = wasi.disk; return d !== null ? d.blocks : 0; }
+
+/** The VMM address of block 0 (the image, blocks × 4 KiB), 0 without a disk. */
+export function wasi_disk_base(): usize { let d = wasi.disk; return d !== null ? d.base : 0; }
+
+/** The VMM address of the dirty map: a byte per block, non-zero once written. */
+export function wasi_disk_dirty(): usize { let d = wasi.disk; return d !== null ? d.dirty : 0; }
+
+/** Free data blocks left. */
+export function wasi_disk_free_blocks(): u32 { let d = wasi.disk; return d !== null ? d.freeBlocks() : 0; }

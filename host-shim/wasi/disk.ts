@@ -1,0 +1,63 @@
+/**
+ * The host side of the VMM's disk device (assembly/wasi/disk-exports.ts):
+ * creating a guest's disk, formatted or from an image, and reading the
+ * image and its dirty map in place (valid until the VMM runs again).
+ */
+import { UsageError } from '../errors.js';
+import type { VmmBinding } from '../vmm/binding.js';
+import { withBytes } from './entry-points.js';
+
+export const DISK_BLOCK = 4096;
+/** Smallest and largest disk (assembly/wasi/disk.ts MIN_BLOCKS, MAX_BLOCKS). */
+export const MIN_DISK_BYTES = 16 * DISK_BLOCK;
+export const MAX_DISK_BYTES = 2 ** 30;
+/** The name the guest sees its disk under (wasi-libc resolves paths from it). */
+export const DISK_MOUNT = '/data';
+
+interface DiskEntryPoints {
+  wasi_disk_create(blocks: number): number;
+  wasi_disk_open(format: number, ptr: number, len: number): number;
+  wasi_disk_blocks(): number;
+  wasi_disk_base(): number;
+  wasi_disk_dirty(): number;
+  wasi_disk_free_blocks(): number;
+}
+
+export interface DiskOptions {
+  /** Size in bytes, a multiple of 4 KiB. Ignored when `image` is given: the image has its size. */
+  bytes?: number;
+  /** A disk image to start from (as imageOf returns it). */
+  image?: Uint8Array;
+  /** Where the guest finds it; DISK_MOUNT when absent. */
+  mount?: string;
+}
+
+const entry = (vmm: VmmBinding) => vmm.x as unknown as DiskEntryPoints;
+
+/** Checks a --disk size: whole 4 KiB blocks between the smallest and the largest disk. */
+export function checkDiskBytes(flag: string, bytes: number): number {
+  if (bytes % DISK_BLOCK !== 0) throw new UsageError(`${flag}: a disk is a whole number of 4 KiB blocks`);
+  if (bytes < MIN_DISK_BYTES || bytes > MAX_DISK_BYTES) throw new UsageError(`${flag}: a disk has 64 KiB to 1 GiB`);
+  return bytes;
+}
+
+/**
+ * Creates the guest's disk and preopens it; returns its descriptor. Call
+ * before a listener is opened, so that the disk is fd 3 (wasi-libc stops
+ * looking for preopens at the first descriptor that is none).
+ */
+export function attachDisk(vmm: VmmBinding, options: DiskOptions): number {
+  const x = entry(vmm);
+  const bytes = options.image ? options.image.length : options.bytes ?? 0;
+  checkDiskBytes(options.image ? 'the disk image' : '--disk', bytes);
+  if (!x.wasi_disk_create(bytes / DISK_BLOCK)) throw new UsageError(vmm.lastError().message);
+  if (options.image) vmm.write(x.wasi_disk_base() >>> 0, options.image);
+  const fd = withBytes(vmm, Buffer.from(options.mount ?? DISK_MOUNT, 'utf8'), (p, n) => x.wasi_disk_open(options.image ? 0 : 1, p, n));
+  if (fd < 0) throw new UsageError(vmm.lastError().message);
+  return fd;
+}
+
+/** Free 4 KiB blocks on the disk. */
+export function diskFreeBlocks(vmm: VmmBinding): number {
+  return entry(vmm).wasi_disk_free_blocks();
+}
