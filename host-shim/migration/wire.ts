@@ -12,7 +12,8 @@
 import type { Socket } from 'node:net';
 import { WasmotionError } from '../errors.js';
 
-export const PROTOCOL = 1;
+/** 2: the memory digest is kept as pages change (migration/pages.ts). */
+export const PROTOCOL = 2;
 export const MAX_FRAME = 80 << 20;
 
 export const Msg = {
