@@ -10,6 +10,7 @@ import type { GuestPolicy } from '../client/cluster-types.js';
 import { connect, out, type HostOptions } from './host.js';
 import { guestDetails, guestTable, jsonLine } from './render.js';
 import { parseEnv } from './run.js';
+import { checkDiskBytes } from '../wasi/disk.js';
 import { parsePort, parseSize } from './values.js';
 import { EXIT_ERROR, EXIT_TRAP } from './report.js';
 
@@ -23,6 +24,7 @@ export interface GuestStartOptions extends HostOptions {
   memoryReservation?: string;
   memoryLimit?: string;
   listen?: string;
+  disk?: string;
 }
 
 export interface GuestLogsOptions extends HostOptions {
@@ -36,10 +38,11 @@ export interface GuestLogsOptions extends HostOptions {
 export async function guestStartCommand(path: string, args: string[], options: GuestStartOptions): Promise<number> {
   const env = parseEnv(options.env);
   const listen = options.listen !== undefined ? parsePort('--listen', options.listen) : undefined;
+  const disk = options.disk !== undefined ? checkDiskBytes('--disk', parseSize(options.disk)) : undefined;
   const client = connect(options);
   const bytes = await readModule(path);
   const policy = policyFrom(options);
-  const info = await client.startGuest({ module: bytes, args, env: options.env.length ? env : undefined, name: options.name, baseline: options.baseline, policy, listen });
+  const info = await client.startGuest({ module: bytes, args, env: options.env.length ? env : undefined, name: options.name, baseline: options.baseline, policy, listen, disk });
   await out(options.json ? jsonLine(info) : `${info.id}\n`);
   if (info.service && !options.json) process.stderr.write(`wasmotion: ${info.id} serves at ${info.service.address}\n`);
   return 0;

@@ -212,10 +212,12 @@ function declareHostApiCommands(cli: Command, setExit: (code: number) => void): 
     .option('--memory-reservation <size>', 'memory guaranteed to the guest, e.g. 64MiB')
     .option('--memory-limit <size>', 'the guest\'s largest memory, e.g. 128MiB')
     .option('--listen <port>', 'give the guest a listening socket at fd 3, published on the host\'s virtual switch at this port (0 picks one)')
+    .option('--disk <size>', 'give the guest a virtual disk of this size, e.g. 16MiB, preopened as /data (fd 3; a listener then is fd 4); it moves with the guest')
     .action(async (path: string, args: string[], options: GuestStartOptions & ClusterGuestStartOptions) => {
       if (options.cluster !== undefined) {
         if (options.host !== undefined) throw new UsageError('--host and --cluster exclude each other');
         if (options.listen !== undefined) throw new UsageError('--listen goes with --host: the cluster manager does not place guest services');
+        if (options.disk !== undefined) throw new UsageError('--disk goes with --host: the cluster manager does not start guests with disks');
         return setExit(await clusterGuestStartCommand(path, args, { ...options, policy: policyFrom(options) }));
       }
       if (options.on !== undefined) throw new UsageError('--on goes with --cluster');

@@ -23,7 +23,7 @@ import { MAX, type Baseline, type Uses } from '../cluster/evc/index.js';
 import { applyBaseline } from './baseline.js';
 import { GuestNet } from '../sockets/guest-net.js';
 import { VmmNet } from '../sockets/vmm-net.js';
-import { attachDisk, type DiskOptions } from '../wasi/disk.js';
+import { attachDisk, createDisk, diskAddresses, diskBytes, type DiskOptions } from '../wasi/disk.js';
 
 export const WASI_MODULE = 'wasi_snapshot_preview1';
 /** The import module of what the VMM provides besides WASI: the feature query ("features"). */
@@ -49,7 +49,11 @@ export interface SessionOptions {
    * snapshot that names its baseline keeps it.
    */
   baseline?: Baseline;
-  /** A virtual disk preopened as a directory (docs/wasi.md). Ignored on restore: the disk is part of the guest's state. */
+  /**
+   * A virtual disk preopened as a directory (docs/wasi.md). Ignored on
+   * restore: the disk is part of the guest's state. On prepare, an empty
+   * disk of `bytes` that a migration fills (disk() and diskDirtyMap()).
+   */
   disk?: DiskOptions;
 }
 
@@ -172,6 +176,7 @@ export class GuestSession {
     s.applyBaseline(compiled, options.baseline);
     s.instance = s.engine.prepare(compiled, s.resolveImport);
     s.findMemory();
+    if (options.disk?.bytes) createDisk(s.engine.vmm, options.disk.bytes);
     return s;
   }
 
@@ -375,6 +380,25 @@ export class GuestSession {
     if (this.memoryAddr < 0) return;
     const { vmm } = this.engine;
     vmm.commit(vmm.x.memory_dirty(this.memoryAddr), map);
+  }
+
+  /** The guest's disk image (empty without a disk), for one operation until the guest runs again. */
+  disk(): GuestMemory {
+    const { vmm } = this.engine;
+    const bytes = diskBytes(vmm);
+    return bytes === 0 ? viewMemory(new Uint8Array(0)) : vmm.guestMemory(diskAddresses(vmm).base, bytes);
+  }
+
+  /** The disk's dirty map, a byte per 4 KiB block; as dirtyMap(), hand changes back with commitDiskDirty(). */
+  diskDirtyMap(): Buffer {
+    const { vmm } = this.engine;
+    const bytes = diskBytes(vmm);
+    return bytes === 0 ? Buffer.alloc(0) : vmm.read(diskAddresses(vmm).dirty, bytes / 4096);
+  }
+
+  commitDiskDirty(map: Buffer): void {
+    if (map.length === 0) return;
+    this.engine.vmm.commit(diskAddresses(this.engine.vmm).dirty, map);
   }
 
   clearDirty(): void {

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { checkDiskBytes } from '../wasi/disk.js';
 import type { Resources } from '../cluster/drs/model.js';
 import { Admission, defaultCapacity } from './admission.js';
 import { CpuScheduler } from './cpu-scheduler.js';
@@ -185,7 +186,7 @@ export class HostAgent extends EventEmitter {
   }
 
   private async startGuest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readJson(req, ['module', 'args', 'env', 'name', 'baseline', 'policy', 'listen']);
+    const body = await readJson(req, ['module', 'args', 'env', 'name', 'baseline', 'policy', 'listen', 'disk']);
     const digest = body.module;
     if (typeof digest !== 'string') throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"module" must be the sha256 of an uploaded module');
     const bytes = this.modules.get(digest);
@@ -204,6 +205,8 @@ export class HostAgent extends EventEmitter {
     if (listen !== undefined && !this.switchEndpoint()) {
       throw new HttpError(400, 'WASMOTION_ERR_USAGE', `host ${this.config.name} has no virtual switch (host start --switch HOST:PORT --secret-file FILE)`);
     }
+    if (body.disk !== undefined && !Number.isSafeInteger(body.disk)) throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"disk" must be a size in bytes');
+    const disk = body.disk !== undefined ? checkDiskBytes('"disk"', body.disk as number) : undefined;
     const baseline = startBaseline(body.baseline, this.config.name, this.offer);
     const policy = parsePolicy(body.policy);
     // Nothing awaits between this check and register(): no other start can slip in between.
@@ -213,7 +216,7 @@ export class HostAgent extends EventEmitter {
     this.register(g);
     try {
       const net = listen !== undefined ? this.netConfig(g.id, listen as number) : undefined;
-      await g.start(bytes, env as Record<string, string>, this.limits(policy), baseline, net);
+      await g.start(bytes, env as Record<string, string>, this.limits(policy), baseline, net, disk);
     } catch (err) {
       this.guests.delete(g.id);
       g.stop();

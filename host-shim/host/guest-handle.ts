@@ -39,6 +39,8 @@ export interface GuestInfo {
   usage: { cpu: number | null; demand: number | null; memory: number; dirtyRate: number | null };
   /** Where the guest's listening socket is published on the virtual switch. */
   service: ServiceAddress | null;
+  /** Bytes of the guest's virtual disk (preopened as /data), null without one. */
+  diskBytes: number | null;
 }
 
 /** A duty cycle closer than this to the one the worker has is not sent again. */
@@ -68,6 +70,8 @@ export class GuestHandle extends EventEmitter {
   service: ServiceAddress | null = null;
   /** The guest has a listening socket, published on the switch (attached from here or not yet). */
   listens = false;
+  /** Bytes of its virtual disk, null without one; set by start() or prepare(). */
+  diskBytes: number | null = null;
   readonly startedAt = new Date().toISOString();
   readonly meter = new UsageMeter();
   private readonly dirtyRate = new DirtyRateMeter();
@@ -123,6 +127,7 @@ export class GuestHandle extends EventEmitter {
         dirtyRate: this.ended ? 0 : this.dirtyRate.rate(),
       },
       service: this.service,
+      diskBytes: this.diskBytes,
     };
   }
 
@@ -188,7 +193,7 @@ export class GuestHandle extends EventEmitter {
         this.steps = m.steps;
         break;
       case 'collected':
-        this.memoryBytes = m.pages * 4096;
+        if (m.of === 'memory') this.memoryBytes = m.pages * 4096;
         break;
       case 'loaded':
         if (m.memoryBytes !== undefined) this.memoryBytes = m.memoryBytes;
@@ -228,19 +233,21 @@ export class GuestHandle extends EventEmitter {
   }
 
   /** Starts the guest; with `net.publish`, its listening socket is published on the virtual switch first. */
-  start(module: Uint8Array, env: Record<string, string>, limits: GuestLimits, baseline: Baseline, net?: GuestNetConfig): Promise<Reply<'ready'>> {
+  start(module: Uint8Array, env: Record<string, string>, limits: GuestLimits, baseline: Baseline, net?: GuestNetConfig, disk?: number): Promise<Reply<'ready'>> {
     this.state = 'running';
     this.baseline = baseline;
-    return this.ask({ type: 'start', module, programName: this.name ?? 'guest.wasm', args: this.args, env, limits, baseline, net }, 'ready');
+    this.diskBytes = disk ?? null;
+    return this.ask({ type: 'start', module, programName: this.name ?? 'guest.wasm', args: this.args, env, limits, baseline, net, disk }, 'ready');
   }
 
   /**
    * Instantiates a guest arriving by migration, under the baseline it brings,
    * without running it; `net` is how it reaches the virtual switch if it listens.
    */
-  prepare(module: Uint8Array, limits: GuestLimits, baseline: Baseline, net?: GuestNetConfig): Promise<Reply<'ready'>> {
+  prepare(module: Uint8Array, limits: GuestLimits, baseline: Baseline, net?: GuestNetConfig, disk?: number): Promise<Reply<'ready'>> {
     this.baseline = baseline;
-    return this.ask({ type: 'prepare', module, limits, baseline, net }, 'ready');
+    this.diskBytes = disk ?? null;
+    return this.ask({ type: 'prepare', module, limits, baseline, net, disk }, 'ready');
   }
 
   /** Ends the guest here at once; its worker unpublishes its service on the way out. */

@@ -36,8 +36,9 @@ let pauseRequested = false;
 const pacer = new Pacer(performance.now(), 0);
 /** Ends the pacing sleep in progress early: the duty cycle changed, or a pause or stop came. */
 let wake: (() => void) | undefined;
-let source: SourcePages | undefined;
-let destination: DestinationPages | undefined;
+/** A migration's view of guest memory and of the disk image, each with its own dirty map (pages.ts). */
+let source: { memory: SourcePages; disk: SourcePages } | undefined;
+let destination: { memory: DestinationPages; disk: DestinationPages } | undefined;
 /** The guest's network: where it is published, its socket device, its link to the switch. */
 let netConfig: GuestNetConfig | undefined;
 let net: GuestNet | undefined;
@@ -144,7 +145,8 @@ function memoryBytes(): number {
 async function handle(m: ToWorker): Promise<void> {
   switch (m.type) {
     case 'start': {
-      session = GuestSession.start(m.module, { ...optionsFor(m.limits), programName: m.programName, args: m.args, env: m.env, baseline: m.baseline });
+      const disk = m.disk !== undefined ? { bytes: m.disk } : undefined;
+      session = GuestSession.start(m.module, { ...optionsFor(m.limits), programName: m.programName, args: m.args, env: m.env, baseline: m.baseline, disk });
       let service;
       if (m.net?.publish !== undefined) {
         netConfig = m.net;
@@ -167,8 +169,8 @@ async function handle(m: ToWorker): Promise<void> {
       return;
     }
     case 'prepare':
-      session = GuestSession.prepare(m.module, { ...optionsFor(m.limits), baseline: m.baseline });
-      destination = new DestinationPages();
+      session = GuestSession.prepare(m.module, { ...optionsFor(m.limits), baseline: m.baseline, disk: m.disk !== undefined ? { bytes: m.disk } : undefined });
+      destination = { memory: new DestinationPages(), disk: new DestinationPages() };
       netConfig = m.net;
       post({ type: 'ready', memoryBytes: memoryBytes(), uses: session.uses() });
       if (netConfig) {
@@ -180,18 +182,21 @@ async function handle(m: ToWorker): Promise<void> {
     case 'pages': {
       const s = session!;
       const records = m.compressed ? inflateRawSync(m.records, { maxOutputLength: MAX_BATCH }) : m.records;
-      s.ensurePages(Math.ceil(memoryPagesOf(records, 'migration pages') / 16));
-      const memory = s.memory();
-      const written = applyMemory(records, memory, 'migration pages');
-      destination!.written(memory, written);
+      if (m.of === 'memory') s.ensurePages(Math.ceil(memoryPagesOf(records, 'migration pages') / 16));
+      // The disk has its size from the HELLO: a batch for a larger one is refused by applyMemory.
+      const view = m.of === 'memory' ? s.memory() : s.disk();
+      const written = applyMemory(records, view, m.of === 'memory' ? 'migration pages' : 'migration disk blocks');
+      destination![m.of].written(view, written);
       return;
     }
     case 'load': {
       const s = session!;
-      const pages = s.memoryBytes() / 4096;
-      const digest = destination!.digest(pages);
-      if (!sameChecksum(digest, m.digest)) {
+      if (!sameChecksum(destination!.memory.digest(s.memoryBytes() / 4096), m.digest)) {
         post({ type: 'loaded', ok: false, message: 'the memory checksums of source and destination differ' });
+        return;
+      }
+      if (!sameChecksum(destination!.disk.digest(s.disk().length / 4096), m.diskDigest)) {
+        post({ type: 'loaded', ok: false, message: 'the disk checksums of source and destination differ' });
         return;
       }
       try {
@@ -213,15 +218,17 @@ async function handle(m: ToWorker): Promise<void> {
     case 'collect': {
       const s = session!;
       // A new migration starts from a destination that holds nothing yet.
-      if (m.all || !source) source = new SourcePages();
-      const dirty = s.dirtyMap();
+      source ??= { memory: new SourcePages(), disk: new SourcePages() };
+      if (m.all) source[m.of] = new SourcePages();
+      const dirty = m.of === 'memory' ? s.dirtyMap() : s.diskDirtyMap();
       if (m.all) dirty.fill(1);
-      const batch = source.collect(s.memory(), dirty, m.maxBytes);
-      s.commitDirty(dirty);
+      const batch = source[m.of].collect(m.of === 'memory' ? s.memory() : s.disk(), dirty, m.maxBytes);
+      if (m.of === 'memory') s.commitDirty(dirty);
+      else s.commitDiskDirty(dirty);
       // Level 1: the fastest deflate; compression pays only on links slower than it.
       const records = m.compress ? new Uint8Array(deflateRawSync(batch.records, { level: 1 })) : batch.records;
       post(
-        { type: 'collected', records, compressed: m.compress, count: batch.count, bytes: batch.bytes, dirtyLeft: batch.dirtyLeft, pages: batch.pages },
+        { type: 'collected', of: m.of, records, compressed: m.compress, count: batch.count, bytes: batch.bytes, dirtyLeft: batch.dirtyLeft, pages: batch.pages },
         [records.buffer as ArrayBuffer],
       );
       return;
@@ -238,7 +245,8 @@ async function handle(m: ToWorker): Promise<void> {
       net?.freeze();
       const state = s.checkpointState();
       const pages = s.memoryBytes() / 4096;
-      post({ type: 'checkpoint', state, digest: (source ?? new SourcePages()).digest(pages), pages });
+      const sent = source ?? { memory: new SourcePages(), disk: new SourcePages() };
+      post({ type: 'checkpoint', state, digest: sent.memory.digest(pages), pages, diskDigest: sent.disk.digest(s.disk().length / 4096) });
       return;
     }
     case 'resume':

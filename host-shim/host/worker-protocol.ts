@@ -23,6 +23,9 @@ export interface GuestNetConfig {
   publish?: number;
 }
 
+/** What a page batch of a migration holds: guest memory, or blocks of the guest's disk image. */
+export type PagesOf = 'memory' | 'disk';
+
 /** Where a guest's service is published. */
 export interface ServiceAddress {
   address: string;
@@ -30,18 +33,28 @@ export interface ServiceAddress {
 }
 
 export type ToWorker =
-  | { type: 'start'; module: Uint8Array; programName: string; args: string[]; env: Record<string, string>; limits: GuestLimits; baseline: Baseline; net?: GuestNetConfig }
-  /** Destination of a migration: instantiate without running; a guest that listens attaches to `net` once it runs here. */
-  | { type: 'prepare'; module: Uint8Array; limits: GuestLimits; baseline: Baseline; net?: GuestNetConfig }
-  /** Destination: page records (snapshot MEMORY layout, deflated if `compressed`); the memory grows to their size. */
-  | { type: 'pages'; records: Uint8Array; compressed: boolean }
-  /** Destination: the final state; answered by `loaded`. */
-  | { type: 'load'; state: Uint8Array; digest: Uint8Array }
+  /** `disk`: bytes of a virtual disk preopened as /data (none when absent). */
+  | { type: 'start'; module: Uint8Array; programName: string; args: string[]; env: Record<string, string>; limits: GuestLimits; baseline: Baseline; net?: GuestNetConfig; disk?: number }
   /**
-   * Source: dirty pages, up to `maxBytes`; answered by `collected`. `all`
-   * marks every page dirty first; `compress` deflates the batch.
+   * Destination of a migration: instantiate without running, with an empty
+   * disk of `disk` bytes if the guest has one; a guest that listens attaches
+   * to `net` once it runs here.
    */
-  | { type: 'collect'; maxBytes: number; all: boolean; compress: boolean }
+  | { type: 'prepare'; module: Uint8Array; limits: GuestLimits; baseline: Baseline; net?: GuestNetConfig; disk?: number }
+  /**
+   * Destination: page records (snapshot MEMORY layout, deflated if
+   * `compressed`) of guest memory, which grows to their size, or of the disk
+   * image, 4 KiB blocks as pages, which has its size from `prepare`.
+   */
+  | { type: 'pages'; of: PagesOf; records: Uint8Array; compressed: boolean }
+  /** Destination: the final state, with the digests of memory and disk; answered by `loaded`. */
+  | { type: 'load'; state: Uint8Array; digest: Uint8Array; diskDigest: Uint8Array }
+  /**
+   * Source: dirty pages of memory or of the disk, up to `maxBytes`; answered
+   * by `collected`. `all` marks every page dirty first; `compress` deflates
+   * the batch.
+   */
+  | { type: 'collect'; of: PagesOf; maxBytes: number; all: boolean; compress: boolean }
   /** Pause at the next slice boundary; answered by `paused`. */
   | { type: 'pause' }
   /** Source, paused: the checkpoint state and the page digest; answered by `checkpoint`. */
@@ -59,9 +72,10 @@ export type FromWorker =
   /** The guest's service is attached to the switch from this host. */
   | { type: 'service'; service: ServiceAddress }
   | { type: 'console'; fd: number; bytes: Uint8Array }
-  | { type: 'collected'; records: Uint8Array; compressed: boolean; count: number; bytes: number; dirtyLeft: number; pages: number }
+  /** `pages`: the size of what was collected from (memory or disk), in 4 KiB pages. */
+  | { type: 'collected'; of: PagesOf; records: Uint8Array; compressed: boolean; count: number; bytes: number; dirtyLeft: number; pages: number }
   | { type: 'paused'; steps: string }
-  | { type: 'checkpoint'; state: Uint8Array; digest: Uint8Array; pages: number }
+  | { type: 'checkpoint'; state: Uint8Array; digest: Uint8Array; pages: number; diskDigest: Uint8Array }
   /** `listens`: the loaded guest has a listening socket (its service follows it here). */
   | { type: 'loaded'; ok: boolean; message?: string; memoryBytes?: number; listens?: boolean }
   | { type: 'exited'; exitCode: number; steps: string }

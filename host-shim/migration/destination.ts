@@ -11,6 +11,7 @@ import type { GuestLimits } from '../host/worker-protocol.js';
 import type { GuestNetConfig } from '../host/worker-protocol.js';
 import { moduleDigest } from '../snapshot/directory.js';
 import { FrameReader, MigrationError, Msg, PROTOCOL, decodeState, parseJson, writeFrame, writeJson } from './wire.js';
+import { DISK_BLOCK, MAX_DISK_BYTES, MIN_DISK_BYTES } from '../wasi/disk.js';
 import { describeMissing, fits, includes, missingFrom, parseBaseline, type Baseline } from '../cluster/evc/index.js';
 
 export interface DestinationHost {
@@ -52,6 +53,8 @@ interface Hello {
   /** The baseline it runs under; absent from sources that predate baselines. */
   baseline?: unknown;
   memoryBytes: number;
+  /** Bytes of the guest's disk, created here before pre-copy; null or absent without one. */
+  diskBytes?: number | null;
   state: string;
 }
 
@@ -61,7 +64,8 @@ const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every(
 function helloBaseline(hello: Hello, host: DestinationHost): Baseline {
   if (
     typeof hello !== 'object' || hello === null || typeof hello.guest?.id !== 'string' || typeof hello.guest.module !== 'string' ||
-    !isStringList(hello.features) || (hello.capabilities !== undefined && !isStringList(hello.capabilities))
+    !isStringList(hello.features) || (hello.capabilities !== undefined && !isStringList(hello.capabilities)) ||
+    (hello.diskBytes != null && !(Number.isSafeInteger(hello.diskBytes) && hello.diskBytes >= MIN_DISK_BYTES && hello.diskBytes <= MAX_DISK_BYTES && hello.diskBytes % DISK_BLOCK === 0))
   ) {
     throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'a malformed HELLO');
   }
@@ -131,24 +135,27 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
     g = new GuestHandle(hello.guest.id, hello.guest.name, hello.guest.module, hello.guest.args, policy);
     g.state = 'incoming';
     // The worker checks the module itself against the baseline: a HELLO that understated what it uses ends here.
-    await g.prepare(host.module(hello.guest.module)!, host.limits(policy), baseline, host.net(hello.guest.id));
+    await g.prepare(host.module(hello.guest.module)!, host.limits(policy), baseline, host.net(hello.guest.id), hello.diskBytes ?? undefined);
     // Only now does pre-copy start: the switchover must never wait for this host to get ready.
     await writeJson(socket, Msg.Prepared, {});
     for (;;) {
       const f = await reader.next(STEP_MS);
-      if (f.type === Msg.Pages || f.type === Msg.PagesDeflated) {
+      if (f.type === Msg.Pages || f.type === Msg.PagesDeflated || f.type === Msg.Disk || f.type === Msg.DiskDeflated) {
         // Acknowledged on receipt: the source measures the link's bandwidth by these.
         const ack = Buffer.allocUnsafe(8);
         ack.writeBigUInt64LE(BigInt(f.payload.length));
         void writeFrame(socket, Msg.Ack, ack).catch(() => undefined);
         const records = Uint8Array.from(f.payload);
-        g.send({ type: 'pages', records, compressed: f.type === Msg.PagesDeflated }, [records.buffer as ArrayBuffer]);
+        const of = f.type === Msg.Disk || f.type === Msg.DiskDeflated ? 'disk' : 'memory';
+        if (of === 'disk' && g.diskBytes === null) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'disk blocks for a guest that has no disk');
+        g.send({ type: 'pages', of, records, compressed: f.type === Msg.PagesDeflated || f.type === Msg.DiskDeflated }, [records.buffer as ArrayBuffer]);
       } else if (f.type === Msg.Console) {
         g.console.append(f.payload);
       } else if (f.type === Msg.State) {
         const { meta, state } = decodeState(f.payload);
         const digest = Buffer.from(String((meta as { digest?: string }).digest ?? ''), 'hex');
-        const loaded = await g.ask({ type: 'load', state: new Uint8Array(state), digest }, 'loaded');
+        const diskDigest = Buffer.from(String((meta as { diskDigest?: string }).diskDigest ?? ''), 'hex');
+        const loaded = await g.ask({ type: 'load', state: new Uint8Array(state), digest, diskDigest }, 'loaded');
         g.steps = String((meta as { steps?: string }).steps ?? '0');
         await writeJson(socket, Msg.Ready, loaded.ok ? { ok: true } : { ok: false, reason: loaded.message });
         if (!loaded.ok) throw new MigrationError('WASMOTION_ERR_MIGRATION_VERIFY', loaded.message ?? 'verification failed');

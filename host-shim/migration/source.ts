@@ -4,11 +4,12 @@
  *   handshake   HELLO → WELCOME (the destination checks compatibility)
  *   module      MODULE, only if the destination lacks it; then PREPARED once
  *               the destination has the guest instantiated
- *   pre-copy    PAGES rounds while the guest runs: every page, then the
- *               pages dirtied meanwhile, until what is left fits the
- *               downtime limit at the measured bandwidth (auto-converge
- *               throttles a guest that dirties faster than the link)
- *   switchover  pause; last PAGES, CONSOLE, STATE → READY (verified);
+ *   pre-copy    PAGES and DISK rounds while the guest runs: every page of
+ *               memory and every block of its disk, then those dirtied
+ *               meanwhile, until what is left fits the downtime limit at
+ *               the measured bandwidth (auto-converge throttles a guest
+ *               that dirties faster than the link)
+ *   switchover  pause; last PAGES and DISK, CONSOLE, STATE → READY (verified);
  *               GO → STARTED; only then is the guest released here
  *
  * Failure contract: before GO, any failure resumes the guest here,
@@ -17,6 +18,7 @@
  */
 import type { TLSSocket } from 'node:tls';
 import type { GuestHandle } from '../host/guest-handle.js';
+import type { PagesOf } from '../host/worker-protocol.js';
 import type { Migration } from './progress.js';
 import { secureConnect } from './transport.js';
 import { FrameReader, MigrationError, Msg, PROTOCOL, encodeState, parseJson, writeFrame, writeJson } from './wire.js';
@@ -125,6 +127,7 @@ export class MigrationSource {
       capabilities: uses.capabilities,
       baseline,
       memoryBytes: this.g.memoryBytes,
+      diskBytes: this.g.diskBytes,
       state: '1.0',
     });
     const welcome = parseJson(await this.reader.expect(Msg.Welcome, HANDSHAKE_MS)) as { accept: boolean; haveModule?: boolean; reason?: string; code?: string };
@@ -134,23 +137,36 @@ export class MigrationSource {
   }
 
   /**
-   * Sends dirty pages until none are left (or `maxBytes` went out); returns
-   * the bytes sent. The worker copies the next batch while this one is on
-   * the wire.
+   * Sends dirty pages of memory, then dirty blocks of the disk, until none
+   * are left (or each sent `maxBytes` more than its size); returns the
+   * bytes sent and the pages and blocks left dirty.
    */
-  private async sendDirty(all: boolean, maxBytes: number): Promise<{ bytes: number; dirtyLeft: number; pages: number }> {
+  private async sendDirty(all: boolean, bounded: boolean): Promise<{ bytes: number; dirtyLeft: number; pages: number }> {
+    const memory = await this.sendDirtyOf('memory', all, bounded ? Math.max(this.g.memoryBytes, 1) : Infinity);
+    if (this.g.diskBytes === null) return memory;
+    const disk = await this.sendDirtyOf('disk', all, bounded ? this.g.diskBytes : Infinity);
+    return { bytes: memory.bytes + disk.bytes, dirtyLeft: memory.dirtyLeft + disk.dirtyLeft, pages: memory.pages + disk.pages };
+  }
+
+  /**
+   * Sends dirty pages of memory or of the disk until none are left (or
+   * `maxBytes` went out); returns the bytes sent. The worker copies the
+   * next batch while this one is on the wire.
+   */
+  private async sendDirtyOf(of: PagesOf, all: boolean, maxBytes: number): Promise<{ bytes: number; dirtyLeft: number; pages: number }> {
     let bytes = 0;
     const compress = this.m.compress;
-    let next = this.g.ask({ type: 'collect', maxBytes: BATCH_BYTES, all, compress }, 'collected');
+    const [plain, deflated] = of === 'memory' ? [Msg.Pages, Msg.PagesDeflated] : [Msg.Disk, Msg.DiskDeflated];
+    let next = this.g.ask({ type: 'collect', of, maxBytes: BATCH_BYTES, all, compress }, 'collected');
     for (;;) {
       const batch = await next;
       bytes += batch.bytes;
       this.transferred += batch.bytes;
       const more = batch.dirtyLeft > 0 && bytes < maxBytes;
-      if (more) next = this.g.ask({ type: 'collect', maxBytes: BATCH_BYTES, all: false, compress }, 'collected');
+      if (more) next = this.g.ask({ type: 'collect', of, maxBytes: BATCH_BYTES, all: false, compress }, 'collected');
       if (batch.count > 0) {
         this.copyStart ??= performance.now();
-        await writeFrame(this.socket!, batch.compressed ? Msg.PagesDeflated : Msg.Pages, batch.records);
+        await writeFrame(this.socket!, batch.compressed ? deflated : plain, batch.records);
         this.sentFrameBytes += batch.records.length;
       }
       if (!more) return { bytes, dirtyLeft: batch.dirtyLeft, pages: batch.pages };
@@ -169,10 +185,9 @@ export class MigrationSource {
     for (let iteration = 1; ; iteration++) {
       this.checkCancel();
       const roundStart = performance.now();
-      // Round 1 sends every page; later rounds at most the whole memory (as of the last batch):
-      // a guest dirtying faster than that waits for the next round.
-      const total = iteration === 1 ? Infinity : Math.max(this.g.memoryBytes, 1);
-      const sent = await this.sendDirty(iteration === 1, total);
+      // Round 1 sends every page and block; later rounds at most the whole memory (as of the last
+      // batch) and the whole disk: a guest dirtying faster than that waits for the next round.
+      const sent = await this.sendDirty(iteration === 1, iteration > 1);
       // The round counts once the destination has it: bytes in socket buffers are not bandwidth.
       await this.reader!.awaitAcked(this.sentFrameBytes, REPLY_MS);
       this.copyEnd = performance.now();
@@ -209,12 +224,12 @@ export class MigrationSource {
     const phases: Record<string, number> = {};
     const mark = (name: string, since: number) => (phases[name] = Math.round((performance.now() - since) * 1000) / 1000);
     let t = performance.now();
-    const last = await this.sendDirty(false, Infinity);
+    const last = await this.sendDirty(false, false);
     mark('pages', t);
     t = performance.now();
     await writeFrame(this.socket!, Msg.Console, this.g.console.read());
     const ck = await this.g.ask({ type: 'checkpoint' }, 'checkpoint');
-    await writeFrame(this.socket!, Msg.State, encodeState({ digest: Buffer.from(ck.digest).toString('hex'), pages: ck.pages, steps: this.g.steps }, ck.state));
+    await writeFrame(this.socket!, Msg.State, encodeState({ digest: Buffer.from(ck.digest).toString('hex'), diskDigest: Buffer.from(ck.diskDigest).toString('hex'), pages: ck.pages, steps: this.g.steps }, ck.state));
     mark('state', t);
     t = performance.now();
     const ready = parseJson(await this.reader!.expect(Msg.Ready, REPLY_MS)) as { ok: boolean; reason?: string };

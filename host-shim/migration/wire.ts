@@ -5,15 +5,18 @@
  *   | u32 size  | u8 type| payload (size - 1)  |   little-endian
  *   +-----------+--------+---------------------+
  *
- * Control messages carry JSON; PAGES a MEMORY payload (snapshot/memory.ts);
+ * Control messages carry JSON; PAGES and DISK a MEMORY payload (snapshot/memory.ts);
  * MODULE and CONSOLE raw bytes; STATE a u32 JSON length, the JSON, then the
  * VMM checkpoint state. A reader refuses a frame over MAX_FRAME.
  */
 import type { Socket } from 'node:net';
 import { WasmotionError } from '../errors.js';
 
-/** 2: the memory digest is kept as pages change (migration/pages.ts). */
-export const PROTOCOL = 2;
+/**
+ * 2: the memory digest is kept as pages change (migration/pages.ts).
+ * 3: the guest's disk moves in pre-copy (DISK frames) and has its own digest.
+ */
+export const PROTOCOL = 3;
 export const MAX_FRAME = 80 << 20;
 
 export const Msg = {
@@ -33,6 +36,10 @@ export const Msg = {
   Ack: 12,
   /** PAGES, deflated (raw deflate), when the migration asked for compression. */
   PagesDeflated: 13,
+  /** Blocks of the guest's disk image, in the PAGES layout (4 KiB blocks as pages); acknowledged as PAGES are. */
+  Disk: 14,
+  /** DISK, deflated. */
+  DiskDeflated: 15,
 } as const;
 
 export interface Frame {

@@ -57,6 +57,27 @@ export function attachDisk(vmm: VmmBinding, options: DiskOptions): number {
   return fd;
 }
 
+/**
+ * Creates an empty disk of `bytes` without opening it: a guest arriving by
+ * migration gets its blocks from the source, then its descriptors with its
+ * checkpoint state.
+ */
+export function createDisk(vmm: VmmBinding, bytes: number): void {
+  checkDiskBytes('the disk', bytes);
+  if (!entry(vmm).wasi_disk_create(bytes / DISK_BLOCK)) throw new UsageError(vmm.lastError().message);
+}
+
+/** Bytes of the guest's disk, 0 without one. */
+export function diskBytes(vmm: VmmBinding): number {
+  return entry(vmm).wasi_disk_blocks() * DISK_BLOCK;
+}
+
+/** VMM addresses of the disk image and of its dirty map (a byte per block), valid until the VMM runs again. */
+export function diskAddresses(vmm: VmmBinding): { base: number; dirty: number } {
+  const x = entry(vmm);
+  return { base: x.wasi_disk_base() >>> 0, dirty: x.wasi_disk_dirty() >>> 0 };
+}
+
 /** Free 4 KiB blocks on the disk. */
 export function diskFreeBlocks(vmm: VmmBinding): number {
   return entry(vmm).wasi_disk_free_blocks();
