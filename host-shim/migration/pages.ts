@@ -4,7 +4,9 @@
  * remembers a checksum of every page as sent; the destination keeps the
  * checksum of every page as written into the guest's memory. At switchover
  * both digest their tables: equal digests mean the destination's memory is
- * the source's, page for page.
+ * the source's, page for page. A guest's disk image moves the same way, its
+ * 4 KiB blocks as pages, with its own dirty map and its own pair of tables:
+ * nothing here knows which of the two a GuestMemory view holds.
  */
 import { checksum, CHECKSUM_BYTES } from '../snapshot/checksum.js';
 import { PAGE, ZERO_PAGE, encodePages, isZeroPage } from '../snapshot/memory.js';
