@@ -104,18 +104,28 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   return Buffer.concat(chunks);
 }
 
-/** A JSON object body with only `allowed` keys. */
-export async function readJson(req: IncomingMessage, allowed: string[]): Promise<Record<string, unknown>> {
-  const body = await readBody(req, 1 << 20);
-  let value: unknown;
+/** A request body as JSON: 400 WASMOTION_ERR_USAGE when it is not. */
+export function parseJsonBody(body: Buffer): unknown {
   try {
-    value = body.length ? JSON.parse(body.toString('utf8')) : {};
+    return JSON.parse(body.toString('utf8'));
   } catch {
     throw new HttpError(400, 'WASMOTION_ERR_USAGE', 'the request body is not JSON');
   }
+}
+
+/** A request body as a JSON object (empty: {}), with only `allowed` keys when given. */
+export function parseObjectBody(body: Buffer, allowed?: string[]): Record<string, unknown> {
+  const value = body.length ? parseJsonBody(body) : {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'WASMOTION_ERR_USAGE', 'the request body must be a JSON object');
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) throw new HttpError(400, 'WASMOTION_ERR_USAGE', `unknown key ${JSON.stringify(key)} (allowed: ${allowed.join(', ')})`);
+  if (allowed) {
+    for (const key of Object.keys(value)) {
+      if (!allowed.includes(key)) throw new HttpError(400, 'WASMOTION_ERR_USAGE', `unknown key ${JSON.stringify(key)} (allowed: ${allowed.join(', ')})`);
+    }
   }
   return value as Record<string, unknown>;
+}
+
+/** A JSON object body, with only `allowed` keys when given. */
+export async function readJson(req: IncomingMessage, allowed?: string[]): Promise<Record<string, unknown>> {
+  return parseObjectBody(await readBody(req, 1 << 20), allowed);
 }

@@ -10,7 +10,7 @@ import { HostClient } from '../../host-shim/client/host-client.js';
 import { deriveKeys } from '../../host-shim/cluster/auth.js';
 import { ClusterManager } from '../../host-shim/cluster/manager/manager.js';
 import { HostAgent } from '../../host-shim/host/agent.js';
-import { root, until } from './processes.js';
+import { root, until } from '../support/processes.js';
 
 const counterPath = join(root, 'build', 'guests', 'counter.wasm');
 

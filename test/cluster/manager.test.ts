@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ClusterEvent, ClusterGuest, ClusterHost, ClusterStatus } from '../../host-shim/client/cluster-types.js';
-import { cli, cliJson, root, startProcess, until, type Running } from './processes.js';
+import { cli, cliJson, root, startProcess, until, type Running } from '../support/processes.js';
 
 const counter = join(root, 'build', 'guests', 'counter.wasm');
 /** Uses bulk memory (AssemblyScript's memory.copy/fill). */

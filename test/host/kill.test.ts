@@ -26,7 +26,7 @@ async function startHost(name: string): Promise<{ url: string; proc: ChildProces
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /ready at (\S+)/.exec(out);
+      const m = /ready at (\S+)\n/.exec(out);
       if (m) resolve(m[1]);
     });
     proc.once('exit', () => reject(new Error(`host ${name} exited before it was ready`)));

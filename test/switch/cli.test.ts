@@ -2,15 +2,14 @@
 // `wasmotion switch start`, two `wasmotion host start --switch`, a guest
 // started with `guest start --listen`, and `wasmotion migrate` back and
 // forth while a client holds a connection to the published port.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { KvClient } from '../../tools/bench-service/kv-client.js';
+import { cli, root, startProcess } from '../support/processes.js';
 
-const root = join(import.meta.dirname, '..', '..');
-const bin = join(root, 'bin', 'wasmotion.js');
 const kvserver = join(root, 'build', 'guests', 'kvserver.wasm');
 const tmp = mkdtempSync(join(tmpdir(), 'wasmotion-switch-cli-'));
 const secretFile = join(tmp, 'secret');
@@ -23,37 +22,19 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-/** Starts a long-running wasmotion command; resolves with the first stdout match of `ready`. */
-function daemon(args: string[], ready: RegExp): Promise<RegExpExecArray> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      const m = ready.exec(out);
-      if (m) resolve(m);
-    });
-    child.on('close', (code) => reject(new Error(`wasmotion ${args[0]} exited with ${code}: ${err}`)));
-  });
-}
-
-function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+/** Starts a long-running wasmotion command; resolves with the address it is ready at. */
+async function daemon(args: string[]): Promise<string> {
+  const started = await startProcess(args);
+  children.push(started.proc);
+  return started.url;
 }
 
 describe.skipIf(!existsSync(kvserver))('wasmotion switch start, host start --switch, guest start --listen', () => {
   test('a published guest migrates back and forth through the CLI and its client notices nothing', async () => {
-    const [, endpoint] = await daemon(['switch', 'start', '--listen', '127.0.0.1:0', '--secret-file', secretFile], /switch ready at (\S+)\n/);
+    const endpoint = await daemon(['switch', 'start', '--listen', '127.0.0.1:0', '--secret-file', secretFile]);
     const hosts: string[] = [];
     for (const name of ['a', 'b']) {
-      const [, url] = await daemon(
-        ['host', 'start', '--listen', '127.0.0.1:0', '--name', name, '--secret-file', secretFile, '--switch', endpoint],
-        /ready at (\S+)\n/,
-      );
+      const url = await daemon(['host', 'start', '--listen', '127.0.0.1:0', '--name', name, '--secret-file', secretFile, '--switch', endpoint]);
       hosts.push(url);
     }
     expect(JSON.parse(cli(['host', 'info', '--host', hosts[0], '--json']).stdout).switch).toBe(endpoint);
@@ -75,7 +56,7 @@ describe.skipIf(!existsSync(kvserver))('wasmotion switch start, host start --swi
     expect(waited.code).toBe(0);
 
     // Asking for a service on a host without a switch is a usage error.
-    const [, plain] = await daemon(['host', 'start', '--listen', '127.0.0.1:0', '--name', 'c'], /ready at (\S+)\n/);
+    const plain = await daemon(['host', 'start', '--listen', '127.0.0.1:0', '--name', 'c']);
     const refused = cli(['guest', 'start', '--host', plain, '--listen', '0', kvserver]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/has no virtual switch.*\[WASMOTION_ERR_USAGE\]/);
@@ -83,11 +64,11 @@ describe.skipIf(!existsSync(kvserver))('wasmotion switch start, host start --swi
 
   test('hosts of a cluster reach a switch started with the cluster token, and migrate a service between them', async () => {
     const token = join(tmp, 'token');
-    const [, manager] = await daemon(['cluster', 'start', '--listen', '127.0.0.1:0', '--data-dir', join(tmp, 'manager'), '--token', token, '--balance-interval', '0'], /ready at (\S+)\n/);
-    const [, endpoint] = await daemon(['switch', 'start', '--listen', '127.0.0.1:0', '--token', token], /switch ready at (\S+)\n/);
+    const manager = await daemon(['cluster', 'start', '--listen', '127.0.0.1:0', '--data-dir', join(tmp, 'manager'), '--token', token, '--balance-interval', '0']);
+    const endpoint = await daemon(['switch', 'start', '--listen', '127.0.0.1:0', '--token', token]);
     const hosts: string[] = [];
     for (const name of ['ca', 'cb']) {
-      const [, url] = await daemon(['host', 'start', '--listen', '127.0.0.1:0', '--name', name, '--cluster', manager, '--token', token, '--switch', endpoint], /ready at (\S+)\n/);
+      const url = await daemon(['host', 'start', '--listen', '127.0.0.1:0', '--name', name, '--cluster', manager, '--token', token, '--switch', endpoint]);
       hosts.push(url);
     }
     const started = cli(['guest', 'start', '--host', hosts[0], '--listen', '0', kvserver]);

@@ -33,7 +33,7 @@ export function startHost(
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /ready at (\S+)/.exec(out);
+      const m = /ready at (\S+)\n/.exec(out);
       if (m) resolve({ proc, url: m[1] });
     });
     proc.once('exit', (code) => reject(new Error(`host ${name} exited with ${code} before it was ready`)));
@@ -48,7 +48,7 @@ export function startSwitch(secretFile: string, quiet = false): Promise<{ proc: 
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /switch ready at (\S+)/.exec(out);
+      const m = /switch ready at (\S+)\n/.exec(out);
       if (m) resolve({ proc, endpoint: m[1] });
     });
     proc.once('exit', (code) => reject(new Error(`the switch exited with ${code} before it was ready`)));

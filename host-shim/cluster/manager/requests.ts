@@ -15,22 +15,6 @@ function refuse(message: string): never {
   throw new HttpError(400, 'WASMOTION_ERR_USAGE', message);
 }
 
-export function jsonValue(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    return refuse('the request body is not JSON');
-  }
-}
-
-/** A JSON object, with only `allowed` keys when given. */
-export function objectBody(body: Buffer, allowed?: string[]): Record<string, unknown> {
-  const value = body.length ? jsonValue(body) : {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) refuse('the request body must be a JSON object');
-  if (allowed) onlyKeys(value as object, allowed, 'the request');
-  return value as Record<string, unknown>;
-}
-
 function onlyKeys(value: object, allowed: string[], what: string): void {
   for (const key of Object.keys(value)) if (!allowed.includes(key)) refuse(`${what} has unknown key ${JSON.stringify(key)} (allowed: ${allowed.join(', ')})`);
 }

@@ -5,13 +5,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClusterStatus, Enrollment } from '../../client/cluster-types.js';
-import { HttpError, readBody, sendJson, type Router } from '../../host/http.js';
+import { HttpError, parseJsonBody, parseObjectBody, readBody, readJson, sendJson, type Router } from '../../host/http.js';
 import { moduleRoutes } from '../../host/modules.js';
 import { SIGNATURE_HEADER } from '../auth.js';
 import { admitHost, checkBaselineChange } from './baseline.js';
 import type { ReportedGuest } from './inventory.js';
 import type { ClusterManager } from './manager.js';
-import { checkEnrollment, checkPlacement, checkRules, checkSettings, jsonValue, objectBody } from './requests.js';
+import { checkEnrollment, checkPlacement, checkRules, checkSettings } from './requests.js';
 import { ClusterState } from '../drs/state.js';
 import { DEFAULT_BANDWIDTH, targetImbalance } from '../drs/index.js';
 
@@ -22,7 +22,7 @@ export function routes(m: ClusterManager, r: Router): void {
   r.on('POST', '/v1/cluster/heartbeat', async (req, res) => heartbeat(m, req, res));
   r.on('GET', '/v1/cluster', async (_req, res) => sendJson(res, 200, status(m)));
   r.on('PUT', '/v1/cluster/config', async (req, res) => {
-    const change = checkSettings(objectBody(await readBody(req, 1 << 20)));
+    const change = checkSettings(await readJson(req));
     if (change.baseline !== undefined) checkBaselineChange(m.store.state.config.baseline, change.baseline, m.inventory);
     Object.assign(m.store.state.config, change);
     m.store.changed();
@@ -31,7 +31,7 @@ export function routes(m: ClusterManager, r: Router): void {
     sendJson(res, 200, m.store.state.config);
   });
   r.on('PUT', '/v1/cluster/rules', async (req, res) => {
-    const rules = checkRules(jsonValue(await readBody(req, 1 << 20)));
+    const rules = checkRules(parseJsonBody(await readBody(req, 1 << 20)));
     m.store.state.rules = rules;
     m.store.changed();
     m.events.add({ type: 'rules-changed', message: `${rules.length} rule(s): ${rules.map((x) => x.name).join(', ') || 'none'}` });
@@ -40,7 +40,7 @@ export function routes(m: ClusterManager, r: Router): void {
   r.on('GET', '/v1/cluster/hosts', async (_req, res) => sendJson(res, 200, m.inventory.hosts(m.store.state.rules)));
   r.on('GET', '/v1/cluster/guests', async (_req, res) => sendJson(res, 200, m.inventory.guests()));
   r.on('POST', '/v1/cluster/guests', async (req, res) => {
-    const request = checkPlacement(objectBody(await readBody(req, 1 << 20)));
+    const request = checkPlacement(await readJson(req));
     sendJson(res, 201, await m.placement.place(request));
   });
   r.on('GET', '/v1/cluster/events', async (req, res, _params, url) => streamEvents(m, req, res, url));
@@ -48,7 +48,7 @@ export function routes(m: ClusterManager, r: Router): void {
   r.on('POST', '/v1/cluster/balance', async (_req, res) => sendJson(res, 200, await m.balancer.pass()));
   r.on('POST', '/v1/cluster/recommendations/apply', async (_req, res) => sendJson(res, 200, { executed: await m.balancer.applyPending() }));
   r.on('POST', '/v1/cluster/hosts/:name/maintenance', async (req, res, [name]) => {
-    const body = objectBody(await readBody(req, 1 << 10), ['action']);
+    const body = await readJson(req, ['action']);
     if (body.action === 'enter') sendJson(res, 202, m.evacuations.enter(name));
     else if (body.action === 'cancel') sendJson(res, 200, await m.evacuations.cancel(name));
     else if (body.action === 'exit') sendJson(res, 200, m.evacuations.exit(name));
@@ -69,7 +69,7 @@ async function signedBody(m: ClusterManager, req: IncomingMessage, limit: number
 }
 
 async function enroll(m: ClusterManager, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const enrollment: Enrollment = checkEnrollment(objectBody(await signedBody(m, req, 1 << 20)));
+  const enrollment: Enrollment = checkEnrollment(parseObjectBody(await signedBody(m, req, 1 << 20)));
   try {
     admitHost(enrollment, m.store.state.config.baseline);
   } catch (err) {
@@ -83,7 +83,7 @@ async function enroll(m: ClusterManager, req: IncomingMessage, res: ServerRespon
 }
 
 async function heartbeat(m: ClusterManager, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const body = objectBody(await signedBody(m, req, MAX_HEARTBEAT_BYTES), ['name', 'guests']);
+  const body = parseObjectBody(await signedBody(m, req, MAX_HEARTBEAT_BYTES), ['name', 'guests']);
   if (typeof body.name !== 'string' || !Array.isArray(body.guests)) throw new HttpError(400, 'WASMOTION_ERR_USAGE', 'a heartbeat is {"name", "guests": [...]}');
   if (!m.inventory.heartbeat(body.name, body.guests as ReportedGuest[])) {
     throw new HttpError(404, 'WASMOTION_ERR_NOT_ENROLLED', `host ${body.name} is not enrolled: enroll first`);

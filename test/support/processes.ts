@@ -1,10 +1,19 @@
-// Cluster managers and hosts as separate processes, driven through the CLI
-// the way an operator drives them.
+// wasmotion as separate processes, driven through the CLI the way an operator
+// drives it: long-running ones (cluster managers, hosts, switches) and
+// commands run to their end. The environment's default host and cluster
+// are cleared, so every command names its own.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
 export const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'wasmotion.js');
+const env = { ...process.env, WASMOTION_HOST: '', WASMOTION_CLUSTER: '' };
+
+export interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 export interface Running {
   proc: ChildProcess;
@@ -14,14 +23,14 @@ export interface Running {
 
 /** Starts `wasmotion ARGS` and resolves with the URL it prints after `ready at`. */
 export function startProcess(args: string[]): Promise<Running> {
-  const proc = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   return new Promise((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /ready at (\S+)/.exec(out);
+      const m = /ready at (\S+)\n/.exec(out);
       if (m) resolve({ proc, url: m[1], stderr: () => err });
     });
     proc.once('exit', (code) => reject(new Error(`wasmotion ${args.join(' ')} exited with ${code} before it was ready: ${err}`)));
@@ -29,9 +38,19 @@ export function startProcess(args: string[]): Promise<Running> {
 }
 
 /** Runs `wasmotion ARGS` to its end. */
-export function cli(args: string[], timeout = 120_000): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout });
+export function cli(args: string[], timeout = 120_000): Finished {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env, timeout });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs `wasmotion ARGS` to its end without blocking this process (a host in it keeps answering). */
+export function cliAsync(args: string[]): Promise<Finished> {
+  const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d));
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
 export function cliJson<T>(args: string[]): T[] {
