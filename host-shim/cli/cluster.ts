@@ -66,8 +66,9 @@ export async function clusterConfigCommand(options: ClusterOptions & { baseline?
   if (options.automation !== undefined) change.automation = options.automation as ClusterConfig['automation'];
   if (options.balanceInterval !== undefined) change.balanceIntervalMs = Number(options.balanceInterval);
   const client = clusterClient(options);
-  const config = Object.keys(change).length ? await client.setConfig(change) : (await client.status()).config;
-  await out(options.json ? jsonLine(config) : statusDetails({ ...(await client.status()), config }));
+  if (Object.keys(change).length) await client.setConfig(change);
+  const status = await client.status();
+  await out(options.json ? jsonLine(status.config) : statusDetails(status));
   return 0;
 }
 
@@ -110,11 +111,11 @@ export async function clusterBalanceCommand(options: ClusterOptions & { apply?: 
  * (one line per event on stderr, or NDJSON with --json) until the host is in
  * maintenance, or the evacuation failed or was cancelled.
  */
-export async function maintenanceCommand(action: MaintenanceAction, host: string, options: ClusterOptions & { wait?: boolean }): Promise<number> {
+export async function maintenanceCommand(action: MaintenanceAction, host: string, options: ClusterOptions): Promise<number> {
   const client = clusterClient(options);
   const since = action === 'enter' ? Math.max(0, ...(await client.events(0)).map((e) => e.seq)) : 0;
   const report = await client.maintenance(host, action);
-  if (action !== 'enter' || options.wait === false) {
+  if (action !== 'enter') {
     await out(options.json ? jsonLine(report) : `${host} ${report.state}\n`);
     return 0;
   }
