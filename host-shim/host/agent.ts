@@ -7,9 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { checkDiskBytes } from '../wasi/disk.js';
+import { imagePath } from '../wasi/disk-image-file.js';
 import type { Resources } from '../cluster/drs/model.js';
 import { Admission, defaultCapacity } from './admission.js';
 import { CpuScheduler } from './cpu-scheduler.js';
@@ -45,6 +47,12 @@ export interface HostConfig {
   switch?: { host: string; port: number };
   /** The wasm engine that runs each guest's VMM: V8 (the default) or wasmtime, a process per guest. */
   engine?: WasmEngineName;
+  /**
+   * A directory other hosts see too (NFS, say): guests started with
+   * `diskShared` keep their disk image in a file there, and a guest
+   * migrating between two hosts that both see it takes its disk through it.
+   */
+  sharedDir?: string;
 }
 
 export const VERSION = '0.1.0';
@@ -67,6 +75,7 @@ export class HostAgent extends EventEmitter {
   private constructor(readonly config: HostConfig) {
     super();
     this.engine = config.engine === undefined ? 'v8' : checkEngine(config.engine);
+    if (config.sharedDir !== undefined) checkSharedDir(config.sharedDir);
     this.offer = hostOffer(config.features);
     this.modules = new ModuleStore(config.dataDir ? join(config.dataDir, 'modules') : undefined);
     this.migrations = new MigrationService(this);
@@ -133,11 +142,17 @@ export class HostAgent extends EventEmitter {
       migration: this.migrations.endpoint(),
       limits: { maxMemoryPages: this.config.maxMemoryPages ?? DEFAULT_MAX_MEMORY_PAGES, maxMigrations: this.config.maxMigrations ?? 2 },
       switch: this.switchEndpoint(),
+      sharedDir: this.sharedDir(),
       guests: [...this.guests.values()].filter((g) => !g.ended).length,
       cluster: this.member?.managerUrl ?? null,
       capacity: this.admission.capacity,
       reserved: this.admission.reserved(),
     };
+  }
+
+  /** The shared directory of disk images (absolute), or null when this host has none. */
+  sharedDir(): string | null {
+    return this.config.sharedDir !== undefined ? resolve(this.config.sharedDir) : null;
   }
 
   /** The virtual switch as HOST:PORT, or null when this host has none. */
@@ -186,7 +201,7 @@ export class HostAgent extends EventEmitter {
   }
 
   private async startGuest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readJson(req, ['module', 'args', 'env', 'name', 'baseline', 'policy', 'listen', 'disk']);
+    const body = await readJson(req, ['module', 'args', 'env', 'name', 'baseline', 'policy', 'listen', 'disk', 'diskShared']);
     const digest = body.module;
     if (typeof digest !== 'string') throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"module" must be the sha256 of an uploaded module');
     const bytes = this.modules.get(digest);
@@ -207,6 +222,11 @@ export class HostAgent extends EventEmitter {
     }
     if (body.disk !== undefined && !Number.isSafeInteger(body.disk)) throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"disk" must be a size in bytes');
     const disk = body.disk !== undefined ? checkDiskBytes('"disk"', body.disk as number) : undefined;
+    if (body.diskShared !== undefined && typeof body.diskShared !== 'boolean') throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"diskShared" must be true or false');
+    const shared = body.diskShared === true;
+    if (shared && disk === undefined) throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"diskShared" goes with "disk"');
+    const sharedDir = this.sharedDir();
+    if (shared && sharedDir === null) throw new HttpError(400, 'WASMOTION_ERR_USAGE', `host ${this.config.name} has no shared directory (host start --shared-dir DIR)`);
     const baseline = startBaseline(body.baseline, this.config.name, this.offer);
     const policy = parsePolicy(body.policy);
     // Nothing awaits between this check and register(): no other start can slip in between.
@@ -216,7 +236,7 @@ export class HostAgent extends EventEmitter {
     this.register(g);
     try {
       const net = listen !== undefined ? this.netConfig(g.id, listen as number) : undefined;
-      await g.start(bytes, env as Record<string, string>, this.limits(policy), baseline, net, disk);
+      await g.start(bytes, env as Record<string, string>, this.limits(policy), baseline, net, disk, shared ? imagePath(sharedDir!, g.id) : undefined);
     } catch (err) {
       this.guests.delete(g.id);
       g.stop();
@@ -252,4 +272,15 @@ export class HostAgent extends EventEmitter {
     }
     res.end();
   }
+}
+
+/** A shared directory must exist and be a directory: a typo must not start guests whose images go nowhere. */
+function checkSharedDir(dir: string): void {
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDir) throw new UsageError(`the shared directory ${dir} does not exist or is not a directory`);
 }

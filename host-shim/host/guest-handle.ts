@@ -41,6 +41,17 @@ export interface GuestInfo {
   service: ServiceAddress | null;
   /** Bytes of the guest's virtual disk (preopened as /data), null without one. */
   diskBytes: number | null;
+  /**
+   * The image file in the host's shared directory that backs the disk, and
+   * the last write-back failure (null while it succeeds); null for a disk
+   * kept in memory only.
+   */
+  diskImage: DiskImageInfo | null;
+}
+
+export interface DiskImageInfo {
+  path: string;
+  error: { code: string; message: string } | null;
 }
 
 /** A duty cycle closer than this to the one the worker has is not sent again. */
@@ -72,6 +83,8 @@ export class GuestHandle extends EventEmitter {
   listens = false;
   /** Bytes of its virtual disk, null without one; set by start() or prepare(). */
   diskBytes: number | null = null;
+  /** The image file backing the disk, as the worker reports it (disk-write-back.ts). */
+  diskImage: DiskImageInfo | null = null;
   readonly startedAt = new Date().toISOString();
   readonly meter = new UsageMeter();
   private readonly dirtyRate = new DirtyRateMeter();
@@ -128,6 +141,7 @@ export class GuestHandle extends EventEmitter {
       },
       service: this.service,
       diskBytes: this.diskBytes,
+      diskImage: this.diskImage,
     };
   }
 
@@ -179,6 +193,9 @@ export class GuestHandle extends EventEmitter {
         break;
       case 'service':
         this.service = m.service;
+        return;
+      case 'disk-image':
+        this.diskImage = { path: m.path, error: m.error };
         return;
       case 'exited':
         this.steps = m.steps;
@@ -232,12 +249,16 @@ export class GuestHandle extends EventEmitter {
     else void this.worker.terminate();
   }
 
-  /** Starts the guest; with `net.publish`, its listening socket is published on the virtual switch first. */
-  start(module: Uint8Array, env: Record<string, string>, limits: GuestLimits, baseline: Baseline, net?: GuestNetConfig, disk?: number): Promise<Reply<'ready'>> {
+  /**
+   * Starts the guest; with `net.publish`, its listening socket is published
+   * on the virtual switch first; with `diskImage`, its disk is backed by
+   * that new file in the shared directory.
+   */
+  start(module: Uint8Array, env: Record<string, string>, limits: GuestLimits, baseline: Baseline, net?: GuestNetConfig, disk?: number, diskImage?: string): Promise<Reply<'ready'>> {
     this.state = 'running';
     this.baseline = baseline;
     this.diskBytes = disk ?? null;
-    return this.ask({ type: 'start', module, programName: this.name ?? 'guest.wasm', args: this.args, env, limits, baseline, net, disk }, 'ready');
+    return this.ask({ type: 'start', module, programName: this.name ?? 'guest.wasm', args: this.args, env, limits, baseline, net, disk, diskImage }, 'ready');
   }
 
   /**

@@ -19,11 +19,16 @@ import type { FromWorker, GuestLimits, GuestNetConfig, ToWorker } from './worker
 import { Pacer } from './pacer.js';
 import { USAGE_REPORT_MS } from './usage-meter.js';
 import { warmUp } from './warm-up.js';
+import { DiskDirtyUsers } from '../wasi/disk-dirty.js';
+import { loadImageFile } from '../wasi/disk-image-file.js';
+import { DiskWriteBack } from './disk-write-back.js';
 
 if (!parentPort) throw new Error('guest-worker runs in a worker thread');
 
 /** Largest inflated page batch accepted (a batch is about 4 MiB of pages and its index). */
 const MAX_BATCH = 64 << 20;
+/** How often the disk's written blocks go back to its image file (and are fsynced). */
+const WRITE_BACK_MS = 500;
 const port = parentPort;
 
 function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
@@ -39,6 +44,12 @@ let wake: (() => void) | undefined;
 /** A migration's view of guest memory and of the disk image, each with its own dirty map (pages.ts). */
 let source: { memory: SourcePages; disk: SourcePages } | undefined;
 let destination: { memory: DestinationPages; disk: DestinationPages } | undefined;
+/** The disk's dirty map, split between a migration and the write-back (wasi/disk-dirty.ts). */
+let diskDirty: DiskDirtyUsers | undefined;
+/** The write-back to the image file in the shared directory, for a disk that has one. */
+let writeBack: DiskWriteBack | undefined;
+/** The image file a guest that arrived through the shared directory takes over when it first runs here. */
+let arrivedImage: string | undefined;
 /** The guest's network: where it is published, its socket device, its link to the switch. */
 let netConfig: GuestNetConfig | undefined;
 let net: GuestNet | undefined;
@@ -100,6 +111,34 @@ async function pace(): Promise<void> {
   }
 }
 
+/**
+ * Writes the disk's dirty blocks back to its image file. A failure is
+ * reported (guest info shows it) and the blocks stay dirty for the next try;
+ * with `rethrow` the caller (a migration) fails with it too.
+ */
+function flushDisk(sync: boolean, rethrow = false): { blocks: number; bytes: number } {
+  if (!writeBack || !session) return { blocks: 0, bytes: 0 };
+  try {
+    const done = writeBack.flush(session.disk(), sync);
+    reportDiskImage(writeBack.path, null);
+    return done;
+  } catch (err) {
+    reportDiskImage(writeBack.path, err);
+    if (rethrow) throw err;
+    return { blocks: 0, bytes: 0 };
+  }
+}
+
+/** What the agent was last told about the image file (undefined: nothing yet). */
+let lastDiskReport: string | undefined;
+function reportDiskImage(path: string, err: unknown): void {
+  const error = err ? { code: err instanceof WasmotionError ? err.code : 'WASMOTION_ERR_INTERNAL', message: err instanceof Error ? err.message : String(err) } : null;
+  const key = `${path}\n${error?.message ?? ''}`;
+  if (key === lastDiskReport) return;
+  lastDiskReport = key;
+  post({ type: 'disk-image', path, error });
+}
+
 /** Runs the guest until it ends or a pause is asked for. */
 async function runGuest(): Promise<void> {
   const s = session!;
@@ -109,11 +148,14 @@ async function runGuest(): Promise<void> {
     const outcome = await s.run({ interrupt: () => pauseRequested, between: pace });
     running = false;
     if (outcome.state === 'exited') {
+      // The image file holds the disk as the guest left it.
+      flushDisk(true);
       await link?.close(true);
       post({ type: 'exited', exitCode: outcome.exitCode, steps: s.steps().toString() });
     } else post({ type: 'paused', steps: s.steps().toString() });
   } catch (err) {
     running = false;
+    flushDisk(true);
     await link?.close(true);
     fail(err);
   }
@@ -147,6 +189,11 @@ async function handle(m: ToWorker): Promise<void> {
     case 'start': {
       const disk = m.disk !== undefined ? { bytes: m.disk } : undefined;
       session = GuestSession.start(m.module, { ...optionsFor(m.limits), programName: m.programName, args: m.args, env: m.env, baseline: m.baseline, disk });
+      diskDirty = new DiskDirtyUsers(session);
+      if (m.diskImage !== undefined) {
+        writeBack = DiskWriteBack.create(m.diskImage, session.disk(), diskDirty);
+        reportDiskImage(m.diskImage, null);
+      }
       let service;
       if (m.net?.publish !== undefined) {
         netConfig = m.net;
@@ -170,6 +217,7 @@ async function handle(m: ToWorker): Promise<void> {
     }
     case 'prepare':
       session = GuestSession.prepare(m.module, { ...optionsFor(m.limits), baseline: m.baseline, disk: m.disk !== undefined ? { bytes: m.disk } : undefined });
+      diskDirty = new DiskDirtyUsers(session);
       destination = { memory: new DestinationPages(), disk: new DestinationPages() };
       netConfig = m.net;
       post({ type: 'ready', memoryBytes: memoryBytes(), uses: session.uses() });
@@ -191,6 +239,16 @@ async function handle(m: ToWorker): Promise<void> {
     }
     case 'load': {
       const s = session!;
+      if (m.diskImage !== undefined) {
+        // The disk moved through the shared directory: its blocks land here from the file, as pre-copied ones would.
+        try {
+          const view = s.disk();
+          destination!.disk.written(view, loadImageFile(m.diskImage, view));
+        } catch (err) {
+          post({ type: 'loaded', ok: false, message: err instanceof Error ? err.message : String(err), code: err instanceof WasmotionError ? err.code : undefined });
+          return;
+        }
+      }
       if (!sameChecksum(destination!.memory.digest(s.memoryBytes() / 4096), m.digest)) {
         post({ type: 'loaded', ok: false, message: 'the memory checksums of source and destination differ' });
         return;
@@ -205,6 +263,8 @@ async function handle(m: ToWorker): Promise<void> {
         post({ type: 'loaded', ok: false, message: err instanceof Error ? err.message : String(err) });
         return;
       }
+      // The file and the disk are equal now; this host writes back to it once the guest runs here.
+      arrivedImage = m.diskImage;
       const listens = s.sockets().vmm.listenPort() !== null;
       if (link && listens) net = s.sockets();
       else {
@@ -220,11 +280,11 @@ async function handle(m: ToWorker): Promise<void> {
       // A new migration starts from a destination that holds nothing yet.
       source ??= { memory: new SourcePages(), disk: new SourcePages() };
       if (m.all) source[m.of] = new SourcePages();
-      const dirty = m.of === 'memory' ? s.dirtyMap() : s.diskDirtyMap();
+      // The disk's map is the migration's own: the write-back takes from the same VMM map.
+      const dirty = m.of === 'memory' ? s.dirtyMap() : diskDirty!.of('migration');
       if (m.all) dirty.fill(1);
       const batch = source[m.of].collect(m.of === 'memory' ? s.memory() : s.disk(), dirty, m.maxBytes);
-      if (m.of === 'memory') s.commitDirty(dirty);
-      else s.commitDiskDirty(dirty);
+      if (m.of === 'memory') s.commitDirty(dirty as Buffer);
       // Level 1: the fastest deflate; compression pays only on links slower than it.
       const records = m.compress ? new Uint8Array(deflateRawSync(batch.records, { level: 1 })) : batch.records;
       post(
@@ -233,6 +293,9 @@ async function handle(m: ToWorker): Promise<void> {
       );
       return;
     }
+    case 'flush-disk':
+      post({ type: 'disk-flushed', ...flushDisk(m.sync, true) });
+      return;
     case 'pause':
       if (running) {
         pauseRequested = true;
@@ -246,10 +309,21 @@ async function handle(m: ToWorker): Promise<void> {
       const state = s.checkpointState();
       const pages = s.memoryBytes() / 4096;
       const sent = source ?? { memory: new SourcePages(), disk: new SourcePages() };
-      post({ type: 'checkpoint', state, digest: sent.memory.digest(pages), pages, diskDigest: sent.disk.digest(s.disk().length / 4096) });
+      const diskDigest = m.diskFromImage && writeBack ? writeBack.digest() : sent.disk.digest(s.disk().length / 4096);
+      post({ type: 'checkpoint', state, digest: sent.memory.digest(pages), pages, diskDigest });
       return;
     }
     case 'resume':
+      if (arrivedImage !== undefined) {
+        // A file that vanished since it was loaded leaves the guest running, its disk in memory only, and says so.
+        try {
+          writeBack = DiskWriteBack.adopt(arrivedImage, session!.disk(), diskDirty!, destination!.disk);
+          reportDiskImage(arrivedImage, null);
+        } catch (err) {
+          reportDiskImage(arrivedImage, err);
+        }
+        arrivedImage = undefined;
+      }
       pacer.setThrottle(0, performance.now(), runTimeMs());
       net?.thaw();
       if (link && !attaching) attachArrived();
@@ -266,6 +340,8 @@ async function handle(m: ToWorker): Promise<void> {
       return;
     case 'stop':
       pauseRequested = true;
+      flushDisk(true);
+      writeBack?.close();
       await link?.close(true);
       session?.dispose();
       session = undefined;
@@ -286,6 +362,11 @@ setInterval(() => {
   writtenPages += session.takeWrittenPages();
   post({ type: 'usage', at, runMs, pacedMs: pacer.pacedMs, blockedMs: session.blockedTimeMs(), steps: session.steps().toString(), memoryBytes: memoryBytes(), writtenPages });
 }, USAGE_REPORT_MS).unref();
+
+// Between slices (timers run only then), the disk's written blocks go back to its image file.
+setInterval(() => {
+  if (running) flushDisk(true);
+}, WRITE_BACK_MS).unref();
 
 // Messages are handled one at a time, in order: a slow one (a page batch)
 // must not be overtaken by the next (the final state).

@@ -75,6 +75,8 @@ const STATUS_OF_CODE: Record<string, number> = {
   // A guest service: the port is taken, or the switch cannot be reached.
   WASMOTION_ERR_SWITCH_PORT: 409,
   WASMOTION_ERR_SWITCH_UNREACHABLE: 502,
+  // A shared disk's image file cannot be created (one of that name exists) or written.
+  WASMOTION_ERR_DISK_IMAGE: 409,
 };
 
 export function sendError(res: ServerResponse, err: unknown): void {

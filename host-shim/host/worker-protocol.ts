@@ -33,8 +33,12 @@ export interface ServiceAddress {
 }
 
 export type ToWorker =
-  /** `disk`: bytes of a virtual disk preopened as /data (none when absent). */
-  | { type: 'start'; module: Uint8Array; programName: string; args: string[]; env: Record<string, string>; limits: GuestLimits; baseline: Baseline; net?: GuestNetConfig; disk?: number }
+  /**
+   * `disk`: bytes of a virtual disk preopened as /data (none when absent);
+   * `diskImage`: the image file in the shared directory that backs it
+   * (created here; the disk is written back to it).
+   */
+  | { type: 'start'; module: Uint8Array; programName: string; args: string[]; env: Record<string, string>; limits: GuestLimits; baseline: Baseline; net?: GuestNetConfig; disk?: number; diskImage?: string }
   /**
    * Destination of a migration: instantiate without running, with an empty
    * disk of `disk` bytes if the guest has one; a guest that listens attaches
@@ -47,8 +51,13 @@ export type ToWorker =
    * image, 4 KiB blocks as pages, which has its size from `prepare`.
    */
   | { type: 'pages'; of: PagesOf; records: Uint8Array; compressed: boolean }
-  /** Destination: the final state, with the digests of memory and disk; answered by `loaded`. */
-  | { type: 'load'; state: Uint8Array; digest: Uint8Array; diskDigest: Uint8Array }
+  /**
+   * Destination: the final state, with the digests of memory and disk;
+   * answered by `loaded`. With `diskImage`, the disk is first filled from
+   * that image file (a migration through the shared directory), which then
+   * backs it here.
+   */
+  | { type: 'load'; state: Uint8Array; digest: Uint8Array; diskDigest: Uint8Array; diskImage?: string }
   /**
    * Source: dirty pages of memory or of the disk, up to `maxBytes`; answered
    * by `collected`. `all` marks every page dirty first; `compress` deflates
@@ -57,8 +66,17 @@ export type ToWorker =
   | { type: 'collect'; of: PagesOf; maxBytes: number; all: boolean; compress: boolean }
   /** Pause at the next slice boundary; answered by `paused`. */
   | { type: 'pause' }
-  /** Source, paused: the checkpoint state and the page digest; answered by `checkpoint`. */
-  | { type: 'checkpoint' }
+  /**
+   * Source: writes the disk's dirty blocks back to its image file (fsync
+   * with `sync`); answered by `disk-flushed`.
+   */
+  | { type: 'flush-disk'; sync: boolean }
+  /**
+   * Source, paused: the checkpoint state and the page digest; answered by
+   * `checkpoint`. `diskFromImage`: the disk digest is the image file's
+   * (the disk moves through the shared directory), else the blocks sent's.
+   */
+  | { type: 'checkpoint'; diskFromImage?: boolean }
   | { type: 'resume' }
   /** Fraction of time the guest sleeps between slices (auto-converge), 0 to 0.99. */
   | { type: 'throttle'; fraction: number }
@@ -75,9 +93,16 @@ export type FromWorker =
   /** `pages`: the size of what was collected from (memory or disk), in 4 KiB pages. */
   | { type: 'collected'; of: PagesOf; records: Uint8Array; compressed: boolean; count: number; bytes: number; dirtyLeft: number; pages: number }
   | { type: 'paused'; steps: string }
+  | { type: 'disk-flushed'; blocks: number; bytes: number }
+  /** The image file backing the guest's disk, and the last write-back failure (null once a flush succeeds). */
+  | { type: 'disk-image'; path: string; error: { code: string; message: string } | null }
   | { type: 'checkpoint'; state: Uint8Array; digest: Uint8Array; pages: number; diskDigest: Uint8Array }
-  /** `listens`: the loaded guest has a listening socket (its service follows it here). */
-  | { type: 'loaded'; ok: boolean; message?: string; memoryBytes?: number; listens?: boolean }
+  /**
+   * `listens`: the loaded guest has a listening socket (its service follows
+   * it here); `code`: why it failed when that is not a verification failure
+   * (an image file that cannot be read).
+   */
+  | { type: 'loaded'; ok: boolean; message?: string; code?: string; memoryBytes?: number; listens?: boolean }
   | { type: 'exited'; exitCode: number; steps: string }
   /**
    * Every USAGE_REPORT_MS (usage-meter.ts): cumulative run time as of the

@@ -12,6 +12,7 @@ import type { GuestNetConfig } from '../host/worker-protocol.js';
 import { moduleDigest } from '../snapshot/directory.js';
 import { FrameReader, MigrationError, Msg, PROTOCOL, decodeState, parseJson, writeFrame, writeJson } from './wire.js';
 import { DISK_BLOCK, MAX_DISK_BYTES, MIN_DISK_BYTES } from '../wasi/disk.js';
+import { imagePath, readImageHeader } from '../wasi/disk-image-file.js';
 import { describeMissing, fits, includes, missingFrom, parseBaseline, type Baseline } from '../cluster/evc/index.js';
 
 export interface DestinationHost {
@@ -40,6 +41,8 @@ export interface DestinationHost {
   release(id: string): void;
   /** How guest `id` reaches this host's virtual switch, if it has one. */
   net(id: string): GuestNetConfig | undefined;
+  /** The shared directory of disk images this host sees, or null. */
+  sharedDir: string | null;
 }
 
 interface Hello {
@@ -55,6 +58,8 @@ interface Hello {
   memoryBytes: number;
   /** Bytes of the guest's disk, created here before pre-copy; null or absent without one. */
   diskBytes?: number | null;
+  /** The disk is backed by an image file in the source's shared directory, whose header holds a fresh marker. */
+  diskShared?: boolean;
   state: string;
 }
 
@@ -65,7 +70,8 @@ function helloBaseline(hello: Hello, host: DestinationHost): Baseline {
   if (
     typeof hello !== 'object' || hello === null || typeof hello.guest?.id !== 'string' || typeof hello.guest.module !== 'string' ||
     !isStringList(hello.features) || (hello.capabilities !== undefined && !isStringList(hello.capabilities)) ||
-    (hello.diskBytes != null && !(Number.isSafeInteger(hello.diskBytes) && hello.diskBytes >= MIN_DISK_BYTES && hello.diskBytes <= MAX_DISK_BYTES && hello.diskBytes % DISK_BLOCK === 0))
+    (hello.diskBytes != null && !(Number.isSafeInteger(hello.diskBytes) && hello.diskBytes >= MIN_DISK_BYTES && hello.diskBytes <= MAX_DISK_BYTES && hello.diskBytes % DISK_BLOCK === 0)) ||
+    (hello.diskShared !== undefined && typeof hello.diskShared !== 'boolean')
   ) {
     throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'a malformed HELLO');
   }
@@ -85,6 +91,22 @@ function policyOf(hello: Hello): GuestPolicy {
 
 const STEP_MS = 60_000;
 const STATE_VERSIONS = ['1.0'];
+
+/**
+ * Whether this host sees the guest's disk image file: the marker read from
+ * its header (the source compares it with the one it just wrote), or why not.
+ */
+function sharedImage(hello: Hello, host: DestinationHost): { path: string; marker: string } | { refused: string } {
+  if (host.sharedDir === null) return { refused: 'the destination has no shared directory' };
+  try {
+    const path = imagePath(host.sharedDir, hello.guest.id);
+    const header = readImageHeader(path);
+    if (header.blocks * DISK_BLOCK !== hello.diskBytes) return { refused: `${path} holds ${header.blocks} blocks, not the guest's disk` };
+    return { path, marker: header.marker.toString('hex') };
+  } catch (err) {
+    return { refused: `the destination does not see the image file: ${(err as Error).message}` };
+  }
+}
 
 /** Why this host cannot take the guest, or null. */
 function refusal(hello: Hello, baseline: Baseline, policy: GuestPolicy, host: DestinationHost): { code: string; reason: string } | null {
@@ -126,7 +148,9 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
     }
     done = host.receiving(hello.guest.id);
     const haveModule = host.hasModule(hello.guest.module);
-    await writeJson(socket, Msg.Welcome, { accept: true, haveModule });
+    const image = hello.diskShared === true && hello.diskBytes != null ? sharedImage(hello, host) : undefined;
+    const seen = image && 'path' in image ? image : undefined;
+    await writeJson(socket, Msg.Welcome, { accept: true, haveModule, ...(image && ('path' in image ? { diskMarker: image.marker } : { diskSharedRefused: image.refused })) });
     if (!haveModule) {
       const bytes = await reader.expect(Msg.Module, STEP_MS);
       if (moduleDigest(bytes) !== hello.guest.module) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'the module bytes do not have the announced sha256');
@@ -155,10 +179,14 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
         const { meta, state } = decodeState(f.payload);
         const digest = Buffer.from(String((meta as { digest?: string }).digest ?? ''), 'hex');
         const diskDigest = Buffer.from(String((meta as { diskDigest?: string }).diskDigest ?? ''), 'hex');
-        const loaded = await g.ask({ type: 'load', state: new Uint8Array(state), digest, diskDigest }, 'loaded');
+        // The disk moved through the image file this host read the marker of: the worker loads it from there.
+        const fromImage = (meta as { diskFrom?: unknown }).diskFrom === 'image';
+        if (fromImage && !seen) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'a STATE that takes the disk from an image file this host does not see');
+        const loaded = await g.ask({ type: 'load', state: new Uint8Array(state), digest, diskDigest, diskImage: fromImage ? seen!.path : undefined }, 'loaded');
+        if (loaded.ok && fromImage) g.diskImage = { path: seen!.path, error: null };
         g.steps = String((meta as { steps?: string }).steps ?? '0');
-        await writeJson(socket, Msg.Ready, loaded.ok ? { ok: true } : { ok: false, reason: loaded.message });
-        if (!loaded.ok) throw new MigrationError('WASMOTION_ERR_MIGRATION_VERIFY', loaded.message ?? 'verification failed');
+        await writeJson(socket, Msg.Ready, loaded.ok ? { ok: true } : { ok: false, reason: loaded.message, code: loaded.code });
+        if (!loaded.ok) throw new MigrationError(loaded.code ?? 'WASMOTION_ERR_MIGRATION_VERIFY', loaded.message ?? 'verification failed');
         await reader.expect(Msg.Go, STEP_MS);
         // A source in doubt may have fenced the guest meanwhile and resumed it there.
         if (host.fenced(g.id)) throw new MigrationError('WASMOTION_ERR_MIGRATION_FENCED', 'the source resumed the guest');

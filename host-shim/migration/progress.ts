@@ -32,6 +32,18 @@ export interface ProgressEvent {
   error: { code: string; message: string } | null;
   /** Where the downtime went, once completed: last pages, state, verification, start (ms). */
   phasesMs?: Record<string, number>;
+  /**
+   * How the guest's disk moves, once the handshake decided (null without a
+   * disk): "copied" over the connection (DISK frames), or "shared" through
+   * the image file in a directory both hosts see.
+   */
+  disk: 'copied' | 'shared' | null;
+  /** Bytes of disk blocks sent over the connection (counted in transferred too). */
+  diskTransferred: number;
+  /** Bytes of disk blocks written back to the shared image file during the migration. */
+  diskFlushed: number;
+  /** Why a shared disk was copied instead (the destination does not see its image file), or null. */
+  diskSharedRefused: string | null;
 }
 
 export const FINAL_STATES: MigrationState[] = ['completed', 'failed', 'cancelled'];
@@ -54,6 +66,7 @@ export class Migration extends EventEmitter {
     this.last = {
       migration: id, guest, to, state: 'queued', iteration: 0, transferred: 0, wireBytes: 0, remaining: 0, total: 0,
       dirtyRate: 0, throughput: 0, expectedDowntimeMs: null, downtimeMs: null, totalMs: 0, throttle: 0, error: null,
+      disk: null, diskTransferred: 0, diskFlushed: 0, diskSharedRefused: null,
     };
     this.events.push(this.last);
   }

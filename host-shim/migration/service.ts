@@ -88,6 +88,7 @@ export class MigrationService {
         };
       },
       net: (id: string) => a.netConfig(id),
+      sharedDir: a.sharedDir(),
     };
   }
 

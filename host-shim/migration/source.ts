@@ -12,6 +12,12 @@
  *   switchover  pause; last PAGES and DISK, CONSOLE, STATE → READY (verified);
  *               GO → STARTED; only then is the guest released here
  *
+ * A disk backed by an image file in a shared directory moves through the
+ * file when the destination proves it sees that file (it reads back the
+ * marker written here just before HELLO): no DISK frames; pre-copy rounds
+ * write dirty blocks back to the file instead, the switchover writes the
+ * last ones and fsyncs, and the destination loads the disk from the file.
+ *
  * Failure contract: before GO, any failure resumes the guest here,
  * unchanged. After GO and before STARTED the outcome is unknown: the guest
  * stays paused here until the destination says whether it runs it.
@@ -22,6 +28,8 @@ import type { PagesOf } from '../host/worker-protocol.js';
 import type { Migration } from './progress.js';
 import { secureConnect } from './transport.js';
 import { FrameReader, MigrationError, Msg, PROTOCOL, encodeState, parseJson, writeFrame, writeJson } from './wire.js';
+import { DISK_BLOCK } from '../wasi/disk.js';
+import { renewMarker } from '../wasi/disk-image-file.js';
 
 export interface SourceContext {
   secret: Buffer;
@@ -66,6 +74,10 @@ export class MigrationSource {
   /** Page bytes of the rounds measured so far (acknowledged). */
   private measuredBytes = 0;
   private throttle = 0;
+  /** The disk moves through its image file in the shared directory (decided in the handshake). */
+  private diskShared = false;
+  private diskTransferred = 0;
+  private diskFlushed = 0;
 
   constructor(
     private readonly m: Migration,
@@ -119,6 +131,7 @@ export class MigrationSource {
     const info = this.g.info();
     const { uses, baseline } = this.g;
     if (!uses || !baseline) throw new MigrationError('WASMOTION_ERR_INTERNAL', 'the guest is not instantiated: what it uses is unknown');
+    const marker = this.markImage();
     // What the guest uses and the baseline it was shown: the destination must offer both.
     await writeJson(this.socket, Msg.Hello, {
       protocol: PROTOCOL,
@@ -128,23 +141,57 @@ export class MigrationSource {
       baseline,
       memoryBytes: this.g.memoryBytes,
       diskBytes: this.g.diskBytes,
+      diskShared: marker.marker !== null,
       state: '1.0',
     });
-    const welcome = parseJson(await this.reader.expect(Msg.Welcome, HANDSHAKE_MS)) as { accept: boolean; haveModule?: boolean; reason?: string; code?: string };
+    const welcome = parseJson(await this.reader.expect(Msg.Welcome, HANDSHAKE_MS)) as {
+      accept: boolean; haveModule?: boolean; reason?: string; code?: string; diskMarker?: unknown; diskSharedRefused?: unknown;
+    };
     if (!welcome.accept) throw new MigrationError(welcome.code ?? 'WASMOTION_ERR_MIGRATION_REFUSED', `the destination refused: ${welcome.reason}`);
+    // The destination sees the image file only if it read back the marker just written: a matching path proves nothing.
+    this.diskShared = marker.marker !== null && welcome.diskMarker === marker.marker;
+    let refused = marker.refused;
+    if (marker.marker !== null && !this.diskShared) {
+      refused = typeof welcome.diskSharedRefused === 'string' ? welcome.diskSharedRefused : 'the destination did not read back the marker of the image file';
+    }
+    this.m.update({ disk: this.g.diskBytes === null ? null : this.diskShared ? 'shared' : 'copied', diskSharedRefused: refused });
     if (!welcome.haveModule) await writeFrame(this.socket, Msg.Module, this.ctx.moduleBytes);
     await this.reader.expect(Msg.Prepared, PREPARE_MS);
   }
 
   /**
+   * For a disk backed by an image file: a fresh marker in the file's header
+   * (hex), which the destination must read back to take the disk from the
+   * file. A file this host cannot mark leaves the disk to be copied.
+   */
+  private markImage(): { marker: string | null; refused: string | null } {
+    const image = this.g.diskImage;
+    if (!image || this.g.diskBytes === null) return { marker: null, refused: null };
+    try {
+      return { marker: renewMarker(image.path, this.g.diskBytes / DISK_BLOCK).toString('hex'), refused: null };
+    } catch (err) {
+      return { marker: null, refused: `the source cannot use the image file: ${(err as Error).message}` };
+    }
+  }
+
+  /**
    * Sends dirty pages of memory, then dirty blocks of the disk, until none
    * are left (or each sent `maxBytes` more than its size); returns the
-   * bytes sent and the pages and blocks left dirty.
+   * bytes sent and the pages and blocks left dirty. A disk that moves
+   * through its image file is written back there instead (fsynced when
+   * `final`), and nothing of it is counted as left.
    */
-  private async sendDirty(all: boolean, bounded: boolean): Promise<{ bytes: number; dirtyLeft: number; pages: number }> {
+  private async sendDirty(all: boolean, bounded: boolean, final = false): Promise<{ bytes: number; dirtyLeft: number; pages: number }> {
     const memory = await this.sendDirtyOf('memory', all, bounded ? Math.max(this.g.memoryBytes, 1) : Infinity);
     if (this.g.diskBytes === null) return memory;
+    if (this.diskShared) {
+      const flushed = await this.g.ask({ type: 'flush-disk', sync: final }, 'disk-flushed');
+      this.diskFlushed += flushed.bytes;
+      this.m.update({ diskFlushed: this.diskFlushed });
+      return memory;
+    }
     const disk = await this.sendDirtyOf('disk', all, bounded ? this.g.diskBytes : Infinity);
+    this.diskTransferred += disk.bytes;
     return { bytes: memory.bytes + disk.bytes, dirtyLeft: memory.dirtyLeft + disk.dirtyLeft, pages: memory.pages + disk.pages };
   }
 
@@ -198,7 +245,7 @@ export class MigrationSource {
       const dirtyRate = iteration === 1 ? 0 : remaining / seconds;
       const expectedMs = bandwidth > 0 ? (remaining / bandwidth) * 1000 : remaining === 0 ? 0 : Infinity;
       this.m.update({
-        state: 'precopy', iteration, transferred: this.transferred, wireBytes: this.sentFrameBytes, remaining, total: sent.pages * 4096,
+        state: 'precopy', iteration, transferred: this.transferred, wireBytes: this.sentFrameBytes, remaining, total: sent.pages * 4096, diskTransferred: this.diskTransferred,
         dirtyRate, throughput: this.throughput(), expectedDowntimeMs: Number.isFinite(expectedMs) ? expectedMs : null, throttle: this.throttle,
       });
       // QEMU's rule: switch over once what is left fits the downtime limit at the measured bandwidth.
@@ -224,18 +271,24 @@ export class MigrationSource {
     const phases: Record<string, number> = {};
     const mark = (name: string, since: number) => (phases[name] = Math.round((performance.now() - since) * 1000) / 1000);
     let t = performance.now();
-    const last = await this.sendDirty(false, false);
+    const last = await this.sendDirty(false, false, true);
     mark('pages', t);
     t = performance.now();
     await writeFrame(this.socket!, Msg.Console, this.g.console.read());
-    const ck = await this.g.ask({ type: 'checkpoint' }, 'checkpoint');
-    await writeFrame(this.socket!, Msg.State, encodeState({ digest: Buffer.from(ck.digest).toString('hex'), diskDigest: Buffer.from(ck.diskDigest).toString('hex'), pages: ck.pages, steps: this.g.steps }, ck.state));
+    const ck = await this.g.ask({ type: 'checkpoint', diskFromImage: this.diskShared }, 'checkpoint');
+    const meta = { digest: Buffer.from(ck.digest).toString('hex'), diskDigest: Buffer.from(ck.diskDigest).toString('hex'), pages: ck.pages, steps: this.g.steps };
+    // "image": the destination fills the disk from the shared image file before it loads the state.
+    await writeFrame(this.socket!, Msg.State, encodeState(this.diskShared ? { ...meta, diskFrom: 'image' } : meta, ck.state));
     mark('state', t);
     t = performance.now();
-    const ready = parseJson(await this.reader!.expect(Msg.Ready, REPLY_MS)) as { ok: boolean; reason?: string };
+    const ready = parseJson(await this.reader!.expect(Msg.Ready, REPLY_MS)) as { ok: boolean; reason?: string; code?: unknown };
     mark('verify', t);
     t = performance.now();
-    if (!ready.ok) throw new MigrationError('WASMOTION_ERR_MIGRATION_VERIFY', `the destination could not verify the guest: ${ready.reason}`);
+    if (!ready.ok) {
+      // An image file the destination could not load keeps its own code; anything else is a verification failure.
+      const code = ready.code === 'WASMOTION_ERR_DISK_IMAGE' ? ready.code : 'WASMOTION_ERR_MIGRATION_VERIFY';
+      throw new MigrationError(code, `the destination could not verify the guest: ${ready.reason}`);
+    }
     this.checkCancel();
     await writeJson(this.socket!, Msg.Go, {});
     try {
@@ -248,7 +301,7 @@ export class MigrationSource {
     this.g.migration = { id: this.m.id, to: this.m.to };
     this.g.end('migrated', null, null);
     this.m.update({
-      state: 'completed', transferred: this.transferred, wireBytes: this.sentFrameBytes, remaining: 0, downtimeMs, phasesMs: phases,
+      state: 'completed', transferred: this.transferred, wireBytes: this.sentFrameBytes, remaining: 0, downtimeMs, phasesMs: phases, diskTransferred: this.diskTransferred, diskFlushed: this.diskFlushed,
       throughput: this.throughput(), expectedDowntimeMs: (last.bytes / Math.max(stats.bandwidth, 1)) * 1000,
     });
     return true;
