@@ -25,6 +25,7 @@ export interface GuestStartOptions extends HostOptions {
   memoryLimit?: string;
   listen?: string;
   disk?: string;
+  diskShared?: boolean;
 }
 
 export interface GuestLogsOptions extends HostOptions {
@@ -39,10 +40,11 @@ export async function guestStartCommand(path: string, args: string[], options: G
   const env = parseEnv(options.env);
   const listen = options.listen !== undefined ? parsePort('--listen', options.listen) : undefined;
   const disk = options.disk !== undefined ? checkDiskBytes('--disk', parseSize(options.disk)) : undefined;
+  if (options.diskShared && disk === undefined) throw new UsageError('--disk-shared goes with --disk SIZE');
   const client = connect(options);
   const bytes = await readModule(path);
   const policy = policyFrom(options);
-  const info = await client.startGuest({ module: bytes, args, env: options.env.length ? env : undefined, name: options.name, baseline: options.baseline, policy, listen, disk });
+  const info = await client.startGuest({ module: bytes, args, env: options.env.length ? env : undefined, name: options.name, baseline: options.baseline, policy, listen, disk, diskShared: options.diskShared || undefined });
   await out(options.json ? jsonLine(info) : `${info.id}\n`);
   if (info.service && !options.json) process.stderr.write(`wasmotion: ${info.id} serves at ${info.service.address}\n`);
   return 0;

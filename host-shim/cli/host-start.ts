@@ -25,6 +25,7 @@ export interface HostStartOptions {
   memory?: string;
   switch?: string;
   engine?: string;
+  sharedDir?: string;
 }
 
 /** --listen HOST:PORT (port 0 picks a free one). */
@@ -85,6 +86,7 @@ export async function hostStartCommand(options: HostStartOptions): Promise<numbe
     engine: options.engine !== undefined ? checkEngine(options.engine) : undefined,
     capacity: { cpu: options.cpus !== undefined ? parseCpus(options.cpus) : undefined, memory },
     switch: options.switch !== undefined ? parseHostPort('--switch', options.switch) : undefined,
+    sharedDir: options.sharedDir,
   });
   for (const event of ['guest-end', 'guest-arrived', 'peer-refused', 'migration-in-failed', 'cluster-joined', 'cluster-unreachable', 'cluster-reachable', 'cluster-error']) agent.on(event, (d) => log(event, d));
   process.stdout.write(`host ${agent.config.name} ready at ${agent.url}\n`);

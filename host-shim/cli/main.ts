@@ -100,6 +100,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--cpus <cores>', 'CPU the host offers its guests, in cores, fractions allowed (default: the machine\'s cores)')
     .option('--memory <size>', 'memory the host offers its guests, e.g. 8GiB (default: 3/4 of the machine\'s)')
     .option('--switch <host:port>', 'the virtual switch that publishes guests\' services (needs --secret-file or --cluster and --token)')
+    .option('--shared-dir <dir>', 'a directory other hosts see too (NFS, say): guests started with --disk-shared keep their disk image there, and move it through there')
     .addOption(new Option('--engine <name>', 'the wasm engine that runs each guest\'s VMM: v8 (default) or wasmtime (a process per guest)').choices(['v8', 'wasmtime']))
     .action(async (options: HostStartOptions) => setExit(await hostStartCommand(options)));
 
@@ -213,11 +214,12 @@ function declareHostApiCommands(cli: Command, setExit: (code: number) => void): 
     .option('--memory-limit <size>', 'the guest\'s largest memory, e.g. 128MiB')
     .option('--listen <port>', 'give the guest a listening socket at fd 3, published on the host\'s virtual switch at this port (0 picks one)')
     .option('--disk <size>', 'give the guest a virtual disk of this size, e.g. 16MiB, preopened as /data (fd 3; a listener then is fd 4); it moves with the guest')
+    .option('--disk-shared', 'with --disk: keep the disk image in a file in the host\'s shared directory (host start --shared-dir); hosts that see it take the disk through it when the guest migrates')
     .action(async (path: string, args: string[], options: GuestStartOptions & ClusterGuestStartOptions) => {
       if (options.cluster !== undefined) {
         if (options.host !== undefined) throw new UsageError('--host and --cluster exclude each other');
         if (options.listen !== undefined) throw new UsageError('--listen goes with --host: the cluster manager does not place guest services');
-        if (options.disk !== undefined) throw new UsageError('--disk goes with --host: the cluster manager does not start guests with disks');
+        if (options.disk !== undefined || options.diskShared) throw new UsageError('--disk goes with --host: the cluster manager does not start guests with disks');
         return setExit(await clusterGuestStartCommand(path, args, { ...options, policy: policyFrom(options) }));
       }
       if (options.on !== undefined) throw new UsageError('--on goes with --cluster');

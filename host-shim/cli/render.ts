@@ -72,7 +72,15 @@ export function guestDetails(g: GuestInfo): string {
     ...(g.policy ? [['policy', policyText(g.policy)]] : []),
     ...(g.usage ? [['usage', `cpu ${typeof g.usage.cpu === 'number' ? formatCores(g.usage.cpu) : 'not measured yet'}, memory ${formatBytes(g.usage.memory)}`]] : []),
     ['service', g.service ? g.service.address : '-'],
+    ['disk', diskText(g)],
   ]);
+}
+
+function diskText(g: GuestInfo): string {
+  if (typeof g.diskBytes !== 'number') return '-';
+  if (!g.diskImage) return formatBytes(g.diskBytes);
+  const failing = g.diskImage.error ? ` (write-back failing: ${describeFailure(g.diskImage.error)})` : '';
+  return `${formatBytes(g.diskBytes)}, image ${g.diskImage.path}${failing}`;
 }
 
 /** Cores to at most three decimals: 0.5 cores, 1 core. */
@@ -108,6 +116,7 @@ export function hostDetails(h: HostInfo, url: string): string {
     ...(h.capacity ? [['capacity', `cpu ${formatCores(h.capacity.cpu)}, memory ${formatBytes(h.capacity.memory)}`]] : []),
     ...(h.reserved ? [['reserved', `cpu ${formatCores(h.reserved.cpu)}, memory ${formatBytes(h.reserved.memory)}`]] : []),
     ['switch', h.switch ?? '-'],
+    ['shared dir', h.sharedDir ?? '-'],
   ]);
 }
 
@@ -147,7 +156,8 @@ export function progressLine(e: MigrationEvent): string {
 export function migratedLine(guest: string, to: string, e: MigrationEvent): string {
   const time = typeof e.totalMs === 'number' ? ` in ${formatMs(e.totalMs)}` : '';
   const downtime = typeof e.downtimeMs === 'number' ? `, downtime ${formatMs(e.downtimeMs)}` : '';
-  return `migrated ${guest} to ${to}${time}${downtime}\n`;
+  const disk = e.disk === 'shared' ? ', disk through the shared directory' : e.disk === 'copied' ? `, disk copied${e.diskSharedRefused ? ` (${describeFailure(e.diskSharedRefused)})` : ''}` : '';
+  return `migrated ${guest} to ${to}${time}${downtime}${disk}\n`;
 }
 
 /** Least time between two redraws: a fast host can send hundreds of events a second. */

@@ -68,7 +68,7 @@ export class HostClient {
   /** Starts a guest; given module bytes, uploads them first if the host lacks them. */
   async startGuest(request: StartGuestRequest, options?: RequestOptions): Promise<GuestInfo> {
     const module = typeof request.module === 'string' ? checkDigest(request.module) : (await this.putModule(request.module, options)).digest;
-    const body = { module, args: request.args, env: request.env, name: request.name, policy: request.policy, baseline: request.baseline, listen: request.listen, disk: request.disk };
+    const body = { module, args: request.args, env: request.env, name: request.name, policy: request.policy, baseline: request.baseline, listen: request.listen, disk: request.disk, diskShared: request.diskShared };
     const info = await this.http.json<GuestInfo>('POST', '/v1/guests', jsonBody(body, options));
     return requireId(info, this.url);
   }

@@ -23,6 +23,8 @@ export interface HostInfo {
   reserved?: Capacity;
   /** The virtual switch (HOST:PORT) guests of this host publish their services on, or null. */
   switch?: string | null;
+  /** The shared directory that holds its guests' disk image files, or null. */
+  sharedDir?: string | null;
 }
 
 export type GuestState = 'starting' | 'running' | 'migrating' | 'exited' | 'trapped' | 'stopped' | 'migrated';
@@ -61,6 +63,8 @@ export interface GuestInfo {
   service?: { address: string; port: number } | null;
   /** Bytes of the guest's virtual disk, null without one. */
   diskBytes?: number | null;
+  /** The image file in the host's shared directory that backs the disk, and the last write-back failure; null without one. */
+  diskImage?: { path: string; error: ApiFailure } | null;
 }
 
 export interface StartGuestRequest {
@@ -77,6 +81,8 @@ export interface StartGuestRequest {
   listen?: number;
   /** Give the guest a virtual disk of this many bytes (whole 4 KiB blocks, 64 KiB to 1 GiB), preopened as /data. */
   disk?: number;
+  /** Back the disk by an image file in the host's shared directory. */
+  diskShared?: boolean;
 }
 
 export type MigrationPolicy = 'abort' | 'accept-downtime';
@@ -118,6 +124,12 @@ export interface MigrationEvent {
   downtimeMs: number | null;
   totalMs: number | null;
   error: ApiFailure;
+  /** How the guest's disk moves: copied over the connection, or shared through the image file; null without a disk. */
+  disk?: 'copied' | 'shared' | null;
+  /** Bytes of disk blocks sent over the connection. */
+  diskTransferred?: number;
+  /** Why a shared disk was copied instead, or null. */
+  diskSharedRefused?: ApiFailure;
 }
 
 export function isFinalMigrationState(state: string): boolean {

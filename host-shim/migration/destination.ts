@@ -13,6 +13,8 @@ import { moduleDigest } from '../snapshot/directory.js';
 import { FrameReader, MigrationError, Msg, PROTOCOL, decodeState, parseJson, writeFrame, writeJson } from './wire.js';
 import { DISK_BLOCK, MAX_DISK_BYTES, MIN_DISK_BYTES } from '../wasi/disk.js';
 import { imagePath, readImageHeader } from '../wasi/disk-image-file.js';
+import type { DiskRefusal } from './progress.js';
+import { WasmotionError } from '../errors.js';
 import { describeMissing, fits, includes, missingFrom, parseBaseline, type Baseline } from '../cluster/evc/index.js';
 
 export interface DestinationHost {
@@ -96,15 +98,17 @@ const STATE_VERSIONS = ['1.0'];
  * Whether this host sees the guest's disk image file: the marker read from
  * its header (the source compares it with the one it just wrote), or why not.
  */
-function sharedImage(hello: Hello, host: DestinationHost): { path: string; marker: string } | { refused: string } {
-  if (host.sharedDir === null) return { refused: 'the destination has no shared directory' };
+function sharedImage(hello: Hello, host: DestinationHost): { path: string; marker: string } | { refused: DiskRefusal } {
+  const notShared = (message: string) => ({ refused: { code: 'WASMOTION_ERR_DISK_NOT_SHARED', message } });
+  if (host.sharedDir === null) return notShared('the destination has no shared directory');
   try {
     const path = imagePath(host.sharedDir, hello.guest.id);
     const header = readImageHeader(path);
-    if (header.blocks * DISK_BLOCK !== hello.diskBytes) return { refused: `${path} holds ${header.blocks} blocks, not the guest's disk` };
+    if (header.blocks * DISK_BLOCK !== hello.diskBytes) return { refused: { code: 'WASMOTION_ERR_DISK_IMAGE', message: `${path} holds ${header.blocks} blocks, not the guest's disk` } };
     return { path, marker: header.marker.toString('hex') };
   } catch (err) {
-    return { refused: `the destination does not see the image file: ${(err as Error).message}` };
+    if (((err as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return notShared(`the destination does not see the image file: ${(err as Error).message}`);
+    return { refused: { code: err instanceof WasmotionError ? err.code : 'WASMOTION_ERR_DISK_IMAGE', message: `the destination cannot use the image file: ${(err as Error).message}` } };
   }
 }
 

@@ -42,8 +42,14 @@ export interface ProgressEvent {
   diskTransferred: number;
   /** Bytes of disk blocks written back to the shared image file during the migration. */
   diskFlushed: number;
-  /** Why a shared disk was copied instead (the destination does not see its image file), or null. */
-  diskSharedRefused: string | null;
+  /** Why a shared disk was copied instead (the destination does not see its image file, or it is damaged), or null. */
+  diskSharedRefused: DiskRefusal | null;
+}
+
+/** WASMOTION_ERR_DISK_NOT_SHARED (the destination does not see the file) or WASMOTION_ERR_DISK_IMAGE (the file is damaged). */
+export interface DiskRefusal {
+  code: string;
+  message: string;
 }
 
 export const FINAL_STATES: MigrationState[] = ['completed', 'failed', 'cancelled'];

@@ -25,7 +25,8 @@
 import type { TLSSocket } from 'node:tls';
 import type { GuestHandle } from '../host/guest-handle.js';
 import type { PagesOf } from '../host/worker-protocol.js';
-import type { Migration } from './progress.js';
+import type { DiskRefusal, Migration } from './progress.js';
+import { WasmotionError } from '../errors.js';
 import { secureConnect } from './transport.js';
 import { FrameReader, MigrationError, Msg, PROTOCOL, encodeState, parseJson, writeFrame, writeJson } from './wire.js';
 import { DISK_BLOCK } from '../wasi/disk.js';
@@ -50,6 +51,14 @@ const IN_DOUBT_MS = 30_000;
 const THROTTLE_START = 0.2;
 const THROTTLE_STEP = 0.1;
 const THROTTLE_MAX = 0.99;
+
+/** Why a shared disk is copied: the destination's refusal as it sent it, or a marker it did not read back. */
+function whyNotShared(refusal: unknown, marker: unknown): DiskRefusal {
+  const r = refusal as Partial<DiskRefusal> | undefined;
+  if (typeof r?.code === 'string' && typeof r.message === 'string' && r.code.startsWith('WASMOTION_ERR_')) return { code: r.code, message: r.message };
+  const what = marker === undefined ? 'the destination read no marker from the image file' : 'the destination read another marker from the image file (it sees another file of that name)';
+  return { code: 'WASMOTION_ERR_DISK_NOT_SHARED', message: what };
+}
 
 async function destinationInfo(to: string): Promise<{ migration: { host: string; port: number }; switch: string | null }> {
   let info: { migration?: { host: string; port: number } | null; switch?: string | null };
@@ -151,9 +160,7 @@ export class MigrationSource {
     // The destination sees the image file only if it read back the marker just written: a matching path proves nothing.
     this.diskShared = marker.marker !== null && welcome.diskMarker === marker.marker;
     let refused = marker.refused;
-    if (marker.marker !== null && !this.diskShared) {
-      refused = typeof welcome.diskSharedRefused === 'string' ? welcome.diskSharedRefused : 'the destination did not read back the marker of the image file';
-    }
+    if (marker.marker !== null && !this.diskShared) refused = whyNotShared(welcome.diskSharedRefused, welcome.diskMarker);
     this.m.update({ disk: this.g.diskBytes === null ? null : this.diskShared ? 'shared' : 'copied', diskSharedRefused: refused });
     if (!welcome.haveModule) await writeFrame(this.socket, Msg.Module, this.ctx.moduleBytes);
     await this.reader.expect(Msg.Prepared, PREPARE_MS);
@@ -164,13 +171,14 @@ export class MigrationSource {
    * (hex), which the destination must read back to take the disk from the
    * file. A file this host cannot mark leaves the disk to be copied.
    */
-  private markImage(): { marker: string | null; refused: string | null } {
+  private markImage(): { marker: string | null; refused: DiskRefusal | null } {
     const image = this.g.diskImage;
     if (!image || this.g.diskBytes === null) return { marker: null, refused: null };
     try {
       return { marker: renewMarker(image.path, this.g.diskBytes / DISK_BLOCK).toString('hex'), refused: null };
     } catch (err) {
-      return { marker: null, refused: `the source cannot use the image file: ${(err as Error).message}` };
+      const code = err instanceof WasmotionError ? err.code : 'WASMOTION_ERR_DISK_IMAGE';
+      return { marker: null, refused: { code, message: `the source cannot use the image file: ${(err as Error).message}` } };
     }
   }
 
