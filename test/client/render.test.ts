@@ -42,6 +42,13 @@ describe('migration progress', () => {
     expect(migratedLine('g-3f2a9c', 'http://127.0.0.1:7002', event({ state: 'completed', totalMs: 412, downtimeMs: 3.1 }))).toBe(
       'migrated g-3f2a9c to http://127.0.0.1:7002 in 412 ms, downtime 3.1 ms\n',
     );
+    expect(migratedLine('g-1', 'http://h2', event({ state: 'completed', totalMs: 90, downtimeMs: 5, disk: 'shared' }))).toBe(
+      'migrated g-1 to http://h2 in 90 ms, downtime 5.0 ms, disk through the shared directory\n',
+    );
+    const refused = { code: 'WASMOTION_ERR_DISK_NOT_SHARED', message: 'the destination has no shared directory' };
+    expect(migratedLine('g-1', 'http://h3', event({ state: 'completed', totalMs: 90, downtimeMs: 5, disk: 'copied', diskSharedRefused: refused }))).toBe(
+      'migrated g-1 to http://h3 in 90 ms, downtime 5.0 ms, disk copied (the destination has no shared directory [WASMOTION_ERR_DISK_NOT_SHARED])\n',
+    );
     expect(formatMs(0.123)).toBe('0.12 ms');
     expect(formatBytes(1536)).toBe('1.5 KiB');
     expect(formatBytes(12)).toBe('12 B');
