@@ -23,6 +23,8 @@ export class DiskWriteBack {
     /** The checksum of every block as the file holds it. */
     private readonly sums: DestinationPages,
     private readonly blocks: number,
+    /** Blocks written to the file since takeWritten() last ran, while a migration wants to know (null otherwise). */
+    private log: Set<number> | null = null,
   ) {
     // From here on, every block written is this user's to flush.
     dirty.of(USER);
@@ -73,9 +75,23 @@ export class DiskWriteBack {
       }
     } finally {
       this.sums.written(disk, written);
+      if (this.log) for (const b of written) this.log.add(b);
     }
     if (sync) this.file.sync();
     return { blocks: written.length, bytes: written.length * DISK_BLOCK };
+  }
+
+  /**
+   * The blocks written to the file since the previous call, in order, by
+   * whichever flush (a migration's, or the timer's): a destination loading
+   * the disk from the file reads these again. `restart` forgets them and
+   * starts afresh (a migration's first round: the destination reads the
+   * whole file after it).
+   */
+  takeWritten(restart: boolean): Uint32Array {
+    const taken = this.log && !restart ? Uint32Array.from([...this.log].sort((x, y) => x - y)) : new Uint32Array(0);
+    this.log = new Set();
+    return taken;
   }
 
   /** The digest of the file's blocks as this host wrote them. */

@@ -20,7 +20,7 @@ import { Pacer } from './pacer.js';
 import { USAGE_REPORT_MS } from './usage-meter.js';
 import { warmUp } from './warm-up.js';
 import { DiskDirtyUsers } from '../wasi/disk-dirty.js';
-import { loadImageFile } from '../wasi/disk-image-file.js';
+import { loadImageBlocks, loadImageFile } from '../wasi/disk-image-file.js';
 import { DiskWriteBack } from './disk-write-back.js';
 
 if (!parentPort) throw new Error('guest-worker runs in a worker thread');
@@ -50,6 +50,8 @@ let diskDirty: DiskDirtyUsers | undefined;
 let writeBack: DiskWriteBack | undefined;
 /** The image file a guest that arrived through the shared directory takes over when it first runs here. */
 let arrivedImage: string | undefined;
+/** Why reading the disk from its image file failed during a migration here, reported at load. */
+let imageFailure: WasmotionError | undefined;
 /** The guest's network: where it is published, its socket device, its link to the switch. */
 let netConfig: GuestNetConfig | undefined;
 let net: GuestNet | undefined;
@@ -239,15 +241,9 @@ async function handle(m: ToWorker): Promise<void> {
     }
     case 'load': {
       const s = session!;
-      if (m.diskImage !== undefined) {
-        // The disk moved through the shared directory: its blocks land here from the file, as pre-copied ones would.
-        try {
-          const view = s.disk();
-          destination!.disk.written(view, loadImageFile(m.diskImage, view));
-        } catch (err) {
-          post({ type: 'loaded', ok: false, message: err instanceof Error ? err.message : String(err), code: err instanceof WasmotionError ? err.code : undefined });
-          return;
-        }
+      if (m.diskImage !== undefined && imageFailure) {
+        post({ type: 'loaded', ok: false, message: imageFailure.message, code: imageFailure.code });
+        return;
       }
       if (!sameChecksum(destination!.memory.digest(s.memoryBytes() / 4096), m.digest)) {
         post({ type: 'loaded', ok: false, message: 'the memory checksums of source and destination differ' });
@@ -293,9 +289,27 @@ async function handle(m: ToWorker): Promise<void> {
       );
       return;
     }
-    case 'flush-disk':
-      post({ type: 'disk-flushed', ...flushDisk(m.sync, true) });
+    case 'flush-disk': {
+      if (m.first) writeBack?.takeWritten(true);
+      const done = flushDisk(m.sync, true);
+      const written = writeBack?.takeWritten(false) ?? new Uint32Array(0);
+      post({ type: 'disk-flushed', ...done, written }, [written.buffer as ArrayBuffer]);
       return;
+    }
+    case 'image-blocks': {
+      // The disk moves through the shared directory: its blocks land here from the file, as pre-copied ones would.
+      if (imageFailure) return;
+      const view = session!.disk();
+      try {
+        // A whole image records only the blocks that are not zeros: the others are zeros here already.
+        const read = m.blocks === null ? loadImageFile(m.path, view) : loadImageBlocks(m.path, view, m.blocks);
+        destination!.disk.written(view, read);
+      } catch (err) {
+        // Reported when the state comes (load): the guest stays on the source.
+        imageFailure = err instanceof WasmotionError ? err : new WasmotionError('WASMOTION_ERR_DISK_IMAGE', String(err));
+      }
+      return;
+    }
     case 'pause':
       if (running) {
         pauseRequested = true;

@@ -52,10 +52,15 @@ export type ToWorker =
    */
   | { type: 'pages'; of: PagesOf; records: Uint8Array; compressed: boolean }
   /**
+   * Destination of a migration through the shared directory: reads blocks
+   * of the disk from its image file at `path` (every block when `blocks` is
+   * null), where pre-copied DISK blocks would land.
+   */
+  | { type: 'image-blocks'; path: string; blocks: Uint32Array | null }
+  /**
    * Destination: the final state, with the digests of memory and disk;
-   * answered by `loaded`. With `diskImage`, the disk is first filled from
-   * that image file (a migration through the shared directory), which then
-   * backs it here.
+   * answered by `loaded`. With `diskImage`, the disk came from that image
+   * file (image-blocks), which backs it here once the guest runs.
    */
   | { type: 'load'; state: Uint8Array; digest: Uint8Array; diskDigest: Uint8Array; diskImage?: string }
   /**
@@ -68,9 +73,10 @@ export type ToWorker =
   | { type: 'pause' }
   /**
    * Source: writes the disk's dirty blocks back to its image file (fsync
-   * with `sync`); answered by `disk-flushed`.
+   * with `sync`); answered by `disk-flushed`. `first` (a migration's first
+   * round) starts the list of blocks written anew.
    */
-  | { type: 'flush-disk'; sync: boolean }
+  | { type: 'flush-disk'; sync: boolean; first: boolean }
   /**
    * Source, paused: the checkpoint state and the page digest; answered by
    * `checkpoint`. `diskFromImage`: the disk digest is the image file's
@@ -93,7 +99,8 @@ export type FromWorker =
   /** `pages`: the size of what was collected from (memory or disk), in 4 KiB pages. */
   | { type: 'collected'; of: PagesOf; records: Uint8Array; compressed: boolean; count: number; bytes: number; dirtyLeft: number; pages: number }
   | { type: 'paused'; steps: string }
-  | { type: 'disk-flushed'; blocks: number; bytes: number }
+  /** `written`: every block written to the file since the previous flush-disk, by it or by the timer (empty after `first`). */
+  | { type: 'disk-flushed'; blocks: number; bytes: number; written: Uint32Array }
   /** The image file backing the guest's disk, and the last write-back failure (null once a flush succeeds). */
   | { type: 'disk-image'; path: string; error: { code: string; message: string } | null }
   | { type: 'checkpoint'; state: Uint8Array; digest: Uint8Array; pages: number; diskDigest: Uint8Array }

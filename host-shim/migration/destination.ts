@@ -10,7 +10,7 @@ import { parsePolicy, type GuestPolicy } from '../host/policy.js';
 import type { GuestLimits } from '../host/worker-protocol.js';
 import type { GuestNetConfig } from '../host/worker-protocol.js';
 import { moduleDigest } from '../snapshot/directory.js';
-import { FrameReader, MigrationError, Msg, PROTOCOL, decodeState, parseJson, writeFrame, writeJson } from './wire.js';
+import { FrameReader, MigrationError, Msg, PROTOCOL, decodeImageBlocks, decodeState, parseJson, writeFrame, writeJson } from './wire.js';
 import { DISK_BLOCK, MAX_DISK_BYTES, MIN_DISK_BYTES } from '../wasi/disk.js';
 import { imagePath, readImageHeader } from '../wasi/disk-image-file.js';
 import type { DiskRefusal } from './progress.js';
@@ -154,6 +154,8 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
     const haveModule = host.hasModule(hello.guest.module);
     const image = hello.diskShared === true && hello.diskBytes != null ? sharedImage(hello, host) : undefined;
     const seen = image && 'path' in image ? image : undefined;
+    /** The whole image was read from the file (the first DISK_IMAGE frame), so the disk can come from it. */
+    let imageRead = false;
     await writeJson(socket, Msg.Welcome, { accept: true, haveModule, ...(image && ('path' in image ? { diskMarker: image.marker } : { diskSharedRefused: image.refused })) });
     if (!haveModule) {
       const bytes = await reader.expect(Msg.Module, STEP_MS);
@@ -177,6 +179,12 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
         const of = f.type === Msg.Disk || f.type === Msg.DiskDeflated ? 'disk' : 'memory';
         if (of === 'disk' && g.diskBytes === null) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'disk blocks for a guest that has no disk');
         g.send({ type: 'pages', of, records, compressed: f.type === Msg.PagesDeflated || f.type === Msg.DiskDeflated }, [records.buffer as ArrayBuffer]);
+      } else if (f.type === Msg.DiskImage) {
+        // The source wrote these blocks to the image file this host read the marker of: read them from there.
+        if (!seen) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'disk image blocks for an image file this host does not see');
+        const blocks = decodeImageBlocks(f.payload);
+        imageRead ||= blocks === null;
+        g.send({ type: 'image-blocks', path: seen.path, blocks }, blocks ? [blocks.buffer as ArrayBuffer] : []);
       } else if (f.type === Msg.Console) {
         g.console.append(f.payload);
       } else if (f.type === Msg.State) {
@@ -185,7 +193,7 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
         const diskDigest = Buffer.from(String((meta as { diskDigest?: string }).diskDigest ?? ''), 'hex');
         // The disk moved through the image file this host read the marker of: the worker loads it from there.
         const fromImage = (meta as { diskFrom?: unknown }).diskFrom === 'image';
-        if (fromImage && !seen) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'a STATE that takes the disk from an image file this host does not see');
+        if (fromImage && !imageRead) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'a STATE that takes the disk from an image file this host has not read');
         const loaded = await g.ask({ type: 'load', state: new Uint8Array(state), digest, diskDigest, diskImage: fromImage ? seen!.path : undefined }, 'loaded');
         if (loaded.ok && fromImage) g.diskImage = { path: seen!.path, error: null };
         g.steps = String((meta as { steps?: string }).steps ?? '0');

@@ -28,7 +28,7 @@ import type { PagesOf } from '../host/worker-protocol.js';
 import type { DiskRefusal, Migration } from './progress.js';
 import { WasmotionError } from '../errors.js';
 import { secureConnect } from './transport.js';
-import { FrameReader, MigrationError, Msg, PROTOCOL, encodeState, parseJson, writeFrame, writeJson } from './wire.js';
+import { FrameReader, MigrationError, Msg, PROTOCOL, encodeImageBlocks, encodeState, parseJson, writeFrame, writeJson } from './wire.js';
 import { DISK_BLOCK } from '../wasi/disk.js';
 import { renewMarker } from '../wasi/disk-image-file.js';
 
@@ -186,15 +186,18 @@ export class MigrationSource {
    * Sends dirty pages of memory, then dirty blocks of the disk, until none
    * are left (or each sent `maxBytes` more than its size); returns the
    * bytes sent and the pages and blocks left dirty. A disk that moves
-   * through its image file is written back there instead (fsynced when
-   * `final`), and nothing of it is counted as left.
+   * through its image file is written back there instead, synced, and the
+   * destination told which blocks to read from it (every block in the first
+   * round); nothing of it is counted as left.
    */
-  private async sendDirty(all: boolean, bounded: boolean, final = false): Promise<{ bytes: number; dirtyLeft: number; pages: number }> {
+  private async sendDirty(all: boolean, bounded: boolean): Promise<{ bytes: number; dirtyLeft: number; pages: number }> {
     const memory = await this.sendDirtyOf('memory', all, bounded ? Math.max(this.g.memoryBytes, 1) : Infinity);
     if (this.g.diskBytes === null) return memory;
     if (this.diskShared) {
-      const flushed = await this.g.ask({ type: 'flush-disk', sync: final }, 'disk-flushed');
+      // Synced every round: a network file system shows the destination only what was synced before it opens the file.
+      const flushed = await this.g.ask({ type: 'flush-disk', sync: true, first: all }, 'disk-flushed');
       this.diskFlushed += flushed.bytes;
+      if (all || flushed.written.length > 0) await writeFrame(this.socket!, Msg.DiskImage, encodeImageBlocks(all ? null : flushed.written));
       this.m.update({ diskFlushed: this.diskFlushed });
       return memory;
     }
@@ -279,7 +282,7 @@ export class MigrationSource {
     const phases: Record<string, number> = {};
     const mark = (name: string, since: number) => (phases[name] = Math.round((performance.now() - since) * 1000) / 1000);
     let t = performance.now();
-    const last = await this.sendDirty(false, false, true);
+    const last = await this.sendDirty(false, false);
     mark('pages', t);
     t = performance.now();
     await writeFrame(this.socket!, Msg.Console, this.g.console.read());

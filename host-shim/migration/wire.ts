@@ -40,6 +40,13 @@ export const Msg = {
   Disk: 14,
   /** DISK, deflated. */
   DiskDeflated: 15,
+  /**
+   * The disk moves through its image file in the shared directory: which
+   * blocks the source wrote (and synced) there since the last such frame,
+   * for the destination to read from the file (encodeImageBlocks). No
+   * block data; not acknowledged.
+   */
+  DiskImage: 16,
 } as const;
 
 export interface Frame {
@@ -194,6 +201,30 @@ export function parseJson(payload: Buffer): unknown {
   } catch {
     throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'a control message is not JSON');
   }
+}
+
+/**
+ * DISK_IMAGE payload: u8 1 and nothing else for "every block" (the first
+ * round), or u8 0 and the block numbers, u32 each, ascending.
+ */
+export function encodeImageBlocks(blocks: Uint32Array | null): Buffer {
+  if (blocks === null) return Buffer.from([1]);
+  const out = Buffer.allocUnsafe(1 + blocks.length * 4);
+  out[0] = 0;
+  for (let i = 0; i < blocks.length; i++) out.writeUInt32LE(blocks[i], 1 + i * 4);
+  return out;
+}
+
+/** The blocks of a DISK_IMAGE payload, null for every block. */
+export function decodeImageBlocks(payload: Buffer): Uint32Array | null {
+  if (payload.length === 1 && payload[0] === 1) return null;
+  if (payload.length < 1 || payload[0] !== 0 || (payload.length - 1) % 4 !== 0) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'a malformed DISK_IMAGE frame');
+  const blocks = new Uint32Array((payload.length - 1) / 4);
+  for (let i = 0; i < blocks.length; i++) {
+    blocks[i] = payload.readUInt32LE(1 + i * 4);
+    if (i > 0 && blocks[i] <= blocks[i - 1]) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'a DISK_IMAGE frame with blocks out of order');
+  }
+  return blocks;
 }
 
 /** STATE payload: u32 JSON length, the JSON, then the state bytes. */

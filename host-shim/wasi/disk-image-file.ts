@@ -154,23 +154,36 @@ export function renewMarker(path: string, blocks: number): Buffer {
  * the blocks that are not zeros, each written into `disk`.
  */
 export function loadImageFile(path: string, disk: GuestMemory): number[] {
+  const all: number[] = [];
+  for (let b = 0; b < disk.length / DISK_BLOCK; b++) all.push(b);
+  return loadImageBlocks(path, disk, all).filter((b) => !isZeroPage(disk.read(b * DISK_BLOCK, DISK_BLOCK), 0));
+}
+
+/**
+ * Reads blocks `wanted` (ascending) of the image at `path` into `disk` (of
+ * the same block count), a run of neighbours per read; returns them. The
+ * file is opened anew each time, so that a network file system shows what
+ * its writer synced before (close-to-open consistency).
+ */
+export function loadImageBlocks(path: string, disk: GuestMemory, wanted: ArrayLike<number>): number[] {
   const blocks = disk.length / DISK_BLOCK;
   return withFile(path, 'r', (fd) => {
     const h = readHeaderOf(fd, path);
     if (h.blocks !== blocks) throw new DiskImageError(`${path} holds ${h.blocks} blocks, the guest's disk ${blocks}`);
-    const written: number[] = [];
+    const done: number[] = [];
     const run = Buffer.alloc(RUN_BLOCKS * DISK_BLOCK);
-    for (let first = 0; first < blocks; first += RUN_BLOCKS) {
-      const n = Math.min(RUN_BLOCKS, blocks - first);
+    for (let i = 0; i < wanted.length; ) {
+      const first = wanted[i];
+      if (!(Number.isInteger(first) && first >= 0 && first < blocks)) throw new DiskImageError(`block ${first} is outside the ${blocks} blocks of ${path}`);
+      let n = 1;
+      while (i + n < wanted.length && n < RUN_BLOCKS && wanted[i + n] === first + n) n++;
       const got = readSync(fd, run, 0, n * DISK_BLOCK, HEADER_BYTES + first * DISK_BLOCK);
       if (got !== n * DISK_BLOCK) throw new DiskImageError(`${path} was cut short while it was read`);
-      for (let k = 0; k < n; k++) {
-        if (isZeroPage(run, k)) continue;
-        disk.write((first + k) * DISK_BLOCK, run.subarray(k * DISK_BLOCK, (k + 1) * DISK_BLOCK));
-        written.push(first + k);
-      }
+      disk.write(first * DISK_BLOCK, run.subarray(0, n * DISK_BLOCK));
+      for (let k = 0; k < n; k++) done.push(first + k);
+      i += n;
     }
-    return written;
+    return done;
   });
 }
 
