@@ -3,9 +3,9 @@
 // writes: no disk block crosses the connection, its output equals an
 // unmoved run's, and the image file holds the files it wrote. A host that
 // sees another directory gets the disk copied, and says why.
-import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { GuestSession } from '../../host-shim/guest/session.js';
 import type { HostAgent } from '../../host-shim/host/agent.js';
@@ -102,29 +102,40 @@ describe.skipIf(!existsSync(APPENDER) || !existsSync(TREESUM))('a guest whose di
     expect(await filesIn(image)).toBe(expectedFiles);
   }, 90_000);
 
-  test('a host that sees another directory gets the disk copied, and the migration says why', async () => {
+  test('a host that sees another directory, or only a copy of the file, gets the disk copied, and the migration says why', async () => {
     const a = await host('a', { sharedDir: tempDir() });
-    const c = await host('c', { sharedDir: tempDir() });
+    const elsewhere = await host('elsewhere', { sharedDir: tempDir() });
+    const copyDir = tempDir();
+    const copy = await host('copy', { sharedDir: copyDir });
     const plain = await host('plain');
     const ref = await start(plain, bytes, { args: ARGS, disk: DISK });
     expect((await api(plain.url, `/v1/guests/${ref.body.id}/wait`)).body.exitCode).toBe(0);
     const expected = await logs(plain, ref.body.id);
 
-    const g = await start(a, bytes, { args: ARGS, disk: DISK, diskShared: true });
-    const id = g.body.id as string;
+    const g1 = await start(a, bytes, { args: ARGS, disk: DISK, diskShared: true });
+    const g2 = await start(a, bytes, { args: ARGS, disk: DISK, diskShared: true });
     await sleep(250);
-    const last = (await migrate(a, c, id)).at(-1);
+    const last = (await migrate(a, elsewhere, g1.body.id)).at(-1);
     expect(last.disk).toBe('copied');
     expect(last.diskSharedRefused.code).toBe('WASMOTION_ERR_DISK_NOT_SHARED');
     expect(last.diskSharedRefused.message).toMatch(/does not see the image file/);
     expect(last.diskTransferred).toBeGreaterThan(0);
-    // On c the disk is in memory only; it moves on by copy, to a host without a shared directory too.
-    expect((await api(c.url, `/v1/guests/${id}`)).body.diskImage).toBeNull();
-    const onward = (await migrate(c, plain, id)).at(-1);
+    // A file of the same name that is not the same file: its marker is not the one the source just wrote.
+    copyFileSync(g2.body.diskImage.path, join(copyDir, basename(g2.body.diskImage.path)));
+    const viaCopy = (await migrate(a, copy, g2.body.id)).at(-1);
+    expect(viaCopy.disk).toBe('copied');
+    expect(viaCopy.diskSharedRefused.code).toBe('WASMOTION_ERR_DISK_NOT_SHARED');
+    expect(viaCopy.diskSharedRefused.message).toMatch(/another marker/);
+    expect(viaCopy.diskTransferred).toBeGreaterThan(0);
+    // There the disk is in memory only; it moves on by copy, to a host without a shared directory too.
+    expect((await api(elsewhere.url, `/v1/guests/${g1.body.id}`)).body.diskImage).toBeNull();
+    const onward = (await migrate(elsewhere, plain, g1.body.id)).at(-1);
     expect(onward.disk).toBe('copied');
     expect(onward.diskSharedRefused).toBeNull();
-    expect((await api(plain.url, `/v1/guests/${id}/wait`)).body.exitCode).toBe(0);
-    expect(await logs(plain, id)).toBe(expected);
+    expect((await api(plain.url, `/v1/guests/${g1.body.id}/wait`)).body.exitCode).toBe(0);
+    expect(await logs(plain, g1.body.id)).toBe(expected);
+    expect((await api(copy.url, `/v1/guests/${g2.body.id}/wait`)).body.exitCode).toBe(0);
+    expect(await logs(copy, g2.body.id)).toBe(expected);
   }, 60_000);
 
   test('an image file cut short is not trusted: the disk is copied, with WASMOTION_ERR_DISK_IMAGE', async () => {
