@@ -14,9 +14,10 @@
  *
  * A disk backed by an image file in a shared directory moves through the
  * file when the destination proves it sees that file (it reads back the
- * marker written here just before HELLO): no DISK frames; pre-copy rounds
- * write dirty blocks back to the file instead, the switchover writes the
- * last ones and fsyncs, and the destination loads the disk from the file.
+ * marker written here just before HELLO): no DISK frames; each round
+ * writes the dirty blocks back to the file, syncs, and names them in a
+ * DISK_IMAGE frame (round 1: every block) for the destination to read
+ * from the file; the switchover does the same for the last ones.
  *
  * Failure contract: before GO, any failure resumes the guest here,
  * unchanged. After GO and before STARTED the outcome is unknown: the guest
