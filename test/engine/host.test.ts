@@ -1,7 +1,10 @@
 // Host agents whose guests' VMMs run on wasmtime: they run guests, and a
 // guest moves live between V8 and wasmtime hosts, back and forth, printing
 // exactly what an unmoved run prints.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cGuestWasmPath } from '../../tools/guests/layout.js';
 import { describe, expect, test } from 'vitest';
 import { api, host, sleep, start } from '../host/agents.js';
 import { counter, reference, wasmtimeMissing } from './support.js';
@@ -106,5 +109,36 @@ describe('hosts on wasmtime', () => {
     const waited = await api(b.url, `/v1/guests/${g.body.id}/wait`);
     expect(waited.body.exitCode).toBe(0);
     expect(await (await fetch(new URL(`/v1/guests/${g.body.id}/logs`, b.url))).text()).toBe(expected);
+  }, 120_000);
+
+  test('a guest whose disk is in a shared directory moves V8 → wasmtime → V8 through the directory', async (ctx) => {
+    if (missing) return ctx.skip(missing);
+    const appender = cGuestWasmPath('appender');
+    if (!existsSync(appender)) return ctx.skip('the appender guest is not built');
+    const bytes = readFileSync(appender);
+    const shared = mkdtempSync(join(tmpdir(), 'wasmotion-shared-'));
+    try {
+      const args = ['/data', '300', '4', '4'];
+      const v8 = await host('v8', { sharedDir: shared });
+      const wt = await host('wt', { engine: 'wasmtime', sharedDir: shared });
+      const ref = await start(v8, bytes, { args, disk: 1 << 20 });
+      expect((await api(v8.url, `/v1/guests/${ref.body.id}/wait`)).body.exitCode).toBe(0);
+      const expected = await (await fetch(new URL(`/v1/guests/${ref.body.id}/logs`, v8.url))).text();
+      const g = await start(v8, bytes, { args, disk: 1 << 20, diskShared: true });
+      expect(g.status, JSON.stringify(g.body)).toBe(201);
+      let at = v8;
+      for (let i = 0; i < 2; i++) {
+        await sleep(200);
+        const to = at === v8 ? wt : v8;
+        const last = await migrate(at.url, to.url, g.body.id);
+        expect(last.disk).toBe('shared');
+        expect(last.diskTransferred).toBe(0);
+        at = to;
+      }
+      expect((await api(at.url, `/v1/guests/${g.body.id}/wait`)).body.exitCode).toBe(0);
+      expect(await (await fetch(new URL(`/v1/guests/${g.body.id}/logs`, at.url))).text()).toBe(expected);
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
+    }
   }, 120_000);
 });
