@@ -227,6 +227,7 @@ export class ImageFileWriter {
   }
 
   private io(f: () => void): void {
+    if (this.fd < 0) throw new DiskImageError(`the disk image ${this.path} is closed here`);
     try {
       f();
     } catch (err) {

@@ -107,6 +107,23 @@ describe('disk image file', () => {
     expectImageError(() => imagePath(dir, '../escape'), /no image file/);
   });
 
+  it('a write-back that fails keeps its blocks dirty and says why, with WASMOTION_ERR_DISK_IMAGE', () => {
+    const path = imagePath(tempDir(), 'g-failing');
+    const disk = sampleDisk();
+    const vmmMap = new Uint8Array(BLOCKS);
+    const users = new DiskDirtyUsers({ diskDirtyMap: () => vmmMap, commitDiskDirty: (m) => vmmMap.set(m) });
+    const writeBack = DiskWriteBack.create(path, viewMemory(disk), users);
+    const before = Buffer.from(writeBack.digest());
+    disk.fill(9, 5 * DISK_BLOCK, 6 * DISK_BLOCK);
+    vmmMap[5] = 1;
+    writeBack.close();
+    expectImageError(() => writeBack.flush(viewMemory(disk), true), /disk image .* is closed here/);
+    // Nothing was taken: block 5 is still the write-back's to write, and the digest still the file's.
+    expect(users.of('write-back')[5]).toBe(1);
+    expect(Buffer.from(writeBack.digest()).equals(before)).toBe(true);
+    expect(readFileSync(path)[HEADER_BYTES + 5 * DISK_BLOCK]).toBe(0);
+  });
+
   it.skipIf(!existsSync(APPENDER))('writes a running guest back to its file while a migration takes blocks from the same dirty map', async () => {
     const path = imagePath(tempDir(), 'g-writer');
     const session = GuestSession.start(readFileSync(APPENDER), { programName: 'appender', args: ['/data', '300', '4'], disk: { bytes: 1 << 20 } });
