@@ -154,6 +154,17 @@ describe.skipIf(!existsSync(APPENDER) || !existsSync(TREESUM))('a guest whose di
     expect((await api(b.url, `/v1/guests/${id}/wait`)).body.exitCode).toBe(0);
   }, 60_000);
 
+  test('a guest stopped while it writes leaves an image file whose file system reads back, its files in it', async () => {
+    const a = await host('a', { sharedDir: tempDir() });
+    const g = await start(a, bytes, { args: ['/data', '5000', '4', '4'], disk: DISK, diskShared: true });
+    await sleep(800);
+    expect((await api(a.url, `/v1/guests/${g.body.id}/stop`, { method: 'POST' })).status).toBe(200);
+    // The worker writes the disk back before it exits; it is given at most two seconds (guest-handle.ts).
+    await sleep(2_500);
+    const listing = await filesIn(g.body.diskImage.path);
+    for (let i = 0; i < 4; i++) expect(listing).toMatch(new RegExp(`/data/logs/file${i}\\.txt [1-9]\\d* [0-9a-f]{8}\n`));
+  }, 30_000);
+
   test('a shared disk needs a disk and a host with a shared directory, and a file of its own', async () => {
     const plain = await host('plain');
     const r1 = await start(plain, bytes, { disk: DISK, diskShared: true });
