@@ -2,7 +2,7 @@
  * The command line of vmm-cli.wasm: `run` and `resume` with the options the
  * wasmotion CLI gives them (host-shim/cli/main.ts), read as commander reads
  * them: options anywhere before `--`, `--name value` or `--name=value`,
- * everything after `--` an argument.
+ * everything after `--` an argument; and `serve`, which takes nothing.
  */
 import { args_get, args_sizes_get } from "./preview1";
 
@@ -91,7 +91,11 @@ export function parseCommandLine(argv: Array<string>): CommandLine {
   if (argv.length == 0) { c.help = true; c.error = "missing command"; return c; }
   c.command = argv[0];
   if (c.command == "help" || c.command == "--help" || c.command == "-h") { c.command = ""; c.help = true; return c; }
-  if (c.command != "run" && c.command != "resume") { c.error = "unknown command '" + c.command + "'"; return c; }
+  if (c.command != "run" && c.command != "resume" && c.command != "serve") { c.error = "unknown command '" + c.command + "'"; return c; }
+  if (c.command == "serve") {
+    if (argv.length > 1) c.error = "too many arguments for 'serve'. Expected 0 arguments but got " + (argv.length - 1).toString() + ".";
+    return c;
+  }
   let i = 1;
   for (; i < argv.length; i++) {
     let a = argv[i];
@@ -123,6 +127,8 @@ Commands:
   run [options] <guest> [args...]   run a WASI command guest (arguments after --),
                                     or call one of its exports with --invoke
   resume [options] <dir>            continue a guest from its snapshot directory
+  serve                             serve a wasmotion host shim: requests on stdin,
+                                    replies on stdout (docs/vmm.md)
 
 Options of run:
   --invoke <name>           call this export and print its results, one per line

@@ -9,7 +9,7 @@ import {
   Errno, fd_close, fd_filestat_get, fd_prestat_dir_name, fd_prestat_get, fd_read, fd_readdir, fd_sync,
   path_create_directory, path_open, path_rename, path_unlink_file,
 } from "./preview1";
-import { writeAll } from "./devices";
+import { writeAll } from "./io";
 import { normalize } from "./paths";
 
 const O_CREAT: u16 = 1;

@@ -8,6 +8,7 @@
  *   wasmtime run --dir . build/vmm-cli.wasm run GUEST.wasm -- ARGS
  *   wasmtime run --dir . build/vmm-cli.wasm run --snapshot-dir D --stop-after N GUEST.wasm
  *   wasmtime run --dir . build/vmm-cli.wasm resume D
+ *   wasmtime run build/vmm-cli.wasm serve  <requests >replies   (a host shim's VMM)
  *
  * The top-level statements below are the program (`_start`).
  */
@@ -16,6 +17,7 @@ import { parseCommandLine, programArgs, USAGE } from "./args";
 import { EXIT_TRAP, EXIT_USAGE, failed, failure } from "./failure";
 import { proc_exit } from "./preview1";
 import { resumeCommand, runCommand } from "./commands";
+import { serveCommand } from "./serve/serve";
 import { STDERR, STDOUT, print } from "./text";
 
 function main(): i32 {
@@ -23,6 +25,7 @@ function main(): i32 {
   let line = parseCommandLine(argv.length > 0 ? argv.slice(1) : argv);
   if (line.help && line.error.length == 0) { print(STDOUT, USAGE); return 0; }
   if (line.error.length > 0) { print(STDERR, "error: " + line.error + "\n\n" + USAGE); return EXIT_USAGE; }
+  if (line.command == "serve") return serveCommand();
   let code = line.command == "run" ? runCommand(line) : resumeCommand(line);
   if (!failed()) return code;
   let f = failure();

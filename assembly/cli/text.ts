@@ -3,7 +3,7 @@
  * names the wasmotion CLI gives WASI errors, numbers parsed as it parses
  * them (host-shim/cli/run.ts, values.ts).
  */
-import { writeAll } from "./devices";
+import { writeAll } from "./io";
 import { Errno } from "./preview1";
 
 export const STDOUT: u32 = 1;

@@ -1,12 +1,14 @@
 /**
  * Opens a VMM on the wasm engine asked for: V8 in this thread, or wasmtime
- * in a process of its own (refused with WASMOTION_ERR_ENGINE_UNAVAILABLE
- * where wasmtime cannot run).
+ * in a process of its own, on the wasmtime CLI or the Python embedding
+ * (wasmtime-runner.ts; refused with WASMOTION_ERR_ENGINE_UNAVAILABLE where
+ * neither runs).
  */
 import { UsageError } from '../errors.js';
 import { WASM_ENGINES, type VmmBinding, type VmmDevices, type WasmEngineName } from './binding.js';
 import { V8Binding } from './v8-binding.js';
-import { WasmtimeBinding, engineUnavailable, wasmtimeUnavailable } from './wasmtime-binding.js';
+import { WasmtimeBinding } from './wasmtime-binding.js';
+import { engineUnavailable, wasmtimeUnavailable } from './wasmtime-runner.js';
 
 export function openVmm(engine: WasmEngineName = 'v8', devices?: VmmDevices): VmmBinding {
   if (engine === 'v8') return new V8Binding(devices);

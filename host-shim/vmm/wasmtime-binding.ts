@@ -1,12 +1,15 @@
 /**
- * vmm.wasm on wasmtime: a process of its own (tools/wasmtime/vmm-server.py,
- * on wasmtime's official Python embedding) runs the VMM, and this binding
+ * The VMM on wasmtime: a process of its own runs the VMM, and this binding
  * drives it synchronously over two FIFOs with blocking reads and writes.
- * Guests run in worker threads, so blocking one costs nobody else.
+ * Guests run in worker threads, so blocking one costs nobody else. The
+ * process is the wasmtime CLI running `build/vmm-cli.wasm serve` (the VMM as
+ * a WASI program), or tools/wasmtime/vmm-server.py running vmm.wasm on
+ * wasmtime's Python embedding (wasmtime-runner.ts chooses); both speak the
+ * same protocol.
  *
- *   Node (this thread)                      vmm-server.py (wasmtime)
+ *   Node (this thread)                      the VMM's process (wasmtime)
  *     x.run(fuel) ── CALL idx args ─────────▶ run(fuel)
- *                 ◀──────────── CONSOLE fd bytes ─ console_write (0..n)
+ *                 ◀──────────── CONSOLE fd bytes ─ console output (0..n)
  *                 ◀──────────────── RESULT bits ─
  *     read(p, n)  ── READ p n ──────────────▶
  *                 ◀──────────────── BYTES data ──
@@ -14,23 +17,25 @@
  *                 ◀──────────────── RESULT ──────
  *
  * Frames are an 8-byte header (op or kind, argc or fd, u16 export index,
- * u32 body length) and a body; vmm-server.py and docs/vmm.md have the table.
- * A FAULT reply (vmm.wasm trapped or aborted) or the end of the process
- * poisons the binding as VmmFault, as a trap of vmm.wasm does on V8.
+ * u32 body length) and a body; docs/vmm.md has the table. A FAULT reply
+ * (the VMM trapped or aborted) or the end of the process poisons the binding
+ * as VmmFault, as a trap of vmm.wasm does on V8.
  *
- * Start-up: Node opens the request FIFO read-write and the reply FIFO
- * non-blocking, so no open waits for a process that may never come; once the
- * server's READY frame is in, it reopens both the ordinary blocking way, so
- * that the server's end shows as end of file, and its own as a broken pipe.
+ * Start-up: the FIFOs become the process's stdin and stdout. Node opens
+ * every end itself, each FIFO's read end first without blocking, so that no
+ * open waits for a process that may never come; the process gets blocking
+ * ends, and once it holds them Node drops its copies, so that the process's
+ * end shows as end of file, and Node's as a broken pipe. A non-blocking
+ * read end is kept until the READY frame is in, to wait for it with a limit.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { VmmFault, WasmotionError } from '../errors.js';
-import { packageRoot } from '../paths.js';
-import { POINTER_RESULTS, VmmBinding, defaultDevices, vmmWasmPath, type VmmDevices, type VmmExports } from './binding.js';
+import { VmmFault } from '../errors.js';
+import { POINTER_RESULTS, VmmBinding, defaultDevices, type VmmDevices, type VmmExports } from './binding.js';
 import { chunkedMemory, type GuestMemory } from './guest-memory.js';
+import { vmmRunner, vmmServerCommand, type WasmtimeRunner } from './wasmtime-runner.js';
 
 const OP_CALL = 1;
 const OP_READ = 2;
@@ -43,35 +48,8 @@ const REPLY_READY = 5;
 const HEADER = 8;
 const SLOT = 8;
 
-/** How long the server may take to start: Python, wasmtime, and compiling vmm.wasm on a cold cache. */
+/** How long the process may take to start: wasmtime compiling the VMM on a cold cache. */
 const START_TIMEOUT_MS = 120_000;
-
-/** The Python that runs the server. */
-const PYTHON = 'python3';
-
-export function vmmServerPath(): string {
-  return join(packageRoot(), 'tools', 'wasmtime', 'vmm-server.py');
-}
-
-let availability: string | null | undefined;
-
-/**
- * Why vmm.wasm cannot run on wasmtime here, or null when it can: the
- * wasmtime Python package must be importable. Asked once per thread.
- */
-export function wasmtimeUnavailable(): string | null {
-  if (availability === undefined) {
-    const r = spawnSync(PYTHON, ['-c', 'import wasmtime'], { stdio: 'ignore', timeout: 30_000 });
-    availability = r.status === 0 ? null : 'the wasmtime Python package is not installed (pip install wasmtime)';
-    if (availability === null && !existsSync(vmmServerPath())) availability = `${vmmServerPath()} is missing`;
-  }
-  return availability;
-}
-
-/** The error for a wasmtime engine that this machine cannot run. */
-export function engineUnavailable(reason: string): WasmotionError {
-  return new WasmotionError('WASMOTION_ERR_ENGINE_UNAVAILABLE', `the wasmtime engine is not available: ${reason}`);
-}
 
 interface ExportShape {
   name: string;
@@ -79,57 +57,66 @@ interface ExportShape {
   results: string[];
 }
 
-/**
- * Whether process `pid` still runs. The event loop that would reap it does
- * not turn while this thread waits, so an ended process shows as a zombie.
- */
-function running(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    // No /proc here: rely on the time limit.
-    return process.platform !== 'linux';
-  }
-}
-
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const sleep = (ms: number) => Atomics.wait(sleeper, 0, 0, ms);
+
+/** Closes `fd` when open; returns -1 for the variable that held it. */
+function closeFd(fd: number): number {
+  if (fd >= 0) {
+    try {
+      closeSync(fd);
+    } catch {
+      // Already closed.
+    }
+  }
+  return -1;
+}
 
 export class WasmtimeBinding extends VmmBinding {
   readonly engine = 'wasmtime';
   readonly x: VmmExports;
-  private readonly child: ChildProcess;
+  /** What runs the VMM's process. */
+  readonly runner: WasmtimeRunner;
+  private child: ChildProcess | undefined;
   private requests = -1;
   private replies = -1;
+  /** The replies' non-blocking read end, until the READY frame is in. */
+  private waiting = -1;
   private poisoned: VmmFault | undefined;
   private readonly head = Buffer.alloc(HEADER);
   private readonly call = Buffer.alloc(HEADER + 8 * SLOT);
 
-  constructor(private readonly devices: VmmDevices = defaultDevices) {
+  constructor(private readonly devices: VmmDevices = defaultDevices, runner: WasmtimeRunner = vmmRunner()) {
     super();
+    this.runner = runner;
+    const { command, args } = vmmServerCommand(runner);
     const dir = mkdtempSync(join(tmpdir(), 'wasmotion-vmm-'));
+    let theirRequests = -1;
+    let theirReplies = -1;
     try {
       const requestPath = join(dir, 'requests');
       const replyPath = join(dir, 'replies');
       const made = spawnSync('mkfifo', ['-m', '600', requestPath, replyPath]);
       if (made.status !== 0) throw new VmmFault(`cannot make the FIFOs to the wasmtime process: ${made.stderr?.toString().trim() || made.error?.message}`);
-      this.requests = openSync(requestPath, constants.O_RDWR);
-      this.replies = openSync(replyPath, constants.O_RDONLY | constants.O_NONBLOCK);
-      this.child = spawn(PYTHON, [vmmServerPath(), requestPath, replyPath, vmmWasmPath()], { stdio: ['ignore', 'ignore', 'inherit'] });
+      // Each FIFO: a read end that cannot block, then its write end, then a blocking read end.
+      const probe = openSync(requestPath, constants.O_RDONLY | constants.O_NONBLOCK);
+      this.requests = openSync(requestPath, constants.O_WRONLY);
+      theirRequests = openSync(requestPath, constants.O_RDONLY);
+      closeFd(probe);
+      this.waiting = openSync(replyPath, constants.O_RDONLY | constants.O_NONBLOCK);
+      theirReplies = openSync(replyPath, constants.O_WRONLY);
+      this.replies = openSync(replyPath, constants.O_RDONLY);
+      this.child = spawn(command, args, { stdio: [theirRequests, theirReplies, 'inherit'] });
       this.child.on('error', () => {});
       this.child.unref();
-      const ready = this.awaitReady();
-      // Blocking ends now that the server holds its ends open.
-      const requests = openSync(requestPath, constants.O_WRONLY);
-      closeSync(this.requests);
-      this.requests = requests;
-      const replies = openSync(replyPath, constants.O_RDONLY);
-      closeSync(this.replies);
-      this.replies = replies;
-      this.x = this.exportsOf(ready);
+      // The process holds its ends now: its end of the replies is the only writer left.
+      theirRequests = closeFd(theirRequests);
+      theirReplies = closeFd(theirReplies);
+      this.x = this.exportsOf(this.awaitReady(`${command} ${args.join(' ')}`));
+      this.waiting = closeFd(this.waiting);
     } catch (err) {
+      closeFd(theirRequests);
+      closeFd(theirReplies);
       this.close();
       throw err;
     } finally {
@@ -137,20 +124,22 @@ export class WasmtimeBinding extends VmmBinding {
     }
   }
 
-  /** Polls the non-blocking reply FIFO until the READY frame is in. */
-  private awaitReady(): ExportShape[] {
+  /** Polls the non-blocking read end of the replies until the READY frame is in. */
+  private awaitReady(what: string): ExportShape[] {
     const deadline = performance.now() + START_TIMEOUT_MS;
     const chunks: Buffer[] = [];
     let have = 0;
     let need = HEADER;
     for (;;) {
       const buf = Buffer.alloc(Math.max(need - have, 1));
-      let n = 0;
+      let n = -1;
       try {
-        n = readSync(this.replies, buf, 0, buf.length, null);
+        n = readSync(this.waiting, buf, 0, buf.length, null);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw new VmmFault('cannot read from the wasmtime process', err);
       }
+      // No writer left: the process ended (or never started).
+      if (n === 0) throw new VmmFault(`the wasmtime process (${what}) ended before it was ready`);
       if (n > 0) {
         chunks.push(buf.subarray(0, n));
         have += n;
@@ -164,8 +153,7 @@ export class WasmtimeBinding extends VmmBinding {
         }
         continue;
       }
-      if (!running(this.child.pid)) throw new VmmFault(`the wasmtime process (${PYTHON} ${vmmServerPath()}) ended before it was ready`);
-      if (performance.now() > deadline) throw new VmmFault(`the wasmtime process was not ready within ${START_TIMEOUT_MS / 1000} s`);
+      if (performance.now() > deadline) throw new VmmFault(`the wasmtime process (${what}) was not ready within ${START_TIMEOUT_MS / 1000} s`);
       sleep(2);
     }
   }
@@ -289,18 +277,11 @@ export class WasmtimeBinding extends VmmBinding {
     }
   }
 
-  /** Closes the FIFOs; the server sees the end of its requests and exits. */
+  /** Closes the FIFOs; the process sees the end of its requests and exits. */
   close(): void {
-    for (const fd of [this.requests, this.replies]) {
-      if (fd >= 0) {
-        try {
-          closeSync(fd);
-        } catch {
-          // Already closed.
-        }
-      }
-    }
-    this.requests = this.replies = -1;
+    this.requests = closeFd(this.requests);
+    this.replies = closeFd(this.replies);
+    this.waiting = closeFd(this.waiting);
     this.poisoned ??= new VmmFault('the VMM on wasmtime was closed');
   }
 }

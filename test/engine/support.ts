@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runWasi, type WasiRunOptions } from '../../host-shim/wasi/run.js';
-import { wasmtimeUnavailable } from '../../host-shim/vmm/wasmtime-binding.js';
+import { wasmtimeUnavailable } from '../../host-shim/vmm/wasmtime-runner.js';
 
 export const counterPath = join(import.meta.dirname, '..', '..', 'build', 'guests', 'counter.wasm');
 

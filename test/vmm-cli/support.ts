@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { findWasmtime, runOnWasmtime, NO_WASMTIME } from '../../tools/wasmtime/runner.js';
+import { findWasmtime, runOnWasmtime, wasmtimeMissing as noWasmtime } from '../../tools/wasmtime/runner.js';
 
 export const root = join(import.meta.dirname, '..', '..');
 export const vmmCliWasm = join(root, 'build', 'vmm-cli.wasm');
@@ -28,7 +28,7 @@ export const wasmtime = findWasmtime();
 
 /** Why the wasmtime tests cannot run here, or null when they can. */
 export function wasmtimeMissing(): string | null {
-  if (!wasmtime) return NO_WASMTIME;
+  if (!wasmtime) return noWasmtime();
   if (!existsSync(vmmCliWasm)) return `${vmmCliWasm} is not built (npm run build)`;
   return null;
 }

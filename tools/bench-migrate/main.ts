@@ -25,7 +25,7 @@ import { HostAgent } from '../../host-shim/host/agent.js';
 import { packageRoot } from '../../host-shim/paths.js';
 import { moduleDigest } from '../../host-shim/snapshot/directory.js';
 import { percentile } from '../bench/timing.js';
-import { wasmtimeUnavailable } from '../../host-shim/vmm/wasmtime-binding.js';
+import { wasmtimeUnavailable } from '../../host-shim/vmm/wasmtime-runner.js';
 import { measureTcpThroughput } from '../link/throughput.js';
 
 interface Config {

@@ -23,7 +23,7 @@ import { calibrate, loadKernel, measure, runOnce } from './kernel-bench.js';
 import { formatRow, loadSpeedLine, summaryLine, TABLE_HEADER, type KernelRow } from './report.js';
 import { DEFAULT_SETTINGS, QUICK_SETTINGS, type BenchSettings } from './settings.js';
 import { median, timeMs } from './timing.js';
-import { findWasmtime, NO_WASMTIME } from '../wasmtime/runner.js';
+import { findWasmtime, wasmtimeMissing } from '../wasmtime/runner.js';
 import { benchOnWasmtime, formatWasmtimeRow, vmmCliRuns, WASMTIME_HEADER, wasmtimeSummary, type WasmtimeRow } from './wasmtime-bench.js';
 
 interface CliOptions {
@@ -84,7 +84,7 @@ function wasmtimeSection(root: string, rows: KernelRow[], native: Engine, s: Ben
   const runner = findWasmtime();
   const vmmCli = join(root, 'build', 'vmm-cli.wasm');
   if (!runner) {
-    process.stdout.write(`vmm on wasmtime: skipped, ${NO_WASMTIME}\n`);
+    process.stdout.write(`vmm on wasmtime: skipped, ${wasmtimeMissing()}\n`);
     return true;
   }
   if (!existsSync(vmmCli) || !vmmCliRuns(runner, vmmCli)) {

@@ -1,14 +1,18 @@
 /**
- * How this machine runs a WASI preview1 command on wasmtime: the `wasmtime`
- * CLI when it is on the PATH, else the official Python embedding through
- * tools/wasmtime/run.py (pip package `wasmtime`), which behaves like
- * `wasmtime run --dir DIR`. Shared by the vmm-cli tests and the benchmark.
+ * How this machine runs a WASI preview1 command on wasmtime: the runner the
+ * wasmtime engine uses (host-shim/vmm/wasmtime-runner.ts: the `wasmtime` CLI
+ * when it is on the PATH, else the official Python embedding, or as
+ * WASMOTION_WASMTIME says), the Python embedding through
+ * tools/wasmtime/run.py, which behaves like `wasmtime run --dir DIR`. Shared
+ * by the vmm-cli tests and the benchmark.
  */
 import { spawnSync, type SpawnSyncOptions, type SpawnSyncReturns } from 'node:child_process';
 import { join } from 'node:path';
+import { findWasmtimeRunner, PYTHON, WASMTIME, wasmtimeRunnerMissing, type WasmtimeKind } from '../../host-shim/vmm/wasmtime-runner.js';
 import { repoRoot } from '../guests/layout.js';
 
 export interface WasmtimeRunner {
+  kind: WasmtimeKind;
   /** What runs the program, for reports. */
   name: string;
   /** The command and its leading arguments; --dir flags, the module and its arguments follow. */
@@ -16,28 +20,18 @@ export interface WasmtimeRunner {
   prefix: string[];
 }
 
-function works(command: string, args: string[]): boolean {
-  const r = spawnSync(command, args, { stdio: 'ignore', timeout: 30_000 });
-  return r.status === 0;
-}
-
-let found: WasmtimeRunner | null | undefined;
-
-/** The wasmtime CLI, or the Python embedding, or null when this machine has neither. */
+/** The wasmtime CLI, or the Python embedding, or null when this machine has neither (wasmtimeMissing() says why). */
 export function findWasmtime(): WasmtimeRunner | null {
-  if (found !== undefined) return found;
-  if (works('wasmtime', ['--version'])) {
-    found = { name: 'wasmtime CLI', command: 'wasmtime', prefix: ['run'] };
-  } else if (works('python3', ['-c', 'import wasmtime'])) {
-    found = { name: 'wasmtime (Python embedding)', command: 'python3', prefix: [join(repoRoot(), 'tools', 'wasmtime', 'run.py')] };
-  } else {
-    found = null;
-  }
-  return found;
+  const runner = findWasmtimeRunner();
+  if (!runner) return null;
+  if (runner.kind === 'cli') return { kind: 'cli', name: runner.description, command: WASMTIME, prefix: ['run'] };
+  return { kind: 'python', name: runner.description, command: PYTHON, prefix: [join(repoRoot(), 'tools', 'wasmtime', 'run.py')] };
 }
 
 /** Why the wasmtime runs cannot happen here, for a visible skip. */
-export const NO_WASMTIME = 'neither the wasmtime CLI nor the wasmtime Python package (pip install wasmtime) is installed';
+export function wasmtimeMissing(): string {
+  return wasmtimeRunnerMissing() ?? 'wasmtime runs here';
+}
 
 /** The argv that runs `module` with `args` on `runner`, with each of `dirs` preopened under its own name. */
 export function wasmtimeArgv(runner: WasmtimeRunner, dirs: string[], module: string, args: string[]): string[] {

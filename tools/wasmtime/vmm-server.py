@@ -2,16 +2,18 @@
 """Runs build/vmm.wasm on wasmtime (its official Python embedding, pip package
 `wasmtime`) for a host shim on Node, which drives it over two FIFOs with a
 binary command protocol (host-shim/vmm/wasmtime-binding.ts is the other end;
-docs/vmm.md describes the protocol).
+docs/vmm.md describes the protocol). Where the wasmtime CLI is installed,
+`wasmtime run build/vmm-cli.wasm serve` serves the same protocol instead
+(assembly/cli/serve/).
 
-    python3 tools/wasmtime/vmm-server.py REQUESTS REPLIES VMM.wasm
+    python3 tools/wasmtime/vmm-server.py VMM.wasm  <REQUESTS >REPLIES
 
-The server opens REQUESTS for reading and REPLIES for writing, in that
-order, before anything else, so that Node learns of any failure as a FAULT
-frame. It implements the VMM's four host imports itself: clock_now from
-time.time_ns / time.monotonic_ns, random_fill from os.urandom, console_write
-as a CONSOLE frame sent before the reply of the call that wrote, vmm_abort as
-a FAULT reply. It exits at the end of REQUESTS (Node closed it or died).
+Requests come in on stdin and replies go out on stdout, so nothing else may
+write to stdout; any failure reaches Node as a FAULT frame. The server
+implements the VMM's four host imports itself: clock_now from time.time_ns /
+time.monotonic_ns, random_fill from os.urandom, console_write as a CONSOLE
+frame sent before the reply of the call that wrote, vmm_abort as a FAULT
+reply. It exits at the end of its requests (Node closed them or died).
 
 Every frame, both ways, is an 8-byte header and a body:
 
@@ -51,11 +53,11 @@ class Abort(Exception):
 
 
 class Link:
-    """The two FIFOs: whole frames in, whole frames out."""
+    """The two FIFOs, stdin and stdout: whole frames in, whole frames out."""
 
-    def __init__(self, requests, replies):
-        self.rin = os.open(requests, os.O_RDONLY)
-        self.rout = os.open(replies, os.O_WRONLY)
+    def __init__(self):
+        self.rin = 0
+        self.rout = 1
 
     def read_exact(self, n):
         buf = bytearray(n)
@@ -193,12 +195,12 @@ def serve(link, vmm_path):
 
 
 def main(argv):
-    if len(argv) != 3:
-        print('usage: vmm-server.py REQUESTS REPLIES VMM.wasm', file=sys.stderr)
+    if len(argv) != 1:
+        print('usage: vmm-server.py VMM.wasm <REQUESTS >REPLIES', file=sys.stderr)
         return 2
-    link = Link(argv[0], argv[1])
+    link = Link()
     try:
-        return serve(link, argv[2])
+        return serve(link, argv[0])
     except ImportError:
         link.send(REPLY_FAULT, b'the wasmtime Python package is not installed (pip install wasmtime)')
     except Abort as err:
