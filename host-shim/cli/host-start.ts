@@ -1,7 +1,7 @@
 /**
  * `wasmotion host start`: runs a host agent until SIGINT or SIGTERM. Prints
  * `host NAME ready at URL` on stdout once it accepts requests; its log (one
- * timestamped line per event) goes to stderr.
+ * timestamped line per event, the first naming its engine) goes to stderr.
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -88,6 +88,7 @@ export async function hostStartCommand(options: HostStartOptions): Promise<numbe
     switch: options.switch !== undefined ? parseHostPort('--switch', options.switch) : undefined,
     sharedDir: options.sharedDir,
   });
+  log('engine', { engine: agent.engine, runner: agent.engineRunner });
   for (const event of ['guest-end', 'guest-arrived', 'peer-refused', 'migration-in-failed', 'cluster-joined', 'cluster-unreachable', 'cluster-reachable', 'cluster-error']) agent.on(event, (d) => log(event, d));
   process.stdout.write(`host ${agent.config.name} ready at ${agent.url}\n`);
   await new Promise<void>((resolve) => {

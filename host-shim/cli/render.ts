@@ -106,7 +106,7 @@ export function hostDetails(h: HostInfo, url: string): string {
     ['url', url],
     ['name', h.name],
     ['version', h.version],
-    ['engine', h.engine],
+    ['engine', h.engineRunner ? `${h.engine} (${h.engineRunner.description})` : h.engine],
     ['features', (h.features ?? []).join(' ') || '-'],
     ['capabilities', (h.capabilities ?? []).join(' ') || '-'],
     ['baselines', (h.baselines ?? []).join(' ') || '-'],

@@ -9,6 +9,8 @@ export interface HostInfo {
   name: string;
   version: string;
   engine: string;
+  /** What runs each guest's VMM process on the wasmtime engine: the wasmtime CLI or its Python embedding; null on V8. */
+  engineRunner?: { kind: 'cli' | 'python'; description: string } | null;
   /** The wasm features this host offers guests (docs/evc.md). */
   features: string[];
   /** The host capabilities it offers (today: wasi-preview1). */

@@ -26,6 +26,7 @@ import { hostOffer, startBaseline } from './offer.js';
 import { presentable, type Baseline } from '../cluster/evc/index.js';
 import type { WasmEngineName } from '../vmm/binding.js';
 import { checkEngine } from '../vmm/open.js';
+import { vmmRunner, type WasmtimeRunner } from '../vmm/wasmtime-runner.js';
 
 export interface HostConfig {
   name: string;
@@ -67,6 +68,8 @@ export class HostAgent extends EventEmitter {
   readonly admission: Admission;
   readonly cpu: CpuScheduler;
   readonly engine: WasmEngineName;
+  /** What runs each guest's VMM process on the wasmtime engine (the CLI or the Python embedding); null on V8. */
+  readonly engineRunner: WasmtimeRunner | null;
   private readonly server: Server;
   private readonly router = new Router();
   private member: ClusterMember | undefined;
@@ -76,6 +79,7 @@ export class HostAgent extends EventEmitter {
     super();
     this.engine = config.engine === undefined ? 'v8' : checkEngine(config.engine);
     if (config.sharedDir !== undefined) checkSharedDir(config.sharedDir);
+    this.engineRunner = this.engine === 'wasmtime' ? vmmRunner() : null;
     this.offer = hostOffer(config.features);
     this.modules = new ModuleStore(config.dataDir ? join(config.dataDir, 'modules') : undefined);
     this.migrations = new MigrationService(this);
@@ -136,6 +140,7 @@ export class HostAgent extends EventEmitter {
       name: this.config.name,
       version: VERSION,
       engine: this.engine,
+      engineRunner: this.engineRunner,
       features: this.offer.features,
       capabilities: this.offer.capabilities,
       baselines: presentable(this.offer),

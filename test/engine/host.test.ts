@@ -1,13 +1,13 @@
 // Host agents whose guests' VMMs run on wasmtime: they run guests, and a
 // guest moves live between V8 and wasmtime hosts, back and forth, printing
 // exactly what an unmoved run prints.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cGuestWasmPath } from '../../tools/guests/layout.js';
 import { describe, expect, test } from 'vitest';
 import { api, host, sleep, start } from '../host/agents.js';
-import { counter, reference, wasmtimeMissing } from './support.js';
+import { counter, reference, vmmProcesses, wasmtimeMissing } from './support.js';
 
 const missing = wasmtimeMissing();
 
@@ -25,23 +25,6 @@ async function migrate(from: string, to: string, id: string): Promise<any> {
   return last;
 }
 
-/** The vmm-server.py processes this process started and that still run. */
-function vmmServers(): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (fields[0] === 'Z' || Number(fields[1]) !== process.pid) continue;
-      if (readFileSync(`/proc/${entry}/cmdline`, 'latin1').includes('vmm-server.py')) found.push(Number(entry));
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  return found;
-}
-
 async function until(what: () => boolean, ms = 10_000): Promise<boolean> {
   for (const end = Date.now() + ms; Date.now() < end; await sleep(20)) if (what()) return true;
   return what();
@@ -53,16 +36,19 @@ describe('hosts on wasmtime', () => {
     const args = ['50', '256', '0'];
     const expected = await reference(counter(), args);
     const h = await host('w', { engine: 'wasmtime' });
-    expect((await api(h.url, '/v1/host')).body.engine).toBe('wasmtime');
+    const info = (await api(h.url, '/v1/host')).body;
+    expect(info.engine).toBe('wasmtime');
+    // The runner this run of the tests asked for (vitest.config.ts), and no other.
+    expect(info.engineRunner.kind).toBe(process.env.WASMOTION_WASMTIME);
     const g = await start(h, counter(), { args });
     expect(g.status).toBe(201);
-    expect(vmmServers().length).toBeGreaterThan(0);
+    expect(vmmProcesses().length).toBeGreaterThan(0);
     const waited = await api(h.url, `/v1/guests/${g.body.id}/wait`);
     expect(waited.body.exitCode).toBe(0);
     expect(await (await fetch(new URL(`/v1/guests/${g.body.id}/logs`, h.url))).text()).toBe(expected);
     await h.close();
     // Its VMM process ended with the guest's worker.
-    expect(await until(() => vmmServers().length === 0)).toBe(true);
+    expect(await until(() => vmmProcesses().length === 0)).toBe(true);
   }, 120_000);
 
   test('a guest moves live V8 → wasmtime → V8 → wasmtime → V8 and prints what an unmoved run prints', async (ctx) => {

@@ -1,5 +1,6 @@
-// Where wasmtime cannot run vmm.wasm, asking for it is refused with a stable
-// code; `wasmotion run --engine wasmtime` runs a guest where it can.
+// Where wasmtime cannot run the VMM, asking for it is refused with a stable
+// code that says what is missing; `wasmotion run --engine wasmtime` runs a
+// guest where it can.
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -11,23 +12,47 @@ const root = join(import.meta.dirname, '..', '..');
 const wasmotion = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
   spawnSync(process.execPath, [join(root, 'bin', 'wasmotion.js'), ...args], { env, timeout: 120_000, encoding: 'utf8' });
 
+/** Runs `fn` with a PATH of one directory that holds only a python3 without the wasmtime package, and no wasmtime. */
+function withoutWasmtime(fn: (path: string) => void): void {
+  const bin = mkdtempSync(join(tmpdir(), 'wasmotion-nowasmtime-'));
+  try {
+    // It fails every import, and every probe.
+    writeFileSync(join(bin, 'python3'), '#!/bin/sh\nexit 1\n');
+    chmodSync(join(bin, 'python3'), 0o755);
+    fn(bin);
+  } finally {
+    rmSync(bin, { recursive: true, force: true });
+  }
+}
+
+const refusal = (reason: string) => `wasmotion: the wasmtime engine is not available: ${reason} [WASMOTION_ERR_ENGINE_UNAVAILABLE]\n`;
+
 describe('choosing the wasm engine', () => {
-  test('without the wasmtime package, --engine wasmtime is refused with WASMOTION_ERR_ENGINE_UNAVAILABLE', () => {
-    // A python3 that has no wasmtime package: it fails every import.
-    const bin = mkdtempSync(join(tmpdir(), 'wasmotion-nopython-'));
-    try {
-      writeFileSync(join(bin, 'python3'), '#!/bin/sh\nexit 1\n');
-      chmodSync(join(bin, 'python3'), 0o755);
-      const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+  test('with neither the wasmtime CLI nor the Python package, --engine wasmtime is refused with WASMOTION_ERR_ENGINE_UNAVAILABLE', () => {
+    withoutWasmtime((path) => {
+      const env = { ...process.env, PATH: path, WASMOTION_WASMTIME: '' };
       const run = wasmotion(['run', '--engine', 'wasmtime', counterPath, '--', '1', '4', '0'], env);
       expect(run.status).toBe(1);
-      expect(run.stderr).toBe('wasmotion: the wasmtime engine is not available: the wasmtime Python package is not installed (pip install wasmtime) [WASMOTION_ERR_ENGINE_UNAVAILABLE]\n');
+      expect(run.stderr).toBe(refusal('the wasmtime CLI is not on the PATH and the wasmtime Python package is not installed (pip install wasmtime)'));
       const hostStart = wasmotion(['host', 'start', '--listen', '127.0.0.1:0', '--engine', 'wasmtime'], env);
       expect(hostStart.status).toBe(1);
       expect(hostStart.stderr).toContain('[WASMOTION_ERR_ENGINE_UNAVAILABLE]');
-    } finally {
-      rmSync(bin, { recursive: true, force: true });
-    }
+    });
+  }, 60_000);
+
+  test('WASMOTION_WASMTIME insists on one runner, and names it when it is missing', () => {
+    withoutWasmtime((path) => {
+      const ask = (choice: string) => wasmotion(['run', '--engine', 'wasmtime', counterPath, '--', '1', '4', '0'], { ...process.env, PATH: path, WASMOTION_WASMTIME: choice });
+      const cli = ask('cli');
+      expect(cli.status).toBe(1);
+      expect(cli.stderr).toBe(refusal('the wasmtime CLI is not on the PATH (WASMOTION_WASMTIME=cli)'));
+      const python = ask('python');
+      expect(python.status).toBe(1);
+      expect(python.stderr).toBe(refusal('the wasmtime Python package is not installed (pip install wasmtime) (WASMOTION_WASMTIME=python)'));
+      const other = ask('node');
+      expect(other.status).toBe(1);
+      expect(other.stderr).toBe(refusal('WASMOTION_WASMTIME=node names no wasmtime runner: one of cli, python'));
+    });
   }, 60_000);
 
   test('wasmotion run --engine wasmtime prints what it prints on V8', async (ctx) => {
