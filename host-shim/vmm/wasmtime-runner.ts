@@ -68,6 +68,11 @@ function pythonRunner(): WasmtimeRunner | null {
   return version === null ? null : { kind: 'python', description: `wasmtime Python embedding ${version}` };
 }
 
+/** The runner of `kind` when this machine has it, whatever WASMOTION_WASMTIME says (for benchmarks that compare them). */
+export function probeRunner(kind: WasmtimeKind): WasmtimeRunner | null {
+  return kind === 'cli' ? cliRunner() : pythonRunner();
+}
+
 const NO_CLI = 'the wasmtime CLI is not on the PATH';
 const NO_PYTHON = 'the wasmtime Python package is not installed (pip install wasmtime)';
 

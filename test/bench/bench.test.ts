@@ -7,6 +7,7 @@ import { calibrate, checksumOf, loadKernel, measure, runOnce } from '../../tools
 import { formatRow, summaryLine, type KernelRow } from '../../tools/bench/report.js';
 import { geomean, median } from '../../tools/bench/timing.js';
 import { formatWasmtimeRow, wasmtimeSummary, type WasmtimeRow } from '../../tools/bench/wasmtime-bench.js';
+import { formatProtocolRow, PROTOCOL_HEADER, type ProtocolRow } from '../../tools/bench/protocol-bench.js';
 import { kernelWasmPath } from '../../tools/guests/layout.js';
 import { KERNEL_REFERENCE } from '../guests/kernel-cases.js';
 
@@ -31,8 +32,16 @@ describe('bench report', () => {
     const w = (kernel: string, ratio: number, error?: string): WasmtimeRow => ({ kernel, n: 4, msAtNativeN: ratio * 10, ratio, error });
     expect(wasmtimeSummary([w('a', 20), w('b', 80)])).toBe('bench: vmm on wasmtime: geomean slowdown vs V8 40.0x over 2 kernels');
     expect(wasmtimeSummary([w('a', 20, 'exit 1')])).toBe('bench: vmm on wasmtime: geomean slowdown vs V8 n/a over 0 kernels');
+    expect(wasmtimeSummary([w('a', 20)], 'cli')).toBe('bench: vmm on wasmtime (cli): geomean slowdown vs V8 20.0x over 1 kernels');
     expect(formatWasmtimeRow(w('a', 30), row('a', 10, 150))).toMatch(/^a\s+4\s+300\.0\s+30\.0x\s+2\.00x$/);
     expect(formatWasmtimeRow(w('a', 30, 'CHECKSUM MISMATCH'), row('a', 10, 150))).toContain('FAILED: CHECKSUM MISMATCH');
+  });
+
+  it('prints the VMM protocol figures of each wasmtime runner, and FAILED on an error', () => {
+    const p: ProtocolRow = { runner: 'wasmtime CLI 48.0.8', startMs: 812.4, callUs: 41.26, read4kUs: 55, read64kUs: 118.04, write64kUs: 130.5 };
+    expect(formatProtocolRow(p)).toMatch(/^wasmtime CLI 48\.0\.8\s+812\s+41\.3\s+55\.0\s+118\.0\s+130\.5$/);
+    expect(formatProtocolRow({ ...p, error: 'the wasmtime process ended' })).toMatch(/^wasmtime CLI 48\.0\.8\s+FAILED: the wasmtime process ended$/);
+    expect(PROTOCOL_HEADER.split(/\s{2,}/)).toEqual(['runner', 'start ms', 'call µs', 'read 4KiB µs', 'read 64KiB µs', 'write 64KiB µs']);
   });
 
   it('takes medians and geometric means', () => {

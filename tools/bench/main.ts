@@ -4,8 +4,10 @@
  * process, checks that both compute the same checksum, and prints per kernel
  * the native and VMM times and their ratio, then the guest load speed. Then
  * the same kernels with the VMM on wasmtime (build/vmm-cli.wasm, see
- * wasmtime-bench.ts) against the same V8 figures, when this machine has
- * wasmtime, and last exactly `bench: geomean slowdown vs V8 X.Xx over N kernels`.
+ * wasmtime-bench.ts) against the same V8 figures, on each wasmtime runner this
+ * machine has (the Python embedding, the CLI), and the cost of the wasmtime
+ * engine's VMM protocol on each (protocol-bench.ts); last exactly
+ * `bench: geomean slowdown vs V8 X.Xx over N kernels`.
  * How n is chosen and how times are normalised: see kernel-bench.ts.
  *
  *   --engine-only native   measure V8 alone (ratios print as n/a)
@@ -23,7 +25,9 @@ import { calibrate, loadKernel, measure, runOnce } from './kernel-bench.js';
 import { formatRow, loadSpeedLine, summaryLine, TABLE_HEADER, type KernelRow } from './report.js';
 import { DEFAULT_SETTINGS, QUICK_SETTINGS, type BenchSettings } from './settings.js';
 import { median, timeMs } from './timing.js';
-import { findWasmtime, wasmtimeMissing } from '../wasmtime/runner.js';
+import { allWasmtimeRunners, wasmtimeMissing, type WasmtimeRunner } from '../wasmtime/runner.js';
+import { probeRunner } from '../../host-shim/vmm/wasmtime-runner.js';
+import { benchProtocol, formatProtocolRow, PROTOCOL_HEADER } from './protocol-bench.js';
 import { benchOnWasmtime, formatWasmtimeRow, vmmCliRuns, WASMTIME_HEADER, wasmtimeSummary, type WasmtimeRow } from './wasmtime-bench.js';
 
 interface CliOptions {
@@ -79,14 +83,20 @@ function compileSpeed(engine: Engine, files: string[], reps: number): { bytes: n
   return { bytes, ms };
 }
 
-/** The kernels with the VMM on wasmtime, beside the V8 figures; false if one failed. */
+/** The kernels with the VMM on wasmtime, on each runner this machine has, beside the V8 figures; false if one failed. */
 function wasmtimeSection(root: string, rows: KernelRow[], native: Engine, s: BenchSettings): boolean {
-  const runner = findWasmtime();
-  const vmmCli = join(root, 'build', 'vmm-cli.wasm');
-  if (!runner) {
+  const runners = allWasmtimeRunners();
+  if (runners.length === 0) {
     process.stdout.write(`vmm on wasmtime: skipped, ${wasmtimeMissing()}\n`);
     return true;
   }
+  let ok = true;
+  for (const runner of runners) if (!kernelsOnWasmtime(root, runner, rows, native, s)) ok = false;
+  return protocolSection(s) && ok;
+}
+
+function kernelsOnWasmtime(root: string, runner: WasmtimeRunner, rows: KernelRow[], native: Engine, s: BenchSettings): boolean {
+  const vmmCli = join(root, 'build', 'vmm-cli.wasm');
   if (!existsSync(vmmCli) || !vmmCliRuns(runner, vmmCli)) {
     process.stderr.write(`bench: ERROR: ${vmmCli} does not run on ${runner.name}; run npm run build\n`);
     return false;
@@ -107,7 +117,25 @@ function wasmtimeSection(root: string, rows: KernelRow[], native: Engine, s: Ben
     }
   }
   process.stdout.write('(ms is normalised to the native n; ratio is against V8 running the kernel natively)\n');
-  process.stdout.write(`${wasmtimeSummary(results)}\n`);
+  process.stdout.write(`${wasmtimeSummary(results, runner.kind)}\n`);
+  return ok;
+}
+
+/** The wasmtime engine's protocol on each runner: start-up and the cost of one request. */
+function protocolSection(s: BenchSettings): boolean {
+  process.stdout.write('vmm protocol on wasmtime: one VMM process per runner, driven over its FIFOs as the wasmtime engine drives it (medians)\n');
+  process.stdout.write(`${PROTOCOL_HEADER}\n`);
+  let ok = true;
+  for (const kind of ['python', 'cli'] as const) {
+    const runner = probeRunner(kind);
+    if (!runner) continue;
+    const row = benchProtocol(runner, s.protocolStarts, s.protocolCount);
+    process.stdout.write(`${formatProtocolRow(row)}\n`);
+    if (row.error) {
+      ok = false;
+      process.stderr.write(`bench: ERROR: the VMM protocol on ${runner.description}: ${row.error}\n`);
+    }
+  }
   return ok;
 }
 

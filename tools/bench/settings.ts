@@ -18,6 +18,9 @@ export interface BenchSettings {
   /** The VMM on wasmtime: N is chosen so one run's work takes about this long; each rep is two processes. */
   wasmtimeTargetMs: number;
   wasmtimeReps: number;
+  /** The wasmtime engine's protocol: VMM processes started for the start-up time, and requests timed per batch. */
+  protocolStarts: number;
+  protocolCount: number;
 }
 
 export const DEFAULT_SETTINGS: BenchSettings = {
@@ -30,6 +33,8 @@ export const DEFAULT_SETTINGS: BenchSettings = {
   loadReps: 5,
   wasmtimeTargetMs: 1000,
   wasmtimeReps: 3,
+  protocolStarts: 3,
+  protocolCount: 2000,
 };
 
 export const QUICK_SETTINGS: BenchSettings = {
@@ -42,4 +47,6 @@ export const QUICK_SETTINGS: BenchSettings = {
   loadReps: 2,
   wasmtimeTargetMs: 300,
   wasmtimeReps: 1,
+  protocolStarts: 1,
+  protocolCount: 300,
 };

@@ -1,7 +1,7 @@
 /**
  * The kernels with the VMM on wasmtime: build/vmm-cli.wasm runs
  * `run --invoke run KERNEL.wasm N` as its own process, on the wasmtime CLI
- * or wasmtime's Python embedding (tools/wasmtime/runner.ts). A process's
+ * or wasmtime's Python embedding (tools/wasmtime/runner.ts), each in turn. A process's
  * time includes starting wasmtime and vmm-cli.wasm and loading the kernel;
  * the time of a run of n = 1, taken right before, is subtracted, which
  * leaves N - 1 units of work. N is chosen from the VMM's speed on V8 so that
@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname } from 'node:path';
 import type { Engine } from '../../host-shim/engine/types.js';
 import { runOnWasmtime, type WasmtimeRunner } from '../wasmtime/runner.js';
+import type { WasmtimeKind } from '../../host-shim/vmm/wasmtime-runner.js';
 import { loadKernel, runOnce } from './kernel-bench.js';
 import type { KernelRow } from './report.js';
 import { geomean, median } from './timing.js';
@@ -73,11 +74,11 @@ export function formatWasmtimeRow(w: WasmtimeRow, row: KernelRow): string {
   return [w.kernel.padEnd(10), pad(String(w.n), 8), pad(w.msAtNativeN.toFixed(1), 10), pad(`${w.ratio.toFixed(1)}x`, 8), pad(`${onV8.toFixed(2)}x`, 13)].join(' ');
 }
 
-/** `bench: vmm on wasmtime: geomean slowdown vs V8 X.Xx over N kernels`. */
-export function wasmtimeSummary(rows: WasmtimeRow[]): string {
+/** `bench: vmm on wasmtime: geomean slowdown vs V8 X.Xx over N kernels`, or `on wasmtime (KIND)` naming the runner. */
+export function wasmtimeSummary(rows: WasmtimeRow[], runner?: WasmtimeKind): string {
   const ratios = rows.filter((r) => !r.error).map((r) => r.ratio);
   const mean = ratios.length > 0 ? `${geomean(ratios).toFixed(1)}x` : 'n/a';
-  return `bench: vmm on wasmtime: geomean slowdown vs V8 ${mean} over ${ratios.length} kernels`;
+  return `bench: vmm on wasmtime${runner ? ` (${runner})` : ''}: geomean slowdown vs V8 ${mean} over ${ratios.length} kernels`;
 }
 
 /** Whether `vmmCli` exists and runs on this runner at all (a quick `run --help`). */

@@ -8,7 +8,10 @@
  */
 import { spawnSync, type SpawnSyncOptions, type SpawnSyncReturns } from 'node:child_process';
 import { join } from 'node:path';
-import { findWasmtimeRunner, PYTHON, WASMTIME, wasmtimeRunnerMissing, type WasmtimeKind } from '../../host-shim/vmm/wasmtime-runner.js';
+import {
+  findWasmtimeRunner, probeRunner, PYTHON, WASMTIME, wasmtimeRunnerMissing,
+  type WasmtimeKind, type WasmtimeRunner as Runner,
+} from '../../host-shim/vmm/wasmtime-runner.js';
 import { repoRoot } from '../guests/layout.js';
 
 export interface WasmtimeRunner {
@@ -20,12 +23,23 @@ export interface WasmtimeRunner {
   prefix: string[];
 }
 
+function commandOf(runner: Runner): WasmtimeRunner {
+  if (runner.kind === 'cli') return { kind: 'cli', name: runner.description, command: WASMTIME, prefix: ['run'] };
+  return { kind: 'python', name: runner.description, command: PYTHON, prefix: [join(repoRoot(), 'tools', 'wasmtime', 'run.py')] };
+}
+
 /** The wasmtime CLI, or the Python embedding, or null when this machine has neither (wasmtimeMissing() says why). */
 export function findWasmtime(): WasmtimeRunner | null {
   const runner = findWasmtimeRunner();
-  if (!runner) return null;
-  if (runner.kind === 'cli') return { kind: 'cli', name: runner.description, command: WASMTIME, prefix: ['run'] };
-  return { kind: 'python', name: runner.description, command: PYTHON, prefix: [join(repoRoot(), 'tools', 'wasmtime', 'run.py')] };
+  return runner ? commandOf(runner) : null;
+}
+
+/** Every runner this machine has, the Python embedding first, whatever WASMOTION_WASMTIME says: for benchmarks that compare them. */
+export function allWasmtimeRunners(): WasmtimeRunner[] {
+  return (['python', 'cli'] as const).flatMap((kind) => {
+    const runner = probeRunner(kind);
+    return runner ? [commandOf(runner)] : [];
+  });
 }
 
 /** Why the wasmtime runs cannot happen here, for a visible skip. */
