@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { cGuestWasmPath } from '../../tools/guests/layout.js';
 import { describe, expect, test } from 'vitest';
 import { api, host, sleep, start } from '../host/agents.js';
+import { cliAsync, startProcess, until as eventually } from '../support/processes.js';
 import { counter, reference, vmmProcesses, wasmtimeMissing } from './support.js';
 
 const missing = wasmtimeMissing();
@@ -50,6 +51,23 @@ describe('hosts on wasmtime', () => {
     // Its VMM process ended with the guest's worker.
     expect(await until(() => vmmProcesses().length === 0)).toBe(true);
   }, 120_000);
+
+  test('host start logs which wasmtime runner it uses, and host info shows it', async (ctx) => {
+    if (missing) return ctx.skip(missing);
+    const h = await startProcess(['host', 'start', '--listen', '127.0.0.1:0', '--name', 'wlog', '--engine', 'wasmtime']);
+    try {
+      const line = await eventually('the engine log line', () => /^\S+ engine (\{.*\})$/m.exec(h.stderr())?.[1]);
+      const logged = JSON.parse(line);
+      expect(logged.engine).toBe('wasmtime');
+      expect(logged.runner.kind).toBe(process.env.WASMOTION_WASMTIME);
+      const info = await cliAsync(['host', 'info', '--host', h.url]);
+      expect(info.code).toBe(0);
+      expect(info.stdout).toContain(`wasmtime (${logged.runner.description})`);
+      expect(info.stdout).toMatch(/^engine\s+wasmtime \(wasmtime (CLI|Python embedding) \S+/m);
+    } finally {
+      h.proc.kill('SIGTERM');
+    }
+  }, 60_000);
 
   test('a guest moves live V8 → wasmtime → V8 → wasmtime → V8 and prints what an unmoved run prints', async (ctx) => {
     if (missing) return ctx.skip(missing);
