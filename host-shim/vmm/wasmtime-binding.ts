@@ -28,7 +28,7 @@
  * end shows as end of file, and Node's as a broken pipe. A non-blocking
  * read end is kept until the READY frame is in, to wait for it with a limit.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,7 +77,6 @@ export class WasmtimeBinding extends VmmBinding {
   readonly x: VmmExports;
   /** What runs the VMM's process. */
   readonly runner: WasmtimeRunner;
-  private child: ChildProcess | undefined;
   private requests = -1;
   private replies = -1;
   /** The replies' non-blocking read end, until the READY frame is in. */
@@ -106,9 +105,10 @@ export class WasmtimeBinding extends VmmBinding {
       this.waiting = openSync(replyPath, constants.O_RDONLY | constants.O_NONBLOCK);
       theirReplies = openSync(replyPath, constants.O_WRONLY);
       this.replies = openSync(replyPath, constants.O_RDONLY);
-      this.child = spawn(command, args, { stdio: [theirRequests, theirReplies, 'inherit'] });
-      this.child.on('error', () => {});
-      this.child.unref();
+      // A command that cannot start shows as the end of the replies, below.
+      const child = spawn(command, args, { stdio: [theirRequests, theirReplies, 'inherit'] });
+      child.on('error', () => {});
+      child.unref();
       // The process holds its ends now: its end of the replies is the only writer left.
       theirRequests = closeFd(theirRequests);
       theirReplies = closeFd(theirReplies);

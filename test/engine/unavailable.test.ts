@@ -1,7 +1,7 @@
 // Where wasmtime cannot run the VMM, asking for it is refused with a stable
 // code that says what is missing; `wasmotion run --engine wasmtime` runs a
 // guest where it can.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +52,23 @@ describe('choosing the wasm engine', () => {
       const other = ask('node');
       expect(other.status).toBe(1);
       expect(other.stderr).toBe(refusal('WASMOTION_WASMTIME=node names no wasmtime runner: one of cli, python'));
+    });
+  }, 60_000);
+
+  test('a wasmtime that ends before the VMM is ready fails at once with WASMOTION_ERR_VMM_FAULT', () => {
+    withoutWasmtime((path) => {
+      // It answers --version, and ends every run.
+      writeFileSync(join(path, 'wasmtime'), '#!/bin/sh\n[ "$1" = --version ] && { echo "wasmtime 0.0.0"; exit 0; }\necho "no VMM today" >&2\nexit 3\n');
+      chmodSync(join(path, 'wasmtime'), 0o755);
+      // The engine makes its FIFOs with mkfifo.
+      symlinkSync(spawnSync('sh', ['-c', 'command -v mkfifo'], { encoding: 'utf8' }).stdout.trim(), join(path, 'mkfifo'));
+      const started = performance.now();
+      const run = wasmotion(['run', '--engine', 'wasmtime', counterPath, '--', '1', '4', '0'], { ...process.env, PATH: path, WASMOTION_WASMTIME: 'cli' });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('no VMM today\n');
+      expect(run.stderr).toMatch(/the wasmtime process \(wasmtime run \S+vmm-cli\.wasm serve\) ended before it was ready.*\[WASMOTION_ERR_VMM_FAULT\]\n$/);
+      // Well within the start-up time limit (120 s): the end of the replies says it.
+      expect(performance.now() - started).toBeLessThan(30_000);
     });
   }, 60_000);
 
