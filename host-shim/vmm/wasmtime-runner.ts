@@ -27,7 +27,7 @@ export const WASMTIME_CHOICE_ENV = 'WASMOTION_WASMTIME';
 
 export interface WasmtimeRunner {
   kind: WasmtimeKind;
-  /** What it is, for reports: "wasmtime CLI 48.0.8 (HASH DATE)" or "wasmtime Python embedding 50.0.1". */
+  /** What it is, for reports: "wasmtime CLI 48.0.8" or "wasmtime Python embedding 50.0.1". */
   description: string;
 }
 
@@ -59,7 +59,7 @@ function probe(command: string, args: string[]): string | null {
 
 function cliRunner(): WasmtimeRunner | null {
   const version = probe(WASMTIME, ['--version']);
-  // `wasmtime --version` prints "wasmtime 48.0.8 (HASH DATE)".
+  // `wasmtime --version` prints "wasmtime 48.0.8", and in some builds a commit and date after it.
   return version === null ? null : { kind: 'cli', description: `wasmtime CLI ${version.replace(/^wasmtime\s+/, '')}` };
 }
 
