@@ -10,6 +10,7 @@ import { defineConfig } from 'vitest/config';
  */
 const ENGINE_TESTS = ['test/engine/**/*.test.ts'];
 const hasWasmtimeCli = spawnSync('wasmtime', ['--version'], { stdio: 'ignore' }).status === 0;
+if (!hasWasmtimeCli) console.warn('notice: no wasmtime CLI on the PATH; the wasmtime-cli tests run on tools/wasmtime/emulated/wasmtime (see tools/install-deps.sh)');
 const cliPath = hasWasmtimeCli ? process.env.PATH : `${join(import.meta.dirname, 'tools', 'wasmtime', 'emulated')}:${process.env.PATH}`;
 
 export default defineConfig({
