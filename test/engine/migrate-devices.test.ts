@@ -8,6 +8,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import type { HostAgent } from '../../host-shim/host/agent.js';
 import { VirtualSwitch } from '../../host-shim/switch/switch.js';
 import { KvClient } from '../../tools/bench-service/kv-client.js';
+import { checkLog } from '../../tools/bench-service/log-check.js';
 import { SECRET, api, host, sleep, start } from '../host/agents.js';
 import { reference, wasmtimeMissing } from './support.js';
 
@@ -74,7 +75,7 @@ describe('guests with devices migrate between wasmtime hosts', () => {
     expect(await logs(here, id)).toBe(expected);
   }, 180_000);
 
-  test('a guest with a service moves back and forth; its client keeps its connection and its data', async (ctx) => {
+  test('a guest with a service and a disk moves back and forth; its client keeps its connection, the guest its data and its files', async (ctx) => {
     const why = cannotRun(kvserver);
     if (why) return ctx.skip(why);
     const sw = await VirtualSwitch.start({ host: '127.0.0.1', port: 0, secret: SECRET });
@@ -83,24 +84,33 @@ describe('guests with devices migrate between wasmtime hosts', () => {
     const attached = { switch: { host: address, port: Number(port) }, engine: 'wasmtime' as const };
     const a = await host('wa', attached);
     const b = await host('wb', attached);
-    const g = await start(a, readFileSync(kvserver), { listen: 0 });
+    // Its writes go to a log on its disk (fd 3), its listener is fd 4.
+    const g = await start(a, readFileSync(kvserver), { listen: 0, disk: DISK, args: ['--log', '/data/kv.log', '4'] });
     expect(g.status, JSON.stringify(g.body)).toBe(201);
     const id = g.body.id as string;
     const service = g.body.service as { address: string; port: number };
     const held = await KvClient.connect(service.port);
-    expect(await held.request('SET before moving')).toBe('OK');
+    const writes = { lines: ['SET p0:before moving'], acked: 0 };
+    expect(await held.request('SET p0:before moving')).toBe('OK');
+    writes.acked++;
     let [here, there] = [a, b];
     for (let move = 0; move < 4; move++) {
       // Requests in flight across the switchover: answered in order once the guest runs on its new host.
-      const inFlight = held.pipeline([`SET k${move} v${move}`, `GET k${move}`]);
+      writes.lines.push(`SET p0:k${move} v${move}`);
+      const inFlight = held.pipeline([`SET p0:k${move} v${move}`, `GET p0:k${move}`]);
       await migrate(here, there, id);
       expect(await inFlight).toEqual(['OK', `VALUE v${move}`]);
-      expect(await held.request('GET before')).toBe('VALUE moving');
+      writes.acked++;
+      // Its log, read back from its disk through its service, holds every write in order.
+      const files = await checkLog(held, new Map([['p0', writes]]));
+      expect(files.problems).toEqual([]);
+      expect(files.entries).toBe(move + 2);
+      expect(await held.request('GET p0:before')).toBe('VALUE moving');
       const info = (await api(there.url, `/v1/guests/${id}`)).body;
       expect(info.service?.address ?? service.address).toBe(service.address);
       // A new connection reaches it at the same address.
       const fresh = await KvClient.connect(service.port);
-      expect(await fresh.request(`GET k${move}`)).toBe(`VALUE v${move}`);
+      expect(await fresh.request(`GET p0:k${move}`)).toBe(`VALUE v${move}`);
       await fresh.quit();
       [here, there] = [there, here];
     }
