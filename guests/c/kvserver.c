@@ -13,9 +13,17 @@
  *   QUIT            -> BYE, then the server closes the connection
  *   SHUTDOWN        -> BYE; every connection gets its pending answers and is
  *                      closed, then the server exits with 0
+ *   LOG offset      -> LOG size hex      (with --log: up to 16 KiB of the log
+ *                      from offset, hex-encoded; size is the log's whole size)
  *   anything else   -> ERROR message
  *
- *   kvserver [LISTEN_FD (default 3)]
+ *   kvserver [--log FILE] [LISTEN_FD (default 3)]
+ *
+ * With --log, every SET and every DEL that deletes is appended to FILE as
+ * its request line before it is applied and answered (a write-ahead log),
+ * so what a client was told is in the file; a write that fails is answered
+ * with ERROR and changes nothing. With a disk (`--disk`, preopened as /data
+ * at fd 3) the listener is fd 4: `kvserver --log /data/kv.log 4`.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +40,8 @@
 #define MAX_LINE (64 * 1024)
 /* A client that does not read its answers stops being read once this much waits for it. */
 #define OUT_HIGH (1024 * 1024)
+/* The most of the log one LOG request returns. */
+#define LOG_CHUNK (16 * 1024)
 
 /* ---- the store: a chained hash table that doubles as it fills ---- */
 
@@ -123,6 +133,31 @@ static int store_del(const char *key, size_t len) {
   return 1;
 }
 
+/* ---- the write-ahead log (--log) ---- */
+
+static int log_fd = -1;
+
+/* Appends the request line and a newline to the log; -1 (errno set) if it could not be written whole. */
+static int log_append(const char *line, size_t n) {
+  if (log_fd < 0) return 0;
+  char *record = malloc(n + 1);
+  if (!record) return -1;
+  memcpy(record, line, n);
+  record[n] = '\n';
+  size_t done = 0;
+  while (done < n + 1) {
+    ssize_t w = write(log_fd, record + done, n + 1 - done);
+    if (w <= 0) {
+      if (w == 0) errno = EIO;
+      free(record);
+      return -1;
+    }
+    done += (size_t)w;
+  }
+  free(record);
+  return 0;
+}
+
 /* ---- connections ---- */
 
 struct buffer {
@@ -174,6 +209,47 @@ static size_t word(const char *s, size_t n) {
   return i;
 }
 
+static void say_log_error(struct conn *c) {
+  char text[96];
+  int len = snprintf(text, sizeof text, "ERROR log: %s", strerror(errno));
+  reply(c, text, (size_t)len, "", 0);
+}
+
+/* LOG offset: a piece of the log, hex-encoded, after the log's size. */
+static void serve_log(struct conn *c, const char *arg, size_t n) {
+  char digits[24];
+  if (log_fd < 0 || n == 0 || n >= sizeof digits) {
+    say(c, log_fd < 0 ? "ERROR no log (kvserver --log FILE)" : "ERROR LOG needs an offset");
+    return;
+  }
+  memcpy(digits, arg, n);
+  digits[n] = 0;
+  char *end;
+  unsigned long long offset = strtoull(digits, &end, 10);
+  struct stat st;
+  if (*end != 0 || fstat(log_fd, &st) != 0) {
+    say(c, "ERROR LOG needs an offset");
+    return;
+  }
+  static unsigned char chunk[LOG_CHUNK];
+  static char text[32 + 2 * LOG_CHUNK];
+  ssize_t got = 0;
+  if (offset < (unsigned long long)st.st_size) {
+    got = pread(log_fd, chunk, sizeof chunk, (off_t)offset);
+    if (got < 0) {
+      say_log_error(c);
+      return;
+    }
+  }
+  int len = snprintf(text, 32, "LOG %lld ", (long long)st.st_size);
+  static const char hex[] = "0123456789abcdef";
+  for (ssize_t i = 0; i < got; i++) {
+    text[len++] = hex[chunk[i] >> 4];
+    text[len++] = hex[chunk[i] & 15];
+  }
+  reply(c, text, (size_t)len, "", 0);
+}
+
 static void serve_line(struct conn *c, char *line, size_t n) {
   if (n > 0 && line[n - 1] == '\r') n--;
   size_t cmd = word(line, n);
@@ -181,14 +257,19 @@ static void serve_line(struct conn *c, char *line, size_t n) {
   size_t arg_len = n - cmd - (cmd < n);
   size_t key_len = word(arg, arg_len);
   if (cmd == 3 && memcmp(line, "SET", 3) == 0 && key_len > 0 && key_len < arg_len) {
-    if (store_set(arg, key_len, arg + key_len + 1, arg_len - key_len - 1) == 0) say(c, "OK");
+    if (log_append(line, n) != 0) say_log_error(c);
+    else if (store_set(arg, key_len, arg + key_len + 1, arg_len - key_len - 1) == 0) say(c, "OK");
     else say(c, "ERROR out of memory");
   } else if (cmd == 3 && memcmp(line, "GET", 3) == 0 && key_len == arg_len && key_len > 0) {
     struct entry *e = store_get(arg, key_len);
     if (e) reply(c, "VALUE ", 6, e->value, e->value_len);
     else say(c, "NOT_FOUND");
   } else if (cmd == 3 && memcmp(line, "DEL", 3) == 0 && key_len == arg_len && key_len > 0) {
-    say(c, store_del(arg, key_len) ? "DELETED" : "NOT_FOUND");
+    if (!store_get(arg, key_len)) say(c, "NOT_FOUND");
+    else if (log_append(line, n) != 0) say_log_error(c);
+    else say(c, store_del(arg, key_len) ? "DELETED" : "NOT_FOUND");
+  } else if (cmd == 3 && memcmp(line, "LOG", 3) == 0) {
+    serve_log(c, arg, arg_len);
   } else if (cmd == n && n == 5 && memcmp(line, "COUNT", 5) == 0) {
     char text[32];
     int len = snprintf(text, sizeof text, "COUNT %zu", entry_count);
@@ -271,7 +352,16 @@ static void accept_all(int listener) {
 }
 
 int main(int argc, char **argv) {
-  int listener = argc > 1 ? atoi(argv[1]) : 3;
+  int arg = 1;
+  if (argc > 2 && strcmp(argv[1], "--log") == 0) {
+    log_fd = open(argv[2], O_RDWR | O_CREAT | O_APPEND, 0644);
+    if (log_fd < 0) {
+      fprintf(stderr, "kvserver: cannot open the log %s: %s\n", argv[2], strerror(errno));
+      return 1;
+    }
+    arg = 3;
+  }
+  int listener = argc > arg ? atoi(argv[arg]) : 3;
   struct stat st;
   if (fstat(listener, &st) != 0 || !S_ISSOCK(st.st_mode)) {
     fprintf(stderr, "kvserver: fd %d is not a listening socket (run with --tcplisten or --listen)\n", listener);

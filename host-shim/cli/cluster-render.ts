@@ -3,7 +3,7 @@ import type { BalanceResult, ClusterEvent, ClusterGuest, ClusterHost, ClusterSta
 import { formatBytes, table } from './render.js';
 
 export function hostsTable(hosts: ClusterHost[]): string {
-  const header = ['NAME', 'STATE', 'MAINTENANCE', 'ENGINE', 'CPU', 'MEMORY', 'GUESTS', 'LOAD', 'URL'];
+  const header = ['NAME', 'STATE', 'MAINTENANCE', 'ENGINE', 'CPU', 'MEMORY', 'GUESTS', 'LOAD', 'SWITCH', 'URL'];
   const rows = hosts.map((h) => [
     h.name,
     h.connection,
@@ -13,14 +13,25 @@ export function hostsTable(hosts: ClusterHost[]): string {
     formatBytes(h.capacity.memory),
     String(h.guests),
     h.load.toFixed(2),
+    h.switch ?? '-',
     h.url,
   ]);
   return table([header, ...rows]);
 }
 
 export function clusterGuestsTable(guests: ClusterGuest[]): string {
-  const header = ['ID', 'NAME', 'HOST', 'STATE', 'CPU', 'MEMORY', 'BASELINE'];
-  const rows = guests.map((g) => [g.id, g.name ?? '-', g.host ?? '-', g.state, g.cpu === null ? '-' : g.cpu.toFixed(2), formatBytes(g.memoryBytes), g.baseline ?? '-']);
+  const header = ['ID', 'NAME', 'HOST', 'STATE', 'CPU', 'MEMORY', 'DISK', 'BASELINE', 'SERVICE'];
+  const rows = guests.map((g) => [
+    g.id,
+    g.name ?? '-',
+    g.host ?? '-',
+    g.state,
+    g.cpu === null ? '-' : g.cpu.toFixed(2),
+    formatBytes(g.memoryBytes),
+    g.diskBytes ? formatBytes(g.diskBytes) : '-',
+    g.baseline ?? '-',
+    g.service?.address ?? '-',
+  ]);
   return table([header, ...rows]);
 }
 

@@ -10,6 +10,8 @@ import { out } from './host.js';
 import { jsonLine } from './render.js';
 import { balanceSummary, clusterGuestsTable, eventLine, executedLines, hostsTable, statusDetails } from './cluster-render.js';
 import { parseEnv } from './run.js';
+import { parsePort, parseSize } from './values.js';
+import { checkDiskBytes } from '../wasi/disk.js';
 
 export const DEFAULT_CLUSTER_URL = 'http://127.0.0.1:7100';
 
@@ -140,10 +142,18 @@ export interface ClusterGuestStartOptions extends ClusterOptions {
   on?: string;
   baseline?: string;
   policy?: GuestPolicy;
+  listen?: string;
+  disk?: string;
 }
 
-/** `guest start --cluster URL GUEST.wasm`: the cluster places the guest; prints its id (and, on stderr, where it went). */
+/**
+ * `guest start --cluster URL GUEST.wasm`: the cluster places the guest;
+ * prints its id (and, on stderr, where it went and where its service is
+ * published).
+ */
 export async function clusterGuestStartCommand(path: string, args: string[], options: ClusterGuestStartOptions): Promise<number> {
+  const listen = options.listen !== undefined ? parsePort('--listen', options.listen) : undefined;
+  const disk = options.disk !== undefined ? checkDiskBytes('--disk', parseSize(options.disk)) : undefined;
   const client = clusterClient(options);
   let bytes: Uint8Array;
   try {
@@ -153,8 +163,9 @@ export async function clusterGuestStartCommand(path: string, args: string[], opt
   }
   const module = await client.putModule(bytes);
   const env = options.env.length ? parseEnv(options.env) : undefined;
-  const guest = await client.placeGuest({ module, args, env, name: options.name, host: options.on, baseline: options.baseline, policy: options.policy });
+  const guest = await client.placeGuest({ module, args, env, name: options.name, host: options.on, baseline: options.baseline, policy: options.policy, listen, disk });
   if (!options.json) process.stderr.write(`${guest.id} placed on ${guest.host}\n`);
+  if (!options.json && guest.service) process.stderr.write(`wasmotion: ${guest.id} serves at ${guest.service.address}\n`);
   await out(options.json ? jsonLine(guest) : `${guest.id}\n`);
   return 0;
 }

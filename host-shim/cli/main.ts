@@ -218,8 +218,7 @@ function declareHostApiCommands(cli: Command, setExit: (code: number) => void): 
     .action(async (path: string, args: string[], options: GuestStartOptions & ClusterGuestStartOptions) => {
       if (options.cluster !== undefined) {
         if (options.host !== undefined) throw new UsageError('--host and --cluster exclude each other');
-        if (options.listen !== undefined) throw new UsageError('--listen goes with --host: the cluster manager does not place guest services');
-        if (options.disk !== undefined || options.diskShared) throw new UsageError('--disk goes with --host: the cluster manager does not start guests with disks');
+        if (options.diskShared) throw new UsageError('--disk-shared goes with --host: the cluster manager does not place guests with a shared disk');
         return setExit(await clusterGuestStartCommand(path, args, { ...options, policy: policyFrom(options) }));
       }
       if (options.on !== undefined) throw new UsageError('--on goes with --cluster');

@@ -32,6 +32,8 @@ export interface Enrollment {
   features: string[];
   capabilities: string[];
   capacity: Capacity;
+  /** The virtual switch (HOST:PORT) the host is joined to, or null; absent from hosts that predate it. */
+  switch?: string | null;
 }
 
 export type MaintenanceState = 'none' | 'entering' | 'in-maintenance';
@@ -65,6 +67,10 @@ export interface ClusterGuest {
   cpu: number | null;
   policy: GuestPolicy | null;
   baseline: string | null;
+  /** Where its service is published on the virtual switch, or null (none, or not attached right now). */
+  service: { address: string; port: number } | null;
+  /** Bytes of its virtual disk, or null without one. */
+  diskBytes: number | null;
 }
 
 export interface ClusterEvent {
@@ -99,6 +105,10 @@ export interface PlaceGuestRequest {
   name?: string;
   policy?: GuestPolicy;
   baseline?: string;
+  /** Publish its listening socket on the virtual switch at this port (0: any); only hosts joined to a switch are considered. */
+  listen?: number;
+  /** Bytes of its virtual disk (docs/wasi.md); counted as memory it holds on every host considered. */
+  disk?: number;
 }
 
 export interface BalanceResult {

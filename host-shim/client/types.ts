@@ -63,6 +63,8 @@ export interface GuestInfo {
   usage?: { cpu: number | null; demand?: number | null; memory: number; dirtyRate?: number | null };
   /** Where the guest's listening socket is published on the virtual switch (while attached from this host). */
   service?: { address: string; port: number } | null;
+  /** The guest has a listening socket published on the virtual switch, attached right now or not (during a move). */
+  listens?: boolean;
   /** Bytes of the guest's virtual disk, null without one. */
   diskBytes?: number | null;
   /** The image file in the host's shared directory that backs the disk, and the last write-back failure; null without one. */

@@ -1,10 +1,12 @@
 /**
  * Admission control: a host takes a guest only if the guest's reservations
  * fit what is not reserved yet, so every reservation it ever accepted can be
- * honoured at once. Guests without reservations are always admitted; they
- * share what the reservations leave. Guests arriving by migration hold their
- * reservation from the handshake until they run here or are thrown away, so
- * two arrivals cannot both take the last free capacity.
+ * honoured at once. A guest's virtual disk counts as reserved memory: its
+ * image lives in the guest's VMM from start to end. Guests without
+ * reservations or disks are always admitted; they share what the
+ * reservations leave. Guests arriving by migration hold their reservation
+ * from the handshake until they run here or are thrown away, so two arrivals
+ * cannot both take the last free capacity.
  */
 import { availableParallelism, totalmem } from 'node:os';
 import type { Resources } from '../cluster/drs/model.js';
@@ -16,35 +18,46 @@ const DEFAULT_MEMORY_SHARE = 0.75;
 /** Rounding slack when reservations are summed (0.1 + 0.2 fits in 0.3). */
 const EPSILON = 1e-9;
 
+/** What a guest holds on its host: its policy's reservations, and its disk's bytes (0 without one). */
+export interface Claim {
+  policy: GuestPolicy;
+  diskBytes: number;
+}
+
 /** The machine's cores and most of its memory. */
 export function defaultCapacity(): Resources {
   return { cpu: availableParallelism(), memory: Math.floor(totalmem() * DEFAULT_MEMORY_SHARE) };
 }
 
+function reserves(claim: Claim): Resources {
+  const r = reservationOf(claim.policy);
+  return { cpu: r.cpu, memory: r.memory + claim.diskBytes };
+}
+
 export class Admission {
-  /** Reservations of guests arriving by migration, by guest id. */
-  private readonly holds = new Map<string, GuestPolicy>();
+  /** Claims of guests arriving by migration, by guest id. */
+  private readonly holds = new Map<string, Claim>();
 
   constructor(
     readonly capacity: Resources,
-    /** The policies of the guests that live here now (not ended). */
-    private readonly admitted: () => Iterable<GuestPolicy>,
+    /** The claims of the guests that live here now (not ended). */
+    private readonly admitted: () => Iterable<Claim>,
   ) {}
 
-  /** The sum of the reservations of the guests here and of those arriving. */
+  /** The sum of the reservations (disks included) of the guests here and of those arriving. */
   reserved(): Resources {
     const sum = { cpu: 0, memory: 0 };
-    for (const p of [...this.admitted(), ...this.holds.values()]) {
-      const r = reservationOf(p);
+    for (const claim of [...this.admitted(), ...this.holds.values()]) {
+      const r = reserves(claim);
       sum.cpu += r.cpu;
       sum.memory += r.memory;
     }
     return sum;
   }
 
-  /** Why a guest with this policy cannot be admitted here, or null if it can. */
-  refusal(policy: GuestPolicy): string | null {
-    const want = reservationOf(policy);
+  /** Why a guest with this claim cannot be admitted here, or null if it can. */
+  refusal(claim: Claim): string | null {
+    const want = reserves(claim);
     const reserved = this.reserved();
     const freeCpu = this.capacity.cpu - reserved.cpu;
     if (want.cpu > freeCpu + EPSILON) {
@@ -52,15 +65,16 @@ export class Admission {
     }
     const freeMemory = this.capacity.memory - reserved.memory;
     if (want.memory > freeMemory) {
-      return `a memory reservation of ${want.memory} bytes does not fit: ${Math.max(freeMemory, 0)} of this host's ${this.capacity.memory} bytes are unreserved`;
+      const what = claim.diskBytes > 0 ? `a memory reservation of ${want.memory} bytes (its disk's ${claim.diskBytes} included)` : `a memory reservation of ${want.memory} bytes`;
+      return `${what} does not fit: ${Math.max(freeMemory, 0)} of this host's ${this.capacity.memory} bytes are unreserved`;
     }
     return null;
   }
 
   /** Reserves for a guest arriving by migration; returns why not, or null once held. */
-  hold(id: string, policy: GuestPolicy): string | null {
-    const no = this.refusal(policy);
-    if (!no) this.holds.set(id, policy);
+  hold(id: string, claim: Claim): string | null {
+    const no = this.refusal(claim);
+    if (!no) this.holds.set(id, claim);
     return no;
   }
 

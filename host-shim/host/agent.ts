@@ -88,7 +88,7 @@ export class HostAgent extends EventEmitter {
     if (!(capacity.cpu > 0 && Number.isFinite(capacity.cpu))) throw new UsageError(`the host's CPU capacity must be a positive number of cores, got ${capacity.cpu}`);
     if (!(capacity.memory > 0 && Number.isSafeInteger(capacity.memory))) throw new UsageError(`the host's memory capacity must be a positive number of bytes, got ${capacity.memory}`);
     const living = () => [...this.guests.values()].filter((g) => !g.ended);
-    this.admission = new Admission(capacity, () => living().map((g) => g.policy));
+    this.admission = new Admission(capacity, () => living().map((g) => ({ policy: g.policy, diskBytes: g.diskBytes ?? 0 })));
     this.cpu = new CpuScheduler(capacity.cpu, living);
     this.server = createServer((req, res) => void this.router.handle(req, res));
     this.routes();
@@ -235,7 +235,7 @@ export class HostAgent extends EventEmitter {
     const baseline = startBaseline(body.baseline, this.config.name, this.offer);
     const policy = parsePolicy(body.policy);
     // Nothing awaits between this check and register(): no other start can slip in between.
-    const refusal = this.admission.refusal(policy);
+    const refusal = this.admission.refusal({ policy, diskBytes: disk ?? 0 });
     if (refusal) throw new HttpError(409, 'WASMOTION_ERR_ADMISSION', `host ${this.config.name} cannot admit the guest: ${refusal}`);
     const g = new GuestHandle(`g-${randomBytes(4).toString('hex')}`, (body.name as string | undefined) ?? null, digest, args as string[], policy);
     this.register(g);

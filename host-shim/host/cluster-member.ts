@@ -59,7 +59,7 @@ export class ClusterMember {
   }
 
   private enrollment(): Enrollment {
-    const info = this.agent.hostInfo() as { name: string; version: string; engine: string; features: string[]; capabilities: string[]; capacity: Capacity };
+    const info = this.agent.hostInfo() as { name: string; version: string; engine: string; features: string[]; capabilities: string[]; capacity: Capacity; switch: string | null };
     return {
       name: info.name,
       url: this.agent.url,
@@ -68,6 +68,7 @@ export class ClusterMember {
       features: info.features,
       capabilities: info.capabilities,
       capacity: info.capacity,
+      switch: info.switch,
     };
   }
 

@@ -39,6 +39,8 @@ export interface GuestInfo {
   usage: { cpu: number | null; demand: number | null; memory: number; dirtyRate: number | null };
   /** Where the guest's listening socket is published on the virtual switch. */
   service: ServiceAddress | null;
+  /** It has a listening socket published on the switch, attached from here right now or not (while it moves). */
+  listens: boolean;
   /** Bytes of the guest's virtual disk (preopened as /data), null without one. */
   diskBytes: number | null;
   /**
@@ -140,6 +142,7 @@ export class GuestHandle extends EventEmitter {
         dirtyRate: this.ended ? 0 : this.dirtyRate.rate(),
       },
       service: this.service,
+      listens: this.listens,
       diskBytes: this.diskBytes,
       diskImage: this.diskImage,
     };

@@ -37,8 +37,8 @@ export interface DestinationHost {
   receiving(id: string): () => void;
   /** The limits a guest with this policy runs under here. */
   limits(policy: GuestPolicy): GuestLimits;
-  /** Admission control: reserves for the arriving guest, or says why it does not fit. */
-  admit(id: string, policy: GuestPolicy): string | null;
+  /** Admission control: reserves for the arriving guest (its disk counts as reserved memory), or says why it does not fit. */
+  admit(id: string, policy: GuestPolicy, diskBytes: number): string | null;
   /** Drops the reservation made by admit: the guest was adopted, or will never run here. */
   release(id: string): void;
   /** How guest `id` reaches this host's virtual switch, if it has one. */
@@ -142,7 +142,7 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
     let no = refusal(hello, baseline, policy, host);
     if (!no) {
       // Admission control last: once it says yes, the guest's reservation is held here.
-      const full = host.admit(hello.guest.id, policy);
+      const full = host.admit(hello.guest.id, policy, hello.diskBytes ?? 0);
       if (full) no = { code: 'WASMOTION_ERR_ADMISSION', reason: `this host cannot admit the guest: ${full}` };
       else held = hello.guest.id;
     }

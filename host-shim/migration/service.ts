@@ -62,7 +62,7 @@ export class MigrationService {
     return {
       offer: a.offer,
       limits: (policy: GuestPolicy) => a.limits(policy),
-      admit: (id: string, policy: GuestPolicy) => a.admission.hold(id, policy),
+      admit: (id: string, policy: GuestPolicy, diskBytes: number) => a.admission.hold(id, { policy, diskBytes }),
       release: (id: string) => a.admission.release(id),
       hasModule: (d: string) => a.modules.has(d),
       module: (d: string) => a.modules.get(d),

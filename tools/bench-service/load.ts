@@ -12,6 +12,11 @@
  * error or no answer within REQUEST_TIMEOUT_MS is a failure; a connection
  * reset or ended by the server is a reset. Bytes: what each client received
  * must be exactly the answers it expected, byte for byte.
+ *
+ * Writes (SET, DEL) are recorded per writer, in the order it sent them, with
+ * how many were acknowledged: what the guest's write-ahead log must hold
+ * (log-check.ts). Each writer owns its keys (writerOf), so its writes reach
+ * the log in its own order whatever the other clients do.
  */
 import { KvClient, KvError } from './kv-client.js';
 
@@ -29,6 +34,18 @@ export interface Sample {
   end: number;
 }
 
+/** One client's writes: request lines in the order sent, and how many of them (the first ones) were acknowledged. */
+export interface Writes {
+  lines: string[];
+  acked: number;
+}
+
+/** The client that writes `key`: persistent connection n writes the keys pN:*, short-lived connection i the key nI. */
+export function writerOf(key: string): string {
+  const colon = key.indexOf(':');
+  return key.startsWith('p') && colon > 0 ? key.slice(0, colon) : key;
+}
+
 const REQUEST_TIMEOUT_MS = 15_000;
 const MAX_OPENING = 64;
 
@@ -42,6 +59,8 @@ export class Load {
   /** Answer bytes expected and received, over every connection. */
   expectedBytes = 0;
   receivedBytes = 0;
+  /** Writes by writer (writerOf). */
+  readonly writes = new Map<string, Writes>();
   private stopping = false;
   private opening = 0;
   private readonly running: Promise<void>[] = [];
@@ -90,6 +109,16 @@ export class Load {
     }
   }
 
+  /** A write by `writer`: recorded as sent before it goes, as acknowledged once answered as expected. */
+  private async write(c: KvClient, writer: string, line: string, expected: string): Promise<boolean> {
+    let writes = this.writes.get(writer);
+    if (!writes) this.writes.set(writer, (writes = { lines: [], acked: 0 }));
+    writes.lines.push(line);
+    const ok = await this.ask(c, line, expected);
+    if (ok) writes.acked++;
+    return ok;
+  }
+
   private async connect(): Promise<KvClient | undefined> {
     try {
       const c = await KvClient.connect(this.options.port);
@@ -115,7 +144,7 @@ export class Load {
     let next = performance.now();
     for (let i = 0; !this.stopping; i++) {
       const key = `p${n}:${i % 100}`;
-      const ok = i % 2 === 0 ? await this.ask(c, `SET ${key} ${i}`, 'OK') : await this.ask(c, `GET p${n}:${(i - 1) % 100}`, `VALUE ${i - 1}`);
+      const ok = i % 2 === 0 ? await this.write(c, `p${n}`, `SET ${key} ${i}`, 'OK') : await this.ask(c, `GET p${n}:${(i - 1) % 100}`, `VALUE ${i - 1}`);
       if (!ok) {
         this.receivedBytes += c.receivedBytes;
         c.destroy();
@@ -148,9 +177,9 @@ export class Load {
     const c = await this.connect();
     if (!c) return;
     const ok =
-      (await this.ask(c, `SET n${i} v${i}`, 'OK')) &&
+      (await this.write(c, `n${i}`, `SET n${i} v${i}`, 'OK')) &&
       (await this.ask(c, `GET n${i}`, `VALUE v${i}`)) &&
-      (await this.ask(c, `DEL n${i}`, 'DELETED'));
+      (await this.write(c, `n${i}`, `DEL n${i}`, 'DELETED'));
     if (ok) await this.finish(c);
     else {
       this.receivedBytes += c.receivedBytes;

@@ -5,6 +5,13 @@
  * (`wasmotion switch start`, `wasmotion host start --switch`); the load
  * (load.ts) runs here and talks to the guest's published port only.
  *
+ * The guest has a disk (`--disk`, 16 MiB by default) and logs every write
+ * to /data/kv.log before it answers it. Before the first move, after every
+ * move and once the load has stopped, the file is read back through the
+ * guest's service and compared with the writes the clients sent
+ * (log-check.ts); each check prints its result, and a check that finds the
+ * file other than expected counts as a failure.
+ *
  * A request is "during migration" when its time in flight overlaps a
  * migration window: from the migrate request to the moment the guest's
  * service is attached to the switch from its new host. Latencies of the
@@ -15,8 +22,8 @@
  *
  *   service: N requests, F failed, p99 during migration X ms
  *
- * Exits 1 if any request failed, any connection was reset, or a byte was
- * lost or doubled.
+ * Exits 1 if any request or file check failed, any connection was reset,
+ * or a byte was lost or doubled.
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,11 +31,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { parseSize } from '../../host-shim/cli/values.js';
 import { packageRoot } from '../../host-shim/paths.js';
+import { checkDiskBytes } from '../../host-shim/wasi/disk.js';
 import { moduleDigest } from '../../host-shim/snapshot/directory.js';
 import { percentile } from '../bench/timing.js';
 import { startHost, startSwitch } from '../cluster/main.js';
+import { KvClient } from './kv-client.js';
 import { Load, type Sample } from './load.js';
+import { checkLog, describeReport } from './log-check.js';
 
 interface Options {
   hosts: string;
@@ -37,7 +48,11 @@ interface Options {
   rate: string;
   newPerSecond: string;
   gap: string;
+  disk: string;
 }
+
+/** The guest's write-ahead log on its disk (fd 3, /data); its listener is then fd 4. */
+const GUEST_ARGS = ['--log', '/data/kv.log', '4'];
 
 interface Window {
   from: number;
@@ -102,10 +117,12 @@ async function main(): Promise<number> {
     .option('--rate <n>', 'requests per second on each persistent connection', '50')
     .option('--new-per-second <n>', 'new connections per second (each: SET, GET, DEL, QUIT)', '20')
     .option('--gap <ms>', 'time between migrations', '1000')
+    .option('--disk <size>', 'the guest\'s disk, which holds its write log', '16MiB')
     .parse(process.argv)
     .opts<Options>();
   const hostCount = positive('hosts', opts.hosts, 8);
   const migrations = positive('migrations', opts.migrations, 50);
+  const disk = checkDiskBytes('--disk', parseSize(opts.disk));
   const guest = join(packageRoot(), 'build', 'guests', 'kvserver.wasm');
   if (!existsSync(guest)) {
     process.stderr.write('bench:service: build/guests/kvserver.wasm is missing (npm run build:guests)\n');
@@ -128,7 +145,7 @@ async function main(): Promise<number> {
     const bytes = readFileSync(guest);
     const digest = moduleDigest(bytes);
     await api(hosts[0], `/v1/modules/${digest}`, { method: 'PUT', body: bytes });
-    const info = await api(hosts[0], '/v1/guests', { method: 'POST', body: JSON.stringify({ module: digest, listen: 0 }) });
+    const info = await api(hosts[0], '/v1/guests', { method: 'POST', body: JSON.stringify({ module: digest, listen: 0, disk, args: GUEST_ARGS }) });
     const load = new Load({
       port: info.service.port,
       persistent: positive('persistent', opts.persistent, 500),
@@ -137,12 +154,21 @@ async function main(): Promise<number> {
     });
     const gap = positive('gap', opts.gap, 60_000);
     process.stdout.write(
-      `service: kvserver at ${info.service.address} on ${hostCount} hosts; ${opts.persistent} persistent connections at ${opts.rate} req/s each, ` +
+      `service: kvserver at ${info.service.address} on ${hostCount} hosts, its writes logged on a ${opts.disk} disk; ${opts.persistent} persistent connections at ${opts.rate} req/s each, ` +
         `${opts.newPerSecond} new connections/s; ${migrations} migrations ${gap} ms apart\n`,
     );
+    // The file checks' own connection: its requests are not part of the load's numbers.
+    const checker = await KvClient.connect(info.service.port);
+    let failedChecks = 0;
+    const checkFiles = async (when: string) => {
+      const report = await checkLog(checker, load.writes);
+      if (report.problems.length > 0) failedChecks++;
+      process.stdout.write(`files ${when}: kv.log ${describeReport(report)}\n`);
+    };
     load.start();
     const measureFrom = performance.now() + WARM_UP_MS;
     await sleep(Math.max(gap, WARM_UP_MS));
+    await checkFiles('before the first migration');
     const windows: Window[] = [];
     let at = 0;
     for (let i = 0; i < migrations; i++) {
@@ -153,9 +179,12 @@ async function main(): Promise<number> {
         `migration ${i + 1} ${w.label}: downtime ${w.downtimeMs.toFixed(1)} ms, service attached ${w.attachMs.toFixed(1)} ms later, window ${(w.to - w.from).toFixed(0)} ms\n`,
       );
       at = next;
+      await checkFiles(`after migration ${i + 1}`);
       await sleep(gap);
     }
     await load.stop();
+    await checkFiles('once the load stopped');
+    await checker.quit();
     await api(hosts[at], `/v1/guests/${info.id}/stop`, { method: 'POST' });
 
     const measured = load.samples.filter((s) => s.start >= measureFrom);
@@ -171,8 +200,10 @@ async function main(): Promise<number> {
     process.stdout.write(`connections: ${opts.persistent} persistent, ${load.opened} opened in all, ${load.resets} reset\n`);
     process.stdout.write(`bytes: ${load.expectedBytes} answer bytes expected, ${load.receivedBytes} received (${lostOrDoubled === 0 ? 'none lost or doubled' : `${lostOrDoubled} missing`})\n`);
     const p99 = percentile(during.map((s) => s.end - s.start), 99);
-    process.stdout.write(`service: ${load.requests} requests, ${load.failures.length} failed, p99 during migration ${Number.isNaN(p99) ? 'n/a' : p99.toFixed(1)} ms\n`);
-    return load.failures.length === 0 && load.resets === 0 && lostOrDoubled === 0 ? 0 : 1;
+    process.stdout.write(`files: ${migrations + 2} checks of the guest's log, ${failedChecks} found it other than the clients expect\n`);
+    const failed = load.failures.length + failedChecks;
+    process.stdout.write(`service: ${load.requests} requests, ${failed} failed, p99 during migration ${Number.isNaN(p99) ? 'n/a' : p99.toFixed(1)} ms\n`);
+    return failed === 0 && load.resets === 0 && lostOrDoubled === 0 ? 0 : 1;
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await sleep(200);

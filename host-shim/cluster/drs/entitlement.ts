@@ -101,11 +101,13 @@ export function stddev(values: number[]): number {
 
 /**
  * Migration cost in seconds of pre-copy over a link of `bandwidth` bytes/s:
- * memory / (bandwidth - dirtyRate). A guest dirtying memory at 90% of the link
- * or more would not converge: its cost is Infinity and it is never moved for balance.
+ * (memory + disk) / (bandwidth - dirtyRate). A guest dirtying memory at 90% of
+ * the link or more would not converge: its cost is Infinity and it is never
+ * moved for balance. Its whole disk counts, an upper bound: round 1 sends
+ * every block that is not zero.
  */
 export function migrationCost(guest: Guest, bandwidth: number): number {
-  const memoryBytes = guest.migration?.memoryBytes ?? guest.demand.memory;
+  const memoryBytes = (guest.migration?.memoryBytes ?? guest.demand.memory) + (guest.disk ?? 0);
   const dirtyRate = guest.migration?.dirtyRate ?? 0;
   if (dirtyRate >= 0.9 * bandwidth) return Infinity;
   return memoryBytes / (bandwidth - dirtyRate);

@@ -16,6 +16,8 @@ export interface Host {
   capacity: Resources;
   /** A host in maintenance is never a destination and is being emptied. */
   maintenance?: boolean;
+  /** The virtual switch (HOST:PORT) the host is joined to, if any: guests that publish a service need one. */
+  switch?: string;
 }
 
 export interface Guest {
@@ -28,6 +30,13 @@ export interface Guest {
   shares?: number;
   /** Inputs of the migration cost: memory to copy and how fast it is re-dirtied. */
   migration?: { memoryBytes: number; dirtyRate: number };
+  /** Bytes of its virtual disk: memory it holds on its host whatever it does, copied when it moves. */
+  disk?: number;
+  /**
+   * It publishes a service on a virtual switch, so it runs only on hosts
+   * joined to `switch` (to any switch while it has none yet: a new guest).
+   */
+  service?: { switch?: string };
 }
 
 export type Rule =
@@ -73,7 +82,7 @@ function checkKeys(obj: object, allowed: string[], what: string): void {
 
 function validateGuest(g: Guest, hostIds: Set<string>): void {
   const what = `guest ${g.id}`;
-  checkKeys(g, ['id', 'host', 'demand', 'reservation', 'limit', 'shares', 'migration'], what);
+  checkKeys(g, ['id', 'host', 'demand', 'reservation', 'limit', 'shares', 'migration', 'disk', 'service'], what);
   if (!hostIds.has(g.host)) fail(`${what} is on unknown host "${g.host}"`);
   checkResources(g.demand, `${what}.demand`);
   if (g.reservation !== undefined) checkResources(g.reservation, `${what}.reservation`);
@@ -88,6 +97,12 @@ function validateGuest(g: Guest, hostIds: Set<string>): void {
     checkKeys(g.migration, ['memoryBytes', 'dirtyRate'], `${what}.migration`);
     checkNumber(g.migration.memoryBytes, `${what}.migration.memoryBytes`);
     checkNumber(g.migration.dirtyRate, `${what}.migration.dirtyRate`);
+  }
+  if (g.disk !== undefined) checkNumber(g.disk, `${what}.disk`);
+  if (g.service !== undefined) {
+    if (g.service === null || typeof g.service !== 'object') fail(`${what}.service must be { switch }`);
+    checkKeys(g.service, ['switch'], `${what}.service`);
+    if (g.service.switch !== undefined && (typeof g.service.switch !== 'string' || g.service.switch === '')) fail(`${what}.service.switch must be a non-empty string`);
   }
 }
 
@@ -111,7 +126,8 @@ function validateRule(rule: Rule, hostIds: Set<string>, guestIds: Set<string>): 
 export function validateCluster(cluster: Cluster): void {
   const hostIds = new Set<string>();
   for (const h of cluster.hosts) {
-    checkKeys(h, ['id', 'capacity', 'maintenance'], `host ${h.id}`);
+    checkKeys(h, ['id', 'capacity', 'maintenance', 'switch'], `host ${h.id}`);
+    if (h.switch !== undefined && (typeof h.switch !== 'string' || h.switch === '')) fail(`host ${h.id}.switch must be a non-empty string`);
     if (typeof h.id !== 'string' || h.id === '') fail('every host needs an id');
     if (hostIds.has(h.id)) fail(`duplicate host id "${h.id}"`);
     hostIds.add(h.id);

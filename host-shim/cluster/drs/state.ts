@@ -35,6 +35,10 @@ export class ClusterState {
   readonly gResCpu: Float64Array;
   readonly gResMem: Float64Array;
   readonly gCost: Float64Array;
+  /** Bytes of each guest's disk, counted in its wanted and its reserved memory. */
+  readonly gDisk: Float64Array;
+  /** The switch each guest's service needs (null: any switch), or undefined for a guest without one. */
+  readonly gSwitch: (string | null | undefined)[];
   /** Unit id of each guest; units[u] lists the guests of an affinity group (or one guest). */
   readonly unitOf: Int32Array;
   readonly units: number[][] = [];
@@ -76,19 +80,24 @@ export class ClusterState {
     this.gResCpu = new Float64Array(ng);
     this.gResMem = new Float64Array(ng);
     this.gCost = new Float64Array(ng);
+    this.gDisk = new Float64Array(ng);
+    this.gSwitch = new Array(ng);
     this.guests.forEach((g, i) => {
       this.guestIndex.set(g.id, i);
       const w = wanted(g);
+      // A disk image lives in its VMM's memory: held from start to end, like a reservation.
+      this.gDisk[i] = g.disk ?? 0;
+      this.gSwitch[i] = g.service ? (g.service.switch ?? null) : undefined;
       this.gWantCpu[i] = w.cpu;
-      this.gWantMem[i] = w.memory;
+      this.gWantMem[i] = w.memory + this.gDisk[i];
       this.gResCpu[i] = g.reservation?.cpu ?? 0;
-      this.gResMem[i] = g.reservation?.memory ?? 0;
+      this.gResMem[i] = (g.reservation?.memory ?? 0) + this.gDisk[i];
       this.gCost[i] = migrationCost(g, bandwidth);
       const h = this.hostIndex.get(g.host)!;
       this.guestHost[i] = h;
       this.hostGuests[h].add(i);
-      this.wantCpu[h] += w.cpu;
-      this.wantMem[h] += w.memory;
+      this.wantCpu[h] += this.gWantCpu[i];
+      this.wantMem[h] += this.gWantMem[i];
       this.resCpu[h] += this.gResCpu[i];
       this.resMem[h] += this.gResMem[i];
     });
@@ -237,10 +246,13 @@ export class ClusterState {
     if (!this.active[h]) return `host ${this.hosts[h].id} is in maintenance`;
     let cpu = 0;
     let mem = 0;
+    let disks = false;
     const moving = new Set(members);
     for (const g of members) {
       const must = this.mustHosts[g];
       if (must && !must.has(h)) return `rule ${this.mustRule[g]} keeps ${this.guests[g].id} off ${this.hosts[h].id}`;
+      const noSwitch = this.switchRefusal(g, h);
+      if (noSwitch !== undefined) return noSwitch;
       for (const tie of this.anti[g] ?? []) {
         for (const p of tie.partners) {
           if (!moving.has(p) && this.guestHost[p] === h) {
@@ -251,11 +263,23 @@ export class ClusterState {
       if (this.guestHost[g] !== h) {
         cpu += this.gResCpu[g];
         mem += this.gResMem[g];
+        disks ||= this.gDisk[g] > 0;
       }
     }
     if (this.resCpu[h] + cpu > this.capCpu[h] + 1e-9 || this.resMem[h] + mem > this.capMem[h] + 1e-9) {
-      return `reservations do not fit on ${this.hosts[h].id}`;
+      return `reservations ${disks ? '(disks included) ' : ''}do not fit on ${this.hosts[h].id}`;
     }
+    return undefined;
+  }
+
+  /** Why guest g's service cannot be published from host h, or undefined when it can (or g has none). */
+  private switchRefusal(g: number, h: number): string | undefined {
+    const needs = this.gSwitch[g];
+    if (needs === undefined) return undefined;
+    const has = this.hosts[h].switch;
+    const id = this.guests[g].id;
+    if (has === undefined) return `${id} publishes a service and ${this.hosts[h].id} is joined to no virtual switch`;
+    if (needs !== null && has !== needs) return `${id} publishes its service on switch ${needs} and ${this.hosts[h].id} is joined to switch ${has}`;
     return undefined;
   }
 

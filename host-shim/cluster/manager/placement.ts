@@ -7,12 +7,18 @@
  * The guest runs under the cluster's baseline, narrowed by its own if it
  * names one (EVC): a module using anything outside is refused.
  *
+ * A guest's disk is memory it holds wherever it runs, counted like a
+ * reservation on every host considered; a guest that publishes a service goes
+ * only to a host joined to a virtual switch.
+ *
  * At the "manual" automation level the cluster only recommends: the request
  * must name the host, and a request without one is answered with the
  * recommendation.
  */
+import { HostApiError } from '../../client/errors.js';
 import { HostClient } from '../../client/host-client.js';
-import type { ClusterGuest, GuestPolicy, PlaceGuestRequest } from '../../client/cluster-types.js';
+import type { ClusterGuest, PlaceGuestRequest } from '../../client/cluster-types.js';
+import type { GuestInfo } from '../../client/types.js';
 import { HttpError } from '../../host/http.js';
 import type { ModuleStore } from '../../host/modules.js';
 import { placeGuest, type Guest } from '../drs/index.js';
@@ -44,19 +50,44 @@ export class Placement {
       throw err;
     }
     const host = this.chooseHost(request);
-    const url = this.inventory.enrollment(host)!.url;
-    const info = await new HostClient(url).startGuest({
-      module: bytes,
-      args: request.args,
-      env: request.env,
-      name: request.name,
-      policy: request.policy,
-      baseline,
-    });
+    const info = await this.startOn(host, request, bytes, baseline);
     this.store.state.guests[info.id] = { id: info.id, name: info.name, module: info.module, policy: request.policy ?? null, baseline, host };
     this.store.changed();
     this.events.add({ type: 'guest-placed', guest: info.id, host, message: `guest ${info.id} placed on ${host}` });
-    return { id: info.id, name: info.name, host, state: info.state, module: info.module, memoryBytes: info.memoryBytes, cpu: null, policy: request.policy ?? null, baseline };
+    return {
+      id: info.id,
+      name: info.name,
+      host,
+      state: info.state,
+      module: info.module,
+      memoryBytes: info.memoryBytes,
+      cpu: null,
+      policy: request.policy ?? null,
+      baseline,
+      service: info.service ?? null,
+      diskBytes: info.diskBytes ?? null,
+    };
+  }
+
+  /** Starts the guest on the chosen host; a refusal there (its switch's port taken, say) keeps the host's code and status. */
+  private async startOn(host: string, request: PlaceGuestRequest, bytes: Uint8Array, baseline: string): Promise<GuestInfo> {
+    const url = this.inventory.enrollment(host)!.url;
+    try {
+      return await new HostClient(url).startGuest({
+        module: bytes,
+        args: request.args,
+        env: request.env,
+        name: request.name,
+        policy: request.policy,
+        baseline,
+        listen: request.listen,
+        disk: request.disk,
+      });
+    } catch (err) {
+      if (!(err instanceof HostApiError)) throw err;
+      this.events.add({ type: 'guest-refused', host, message: `host ${host} refused a guest of module ${request.module.slice(0, 12)}: ${err.message}` });
+      throw new HttpError(err.status, err.code, `host ${host} refused the guest: ${err.message}`);
+    }
   }
 
   private chooseHost(request: PlaceGuestRequest & { host?: string }): string {
@@ -66,10 +97,10 @@ export class Placement {
       // Only the operator's host may take the guest; the others stay in the model for the rules.
       model.hosts = model.hosts.map((h) => (h.id === request.host ? h : { ...h, maintenance: true }));
     }
-    const placed = placeGuest(model, newGuest(request.policy));
+    const placed = placeGuest(model, newGuest(request));
     if (!placed.ok) {
       this.events.add({ type: 'guest-refused', message: `a guest of module ${request.module.slice(0, 12)} was refused: ${placed.reason}` });
-      throw new HttpError(409, 'WASMOTION_ERR_ADMISSION', placed.reason.replace(NEW_GUEST, 'the guest'));
+      throw new HttpError(409, 'WASMOTION_ERR_ADMISSION', placed.reason.replaceAll(NEW_GUEST, 'the guest'));
     }
     if (request.host === undefined && this.store.state.config.automation === 'manual') {
       throw new HttpError(409, 'WASMOTION_ERR_PLACEMENT_MANUAL', `the cluster is at the manual automation level: name the host (recommended: ${placed.host})`, { recommended: placed.host });
@@ -78,9 +109,12 @@ export class Placement {
   }
 }
 
-/** The new guest as the scheduler sees it: busy up to its limit, holding its reservations. */
-function newGuest(policy: GuestPolicy | undefined): Guest {
+/** The new guest as the scheduler sees it: busy up to its limit, holding its reservations and its disk, needing a switch for its service. */
+function newGuest(request: PlaceGuestRequest): Guest {
+  const policy = request.policy;
   const guest: Guest = { id: NEW_GUEST, host: '', demand: { cpu: Math.min(policy?.cpu?.limit ?? 1, 1), memory: policy?.memory?.reservation ?? 0 } };
+  if (request.disk !== undefined) guest.disk = request.disk;
+  if (request.listen !== undefined) guest.service = {};
   if (policy?.cpu?.reservation !== undefined || policy?.memory?.reservation !== undefined) {
     guest.reservation = { cpu: policy.cpu?.reservation ?? 0, memory: policy.memory?.reservation ?? 0 };
   }

@@ -6,6 +6,7 @@
 import type { ClusterConfig, Enrollment, PlaceGuestRequest, Rule } from '../../client/cluster-types.js';
 import { parsePolicy } from '../../host/policy.js';
 import { HttpError } from '../../host/http.js';
+import { checkDiskBytes } from '../../wasi/disk.js';
 
 const AUTOMATION = ['manual', 'partially-automated', 'fully-automated'];
 const RULE_KINDS = ['affinity', 'anti-affinity', 'host-must', 'host-should'];
@@ -35,7 +36,7 @@ function strings(value: unknown, what: string): string[] {
 }
 
 export function checkEnrollment(body: Record<string, unknown>): Enrollment {
-  onlyKeys(body, ['name', 'url', 'engine', 'version', 'features', 'capabilities', 'capacity'], 'the enrollment');
+  onlyKeys(body, ['name', 'url', 'engine', 'version', 'features', 'capabilities', 'capacity', 'switch'], 'the enrollment');
   const capacity = body.capacity as Record<string, unknown> | undefined;
   if (typeof capacity !== 'object' || capacity === null) refuse('"capacity" must be {"cpu", "memory"}');
   onlyKeys(capacity, ['cpu', 'memory'], '"capacity"');
@@ -47,6 +48,7 @@ export function checkEnrollment(body: Record<string, unknown>): Enrollment {
     features: strings(body.features, '"features"'),
     capabilities: strings(body.capabilities ?? [], '"capabilities"'),
     capacity: { cpu: number(capacity.cpu, '"capacity.cpu"', 0.01), memory: number(capacity.memory, '"capacity.memory"', 1) },
+    switch: body.switch == null ? null : text(body.switch, '"switch"'),
   };
 }
 
@@ -88,7 +90,7 @@ export function checkRules(value: unknown): Rule[] {
 }
 
 export function checkPlacement(body: Record<string, unknown>): PlaceGuestRequest & { host?: string } {
-  onlyKeys(body, ['module', 'args', 'env', 'name', 'policy', 'baseline', 'host'], 'the guest');
+  onlyKeys(body, ['module', 'args', 'env', 'name', 'policy', 'baseline', 'host', 'listen', 'disk'], 'the guest');
   const module = text(body.module, '"module"');
   if (!SHA256_HEX.test(module)) refuse('"module" must be the sha256 of an uploaded module');
   const request: PlaceGuestRequest & { host?: string } = { module };
@@ -102,5 +104,13 @@ export function checkPlacement(body: Record<string, unknown>): PlaceGuestRequest
   if (body.policy !== undefined) request.policy = parsePolicy(body.policy);
   if (body.baseline !== undefined) request.baseline = text(body.baseline, '"baseline"');
   if (body.host !== undefined) request.host = text(body.host, '"host"');
+  if (body.listen !== undefined) {
+    if (!Number.isInteger(body.listen)) refuse('"listen" must be a port number (0 lets the switch pick one)');
+    request.listen = number(body.listen, '"listen"', 0, 65535);
+  }
+  if (body.disk !== undefined) {
+    if (!Number.isSafeInteger(body.disk)) refuse('"disk" must be a size in bytes');
+    request.disk = checkDiskBytes('"disk"', body.disk as number);
+  }
   return request;
 }
