@@ -10,6 +10,7 @@
 import { fail, Status } from "../errors";
 import { Disk, MAX_BLOCKS, MIN_BLOCKS, ROOT_INODE } from "./disk";
 import { FileFd, fileNow } from "./files";
+import { setKeepImageOutside } from "./files-persist";
 import { wasi } from "./state";
 
 /** Creates a zeroed disk of `blocks` 4 KiB blocks; false (lastError set) for a bad size or a second disk. */
@@ -54,3 +55,11 @@ export function wasi_disk_dirty(): usize { let d = wasi.disk; return d !== null 
 
 /** Free data blocks left. */
 export function wasi_disk_free_blocks(): u32 { let d = wasi.disk; return d !== null ? d.freeBlocks() : 0; }
+
+/**
+ * Whether checkpoints from now on leave the disk image out of the WASI
+ * state (its size and descriptors only, WASI state 1.3): for an embedder
+ * that moves or stores the image itself and puts it back into the VMM's
+ * disk before a restore.
+ */
+export function wasi_disk_keep_outside(on: bool): void { setKeepImageOutside(on); }

@@ -2,17 +2,20 @@
  * Save and restore of the disk device (disk.ts, files.ts), part of the WASI
  * section of a checkpoint (persist.ts, from WASI state version 1.2):
  *
- *   u8  disk present; if 1:
+ *   u8  disk: 0 none, 1 image inside, 2 image held outside (version 1.3 and later)
  *   u32 block count B
- *   u32 count K of blocks that are not all zeros, then K x (u32 block, 4096 bytes)
+ *   if 1: u32 count K of blocks that are not all zeros, then K x (u32 block, 4096 bytes)
  *   u32 descriptor count N, then N x:
  *       u32 fd, u32 inode, u64 position, u32 fd flags, u8 access bits (1 read, 2 write),
  *       u32 preopen name length, the name (UTF-8; empty but for the preopened root)
  *
  * The image carries every file and directory; the descriptors carry what a
- * guest holds open. A checkpoint is hostile: the image is checked as a
- * loaded image is (Disk.mountImage), descriptors against the image and the
- * descriptor table, before anything is changed.
+ * guest holds open. An image held outside travelled another way (a
+ * migration's pre-copy, a snapshot's DISK section): the embedder has put it
+ * into the VMM's disk (wasi_disk_create, wasi_disk_base) before the restore,
+ * which keeps that disk, checking its size. A checkpoint is hostile: the
+ * image is checked as a loaded image is (Disk.mountImage), descriptors
+ * against the image and the descriptor table, before anything is changed.
  */
 import { ByteReader, ByteWriter } from "../checkpoint/bytes";
 import { BLOCK, BLOCK_SHIFT, Disk, MAX_BLOCKS, MIN_BLOCKS } from "./disk";
@@ -20,16 +23,24 @@ import { FileType } from "./errno";
 import { FileFd } from "./files";
 import { FIRST_SOCKET_FD, SocketTable } from "./sockets";
 
+export namespace DiskIn {
+  export const None: u8 = 0;
+  export const Inside: u8 = 1;
+  export const Outside: u8 = 2;
+}
+
+/** Set by the embedder (wasi_disk_keep_outside): checkpoints leave the image out. */
+export let keepImageOutside = false;
+
+export function setKeepImageOutside(on: bool): void { keepImageOutside = on; }
+
 function isZeroBlock(a: usize): bool {
   // SAFETY: `a` is the start of a block inside the disk; BLOCK is a multiple of 8.
   for (let off: usize = 0; off < BLOCK; off += 8) if (load<u64>(a + off) != 0) return false;
   return true;
 }
 
-export function saveFiles(w: ByteWriter, d: Disk | null, t: SocketTable): void {
-  w.u8(d !== null ? 1 : 0);
-  if (d === null) return;
-  w.u32(d.blocks);
+function saveImage(w: ByteWriter, d: Disk): void {
   let count: u32 = 0;
   for (let b: u32 = 0; b < d.blocks; b++) if (!isZeroBlock(d.base + (<usize>b << BLOCK_SHIFT))) count++;
   w.u32(count);
@@ -39,6 +50,9 @@ export function saveFiles(w: ByteWriter, d: Disk | null, t: SocketTable): void {
     w.u32(b);
     w.bytes(a, BLOCK);
   }
+}
+
+function saveDescriptors(w: ByteWriter, t: SocketTable): void {
   let files = new Array<FileFd>();
   let fds = new Array<u32>();
   for (let i = 0; i < t.fds.length; i++) {
@@ -59,12 +73,17 @@ export function saveFiles(w: ByteWriter, d: Disk | null, t: SocketTable): void {
   }
 }
 
-/** The restored disk (null when the checkpoint has none), with its descriptors placed in `t`; sets r's error and returns null on failure. */
-export function restoreFiles(r: ByteReader, t: SocketTable): Disk | null {
-  if (r.u8() == 0) return null;
-  let blocks = r.u32();
-  if (r.failed) return null;
-  if (blocks < MIN_BLOCKS || blocks > MAX_BLOCKS) { r.fail("bad disk size"); return null; }
+/** Writes the disk; `outside`: its size and descriptors only, the image left to travel another way. */
+export function saveFiles(w: ByteWriter, d: Disk | null, t: SocketTable, outside: bool): void {
+  w.u8(d === null ? DiskIn.None : outside ? DiskIn.Outside : DiskIn.Inside);
+  if (d === null) return;
+  w.u32(d.blocks);
+  if (!outside) saveImage(w, d);
+  saveDescriptors(w, t);
+}
+
+/** A new disk of `blocks` holding the image that follows in `r`; null with r's error set. */
+function restoreImage(r: ByteReader, blocks: u32): Disk | null {
   let count = r.count(4 + BLOCK);
   if (r.failed) return null;
   let d = new Disk(blocks);
@@ -76,8 +95,10 @@ export function restoreFiles(r: ByteReader, t: SocketTable): Disk | null {
     last = <i64>b;
     memory.copy(d.base + (<usize>b << BLOCK_SHIFT), src, BLOCK);
   }
-  let err = d.mountImage();
-  if (err !== null) { r.fail("bad disk image: " + err); d.dispose(); return null; }
+  return d;
+}
+
+function restoreDescriptors(r: ByteReader, d: Disk, t: SocketTable): void {
   let n = r.count(25);
   for (let i: u32 = 0; i < n && !r.failed; i++) {
     let fd = r.u32();
@@ -95,6 +116,38 @@ export function restoreFiles(r: ByteReader, t: SocketTable): Disk | null {
     if (type != FileType.Directory && type != FileType.RegularFile) { r.fail("a descriptor names no file"); break; }
     if (!t.placeFd(<i32>fd, f)) { r.fail("a file descriptor number is taken or out of range"); break; }
   }
-  if (r.failed) { d.dispose(); return null; }
+}
+
+/**
+ * The restored disk (null when the checkpoint has none), with its
+ * descriptors placed in `t`; sets r's error and returns null on failure.
+ * `present` is the disk already in the VMM: an image held outside is that
+ * one, which is then returned (and never disposed here); `outsideAllowed`
+ * is false for states before 1.3, which cannot say so.
+ */
+export function restoreFiles(r: ByteReader, t: SocketTable, present: Disk | null, outsideAllowed: bool): Disk | null {
+  let mode = r.u8();
+  if (r.failed || mode == DiskIn.None) return null;
+  if (mode != DiskIn.Inside && !(mode == DiskIn.Outside && outsideAllowed)) { r.fail("bad disk presence"); return null; }
+  let blocks = r.u32();
+  if (r.failed) return null;
+  if (blocks < MIN_BLOCKS || blocks > MAX_BLOCKS) { r.fail("bad disk size"); return null; }
+  let d: Disk;
+  if (mode == DiskIn.Outside) {
+    if (present === null) { r.fail("the disk image is held outside the state, and no disk is present"); return null; }
+    if (present.blocks != blocks) { r.fail("the disk present has " + present.blocks.toString() + " blocks, the state says " + blocks.toString()); return null; }
+    d = present;
+  } else {
+    let loaded = restoreImage(r, blocks);
+    if (loaded === null) return null;
+    d = loaded;
+  }
+  let err = d.mountImage();
+  if (err === null) restoreDescriptors(r, d, t);
+  else r.fail("bad disk image: " + err);
+  if (r.failed) {
+    if (d !== present) d.dispose();
+    return null;
+  }
   return d;
 }

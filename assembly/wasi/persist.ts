@@ -13,24 +13,25 @@
  *   clocks  u64 guest monotonic now, u64 guest start (monotonic)
  *   poll    u8 pending, u32 subscriptions ptr, u32 count, u64 start
  *   sockets (version 1.1 and later; sockets-persist.ts)
- *   disk    (version 1.2 and later; files-persist.ts)
+ *   disk    (version 1.2 and later; files-persist.ts; from 1.3 the image may
+ *           be held outside the state)
  *
  * Little-endian. The guest's monotonic reading at save time becomes its
  * reading at restore time: the clock continues on the new host instead of
  * jumping to that host's unrelated origin (state.ts, monotonicOffset).
  * A 1.0 state (before sockets) restores with no sockets, a 1.1 state
- * (before the disk) with no disk.
+ * (before the disk) with no disk, a 1.2 state with the image inside.
  */
 import { ByteReader, ByteWriter } from "../checkpoint/bytes";
 import { monotonicNow, setMonotonic } from "./clock";
-import { restoreFiles, saveFiles } from "./files-persist";
+import { keepImageOutside, restoreFiles, saveFiles } from "./files-persist";
 import { restoreSockets, saveSockets } from "./sockets-persist";
 import { SocketTable } from "./sockets";
 import { StdinBuffer } from "./stdin";
 import { STDIO_FDS, wasi } from "./state";
 
 const MAJOR: u32 = 1;
-const MINOR: u32 = 2;
+const MINOR: u32 = 3;
 
 function saveBytes(w: ByteWriter, ptr: usize, len: u32): void {
   w.u32(len);
@@ -55,7 +56,7 @@ export function saveWasi(w: ByteWriter): string | null {
   w.u32(wasi.pollCount);
   w.u64(<u64>wasi.pollStart);
   saveSockets(w, wasi.sockets);
-  saveFiles(w, wasi.disk, wasi.sockets);
+  saveFiles(w, wasi.disk, wasi.sockets, keepImageOutside);
   return null;
 }
 
@@ -83,7 +84,8 @@ export function restoreWasi(r: ByteReader): string | null {
   if (r.failed) return r.error;
   let sockets = (version >>> 16) >= 1 ? restoreSockets(r) : new SocketTable();
   if (sockets === null) return r.error;
-  let disk = (version >>> 16) >= 2 ? restoreFiles(r, sockets) : null;
+  let minor = version >>> 16;
+  let disk = minor >= 2 ? restoreFiles(r, sockets, wasi.disk, minor >= 3) : null;
   if (r.failed) { sockets.dispose(); return r.error; }
   // Everything read and checked: only now change the state (no side effects on failure).
   wasi.args.setFrom(args, argsLen);
@@ -102,8 +104,9 @@ export function restoreWasi(r: ByteReader): string | null {
   wasi.pollStart = pollStart;
   wasi.sockets.dispose();
   wasi.sockets = sockets;
+  // An image held outside is the disk already here: kept, not replaced.
   let old = wasi.disk;
-  if (old !== null) old.dispose();
+  if (old !== null && old !== disk) old.dispose();
   wasi.disk = disk;
   return null;
 }

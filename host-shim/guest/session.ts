@@ -23,7 +23,7 @@ import { MAX, type Baseline, type Uses } from '../cluster/evc/index.js';
 import { applyBaseline } from './baseline.js';
 import { GuestNet } from '../sockets/guest-net.js';
 import { VmmNet } from '../sockets/vmm-net.js';
-import { attachDisk, createDisk, diskAddresses, diskBytes, type DiskOptions } from '../wasi/disk.js';
+import { attachDisk, createDisk, diskAddresses, diskBytes, withDiskImageOutside, type DiskOptions } from '../wasi/disk.js';
 
 export const WASI_MODULE = 'wasi_snapshot_preview1';
 /** The import module of what the VMM provides besides WASI: the feature query ("features"). */
@@ -55,6 +55,11 @@ export interface SessionOptions {
    * disk of `bytes` that a migration fills (disk() and diskDirtyMap()).
    */
   disk?: DiskOptions;
+}
+
+export interface CheckpointOptions {
+  /** Where the disk image goes: inside the state (the default), or left outside it. */
+  diskImage?: 'inside' | 'outside';
 }
 
 export type Outcome = { state: 'exited'; exitCode: number } | { state: 'stopped'; steps: bigint };
@@ -190,7 +195,11 @@ export class GuestSession {
     }
   }
 
-  /** Completes a prepared guest with its checkpoint state; it then continues where it paused. */
+  /**
+   * Completes a prepared guest with its checkpoint state; it then continues
+   * where it paused. A state whose disk image is held outside keeps the
+   * disk as filled meanwhile (disk()), which must have the state's size.
+   */
   load(state: Uint8Array): void {
     this.engine.load(this.instance, state);
     this.clearDirty();
@@ -348,8 +357,15 @@ export class GuestSession {
     }
   }
 
-  /** The VMM state of the paused guest: everything but memory bytes. */
-  checkpointState(): Uint8Array {
+  /**
+   * The VMM state of the paused guest: everything but memory bytes. With
+   * `diskImage: 'outside'` the disk image is left out too (its size and
+   * open descriptors stay): for a disk that travels on its own, as in a
+   * migration's pre-copy or a snapshot's DISK section; the guest that loads
+   * the state must have that image in its disk already.
+   */
+  checkpointState(options: CheckpointOptions = {}): Uint8Array {
+    if (options.diskImage === 'outside') return withDiskImageOutside(this.engine.vmm, () => this.engine.checkpoint(this.instance));
     return this.engine.checkpoint(this.instance);
   }
 
@@ -401,10 +417,12 @@ export class GuestSession {
     this.engine.vmm.commit(diskAddresses(this.engine.vmm).dirty, map);
   }
 
+  /** Marks every page of memory and every block of the disk clean. */
   clearDirty(): void {
-    if (this.memoryAddr < 0) return;
     const { vmm } = this.engine;
-    vmm.write(vmm.x.memory_dirty(this.memoryAddr), new Uint8Array(this.memoryBytes() / 4096));
+    if (this.memoryAddr >= 0) vmm.write(vmm.x.memory_dirty(this.memoryAddr), new Uint8Array(this.memoryBytes() / 4096));
+    const disk = diskBytes(vmm);
+    if (disk > 0) vmm.write(diskAddresses(vmm).dirty, new Uint8Array(disk / 4096));
   }
 
   /**

@@ -320,7 +320,8 @@ async function handle(m: ToWorker): Promise<void> {
       const s = session!;
       // From here on the socket device stays as checkpointed: the guest may run on elsewhere.
       net?.freeze();
-      const state = s.checkpointState();
+      // The disk went in pre-copy and is checked by its digest: the state leaves its image out.
+      const state = s.checkpointState({ diskImage: 'outside' });
       const pages = s.memoryBytes() / 4096;
       const sent = source ?? { memory: new SourcePages(), disk: new SourcePages() };
       const diskDigest = m.diskFromImage && writeBack ? writeBack.digest() : sent.disk.digest(s.disk().length / 4096);

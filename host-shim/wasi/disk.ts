@@ -21,6 +21,7 @@ interface DiskEntryPoints {
   wasi_disk_base(): number;
   wasi_disk_dirty(): number;
   wasi_disk_free_blocks(): number;
+  wasi_disk_keep_outside(on: number): void;
 }
 
 export interface DiskOptions {
@@ -81,4 +82,19 @@ export function diskAddresses(vmm: VmmBinding): { base: number; dirty: number } 
 /** Free 4 KiB blocks on the disk. */
 export function diskFreeBlocks(vmm: VmmBinding): number {
   return entry(vmm).wasi_disk_free_blocks();
+}
+
+/**
+ * Runs `checkpoint` with the disk image left out of the checkpoint state
+ * (WASI state 1.3: the disk's size and descriptors only). Whoever restores
+ * that state must have put the image into the VMM's disk first.
+ */
+export function withDiskImageOutside<T>(vmm: VmmBinding, checkpoint: () => T): T {
+  const x = entry(vmm);
+  x.wasi_disk_keep_outside(1);
+  try {
+    return checkpoint();
+  } finally {
+    x.wasi_disk_keep_outside(0);
+  }
 }
