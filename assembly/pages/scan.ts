@@ -27,14 +27,21 @@ const ZERO_FLAG: u32 = 0x80000000;
 export function pages_index(addr: u32, diff: bool, out: usize, lanes: usize): i32 {
   if (addr >= <u32>theStore.memories.length) return -1;
   let m = theStore.memories[addr];
-  let pages = <usize>(m.byteLength >> 12);
+  return scanPages(m.base, m.dirty, <usize>(m.byteLength >> 12), diff, out, lanes);
+}
+
+/**
+ * pages_index over any run of 4 KiB pages: `pages` pages at `base`, with a
+ * dirty byte per page at `dirty` (guest memory, or the disk's blocks).
+ */
+export function scanPages(base: usize, dirty: usize, pages: usize, diff: bool, out: usize, lanes: usize): i32 {
   let s0 = v128.load(lanes), s1 = v128.load(lanes, 16), s2 = v128.load(lanes, 32), s3 = v128.load(lanes, 48);
   let prime = i32x4.splat(FNV_PRIME);
   let n: usize = 0;
   for (let p: usize = 0; p < pages; p++) {
-    // SAFETY: p < pages, inside both the memory and its dirty map; out holds a u32 per page.
-    if (diff && load<u8>(m.dirty + p) == 0) continue;
-    let page = m.base + (p << 12);
+    // SAFETY: p < pages, inside both the pages and their dirty map; out holds a u32 per page.
+    if (diff && load<u8>(dirty + p) == 0) continue;
+    let page = base + (p << 12);
     // Hash while looking for a non-zero word; a zero page's hash is thrown away.
     let acc = i32x4.splat(0);
     let t0 = s0, t1 = s1, t2 = s2, t3 = s3;

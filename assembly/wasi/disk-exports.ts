@@ -8,6 +8,7 @@
  * it reads the disk and its dirty map in place, as it does guest memory.
  */
 import { fail, Status } from "../errors";
+import { scanPages } from "../pages/scan";
 import { Disk, MAX_BLOCKS, MIN_BLOCKS, ROOT_INODE } from "./disk";
 import { FileFd, fileNow } from "./files";
 import { setKeepImageOutside } from "./files-persist";
@@ -63,3 +64,13 @@ export function wasi_disk_free_blocks(): u32 { let d = wasi.disk; return d !== n
  * disk before a restore.
  */
 export function wasi_disk_keep_outside(on: bool): void { setKeepImageOutside(on); }
+
+/**
+ * pages_index (pages/scan.ts) over the disk's blocks, for a snapshot's DISK
+ * section: lists every non-zero block (`diff` false) or every dirty one,
+ * folding their bytes into the checksum lanes; -1 without a disk.
+ */
+export function disk_pages_index(diff: bool, out: usize, lanes: usize): i32 {
+  let d = wasi.disk;
+  return d !== null ? scanPages(d.base, d.dirty, <usize>d.blocks, diff, out, lanes) : -1;
+}

@@ -10,11 +10,11 @@ import { createHash } from 'node:crypto';
 import { GuestTrap, HostError, UsageError, WasmotionError } from '../errors.js';
 import type { EngineOptions } from '../engine/index.js';
 import { VmmEngine, type VmmExtern, type VmmInstance, type VmmModule } from '../engine/vmm.js';
-import { RunStatus } from '../vmm/binding.js';
+import { RunStatus, type VmmBinding } from '../vmm/binding.js';
 import { viewMemory, type GuestMemory } from '../vmm/guest-memory.js';
 import { guestTrap } from '../vmm/values.js';
 import { applyMemory } from '../snapshot/memory.js';
-import type { SnapshotFile, SnapshotMeta } from '../snapshot/directory.js';
+import { diskBlocks, type SnapshotFile, type SnapshotMeta } from '../snapshot/directory.js';
 import { SnapshotError } from '../errors.js';
 import { wasiDevices, type OutputSink } from '../wasi/devices.js';
 import { BlockedOn, nulSeparated, wasiEntryPoints, withBytes, type WasiEntryPoints } from '../wasi/entry-points.js';
@@ -23,7 +23,7 @@ import { MAX, type Baseline, type Uses } from '../cluster/evc/index.js';
 import { applyBaseline } from './baseline.js';
 import { GuestNet } from '../sockets/guest-net.js';
 import { VmmNet } from '../sockets/vmm-net.js';
-import { attachDisk, createDisk, diskAddresses, diskBytes, withDiskImageOutside, type DiskOptions } from '../wasi/disk.js';
+import { attachDisk, createDisk, diskAddresses, diskBytes, withDiskImageOutside, DISK_BLOCK, MAX_DISK_BYTES, MIN_DISK_BYTES, type DiskOptions } from '../wasi/disk.js';
 
 export const WASI_MODULE = 'wasi_snapshot_preview1';
 /** The import module of what the VMM provides besides WASI: the feature query ("features"). */
@@ -115,6 +115,13 @@ export class GuestSession {
   private waitedMs = 0;
   /** The host side of the socket device, once someone asked for it (sockets()). */
   private net: GuestNet | undefined;
+  /**
+   * Whether this guest's snapshots hold its disk image in DISK sections
+   * (snapshot format 1.2), apart from the state: yes unless it was restored
+   * from a chain that holds the image inside its states, whose diffs go on
+   * that way.
+   */
+  diskApartInSnapshots = true;
 
   private constructor(private readonly options: SessionOptions) {
     const devices = wasiDevices(options.stdout, options.stderr, (err) => this.fail('an output sink threw', err));
@@ -159,6 +166,8 @@ export class GuestSession {
       throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_IMPORTS', `snapshot ${newest.meta.sequence} was taken with other imports than this host provides`);
     }
     s.applyBaseline(compiled, newest.meta.baseline ?? options.baseline);
+    // A disk held apart from the state is put in place first: the state's restore keeps it.
+    s.diskApartInSnapshots = restoreDisk(s.engine.vmm, chain, () => s.disk());
     s.instance = s.engine.restore(compiled, s.resolveImport, newest.state);
     s.findMemory();
     const memory = s.memory();
@@ -500,6 +509,24 @@ export class GuestSession {
   dispose(): void {
     this.engine.dispose();
   }
+}
+
+/**
+ * Creates the disk a snapshot chain holds in DISK sections and writes the
+ * blocks of each file into it, in order; returns whether the chain has
+ * them (a chain without keeps its disk image inside the state).
+ */
+function restoreDisk(vmm: VmmBinding, chain: SnapshotFile[], disk: () => GuestMemory): boolean {
+  const blocks = diskBlocks(chain[0]);
+  for (const snap of chain) {
+    if (diskBlocks(snap) !== blocks) throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CHAIN', `snapshot ${snap.meta.sequence} holds a disk other than snapshot ${chain[0].meta.sequence}`);
+  }
+  if (blocks < 0) return false;
+  const bytes = blocks * DISK_BLOCK;
+  if (bytes < MIN_DISK_BYTES || bytes > MAX_DISK_BYTES) throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `snapshot ${chain[0].meta.sequence}: a disk of ${blocks} blocks`);
+  createDisk(vmm, bytes);
+  for (const snap of chain) applyMemory(snap.disk!, disk(), `snapshot ${snap.meta.sequence} disk`);
+  return true;
 }
 
 /** The dirty mark writes store before the first count, and on the wrap (takeWrittenPages). */

@@ -2,8 +2,8 @@
  * A snapshot directory: the guest module and a chain of snapshots.
  *
  *   DIR/module.wasm          the guest module; every snapshot names its sha256
- *   DIR/000001.full.wms      a full snapshot: state and every non-zero page
- *   DIR/000002.diff.wms      a diff: state and the pages dirtied since 000001
+ *   DIR/000001.full.wms      a full snapshot: state, every non-zero page and disk block
+ *   DIR/000002.diff.wms      a diff: state, the pages and disk blocks dirtied since 000001
  *   ...
  *
  * Restoring reads the newest full snapshot, then every diff after it in order;
@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { SnapshotError } from '../errors.js';
 import { CAPS, HEADER_BYTES, SECTION_HEADER_BYTES, SectionId, decode, encodeHeaders, type PiecedSection, type Section } from './format.js';
 import { checksum } from './checksum.js';
+import { memoryPagesOf } from './memory.js';
 import { parseBaseline, type Baseline } from '../cluster/evc/index.js';
 
 export const MODULE_FILE = 'module.wasm';
@@ -54,12 +55,15 @@ export interface SnapshotFile {
   meta: SnapshotMeta;
   state: Uint8Array;
   memory: Uint8Array;
+  /** The DISK section (format 1.2), when the guest's disk image is held apart from its state. */
+  disk?: Uint8Array;
 }
 
-/** What a snapshot is written from: the memory section may come in pieces (pages in place). */
+/** What a snapshot is written from: the memory and disk sections may come in pieces (pages in place). */
 export interface SnapshotContent {
   state: Uint8Array;
   memory: Uint8Array | PiecedSection;
+  disk?: Uint8Array | PiecedSection;
 }
 
 export function moduleDigest(bytes: Uint8Array): string {
@@ -121,6 +125,8 @@ export class SnapshotDir {
       { id: SectionId.State, payload: content.state },
       'pieces' in memory ? memory : { id: SectionId.Memory, payload: memory },
     ];
+    const disk = content.disk;
+    if (disk) sections.push('pieces' in disk ? disk : { id: SectionId.Disk, payload: disk });
     const name = `${String(sequence).padStart(6, '0')}.${kind}.wms`;
     this.atomicWrite(join(this.path, name), encodeHeaders(sections));
     return sequence;
@@ -170,6 +176,9 @@ export class SnapshotDir {
       if (snap.meta.module !== module) {
         throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_MODULE', `${f.file}: taken of another module than ${MODULE_FILE}`);
       }
+      if (prev && diskBlocks(snap) !== diskBlocks(prev)) {
+        throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CHAIN', `${f.file}: holds a disk other than the snapshot before it`);
+      }
       chain.push(snap);
     }
     return chain;
@@ -189,6 +198,11 @@ function writevAll(fd: number, parts: Uint8Array[]): void {
     }
     if (left.length > 0 && written > 0) left[0] = left[0].subarray(written);
   }
+}
+
+/** Blocks of the disk a snapshot's DISK section holds; -1 without one. */
+export function diskBlocks(snap: SnapshotFile): number {
+  return snap.disk ? memoryPagesOf(snap.disk, `snapshot ${snap.meta.sequence}: disk`) : -1;
 }
 
 /** The META of a snapshot file (its first section), without reading the rest. */
@@ -239,7 +253,8 @@ export function readSnapshot(file: string): SnapshotFile {
   const state = sections.get(SectionId.State);
   const memory = sections.get(SectionId.Memory);
   if (!meta || !state || !memory) throw new SnapshotError('WASMOTION_ERR_SNAPSHOT_CORRUPT', `${file}: a section is missing`);
-  return { meta: parseMeta(meta, file), state, memory };
+  const disk = sections.get(SectionId.Disk);
+  return { meta: parseMeta(meta, file), state, memory, ...(disk ? { disk } : {}) };
 }
 
 function parseMeta(meta: Uint8Array, file: string): SnapshotMeta {

@@ -21,8 +21,8 @@ import { SnapshotError } from '../errors.js';
 
 export const MAGIC = Buffer.from('WMSNAP\r\n', 'latin1');
 export const MAJOR = 1;
-/** 1.1: META names the guest's baseline. */
-export const MINOR = 1;
+/** 1.1: META names the guest's baseline. 1.2: a DISK section holds the disk image apart from the state. */
+export const MINOR = 2;
 
 export const HEADER_BYTES = 32;
 export const SECTION_HEADER_BYTES = 32;
@@ -34,6 +34,8 @@ export const SectionId = {
   State: 2,
   /** Guest memory pages. */
   Memory: 3,
+  /** The blocks of the guest's disk, in the MEMORY layout (format 1.2). */
+  Disk: 4,
 } as const;
 
 export interface Section {
@@ -55,12 +57,15 @@ export const CAPS = {
   metaBytes: 1 << 20,
   stateBytes: 256 << 20,
   memoryBytes: 4 * 2 ** 30 + (64 << 20),
+  /** The largest disk (1 GiB) and its index. */
+  diskBytes: 2 ** 30 + (8 << 20),
 };
 
 const SECTION_CAPS: Record<number, number> = {
   [SectionId.Meta]: CAPS.metaBytes,
   [SectionId.State]: CAPS.stateBytes,
   [SectionId.Memory]: CAPS.memoryBytes,
+  [SectionId.Disk]: CAPS.diskBytes,
 };
 
 /** The header, then each section's header and payload pieces, in the order to write them. */

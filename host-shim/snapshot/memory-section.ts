@@ -3,7 +3,8 @@
  * VMM scans the pages (which to write, which are zero) and folds the page
  * bytes into the section checksum in place; the file gets the pages as views
  * of guest memory, written without a copy on V8 (copies on wasmtime). Valid
- * until the guest runs again.
+ * until the guest runs again. The DISK section is built the same way from
+ * the disk's blocks and their dirty map.
  */
 import type { VmmBinding } from '../vmm/binding.js';
 import type { GuestMemory } from '../vmm/guest-memory.js';
@@ -19,12 +20,36 @@ export interface MemorySource {
   memory: GuestMemory;
 }
 
+/** Pages to write into a section: their bytes, and the VMM scan that picks and checksums them. */
+interface PagesSource {
+  vmm: VmmBinding;
+  pages: GuestMemory;
+  /** pages_index or disk_pages_index: the index at `out`, the pages folded into `lanes`; the count, -1 when unknown. */
+  scan(diff: boolean, out: number, lanes: number): number;
+}
+
+interface DiskScan {
+  disk_pages_index(diff: number, out: number, lanes: number): number;
+}
+
 /**
  * A full section (every non-zero page) or a diff (every page dirty, zero or
  * not). `bytes` counts the page data.
  */
 export function memorySection(src: MemorySource, diff: boolean): PiecedSection & { bytes: number } {
-  const { vmm, memory } = src;
+  const { vmm } = src;
+  const scan = (d: boolean, out: number, lanes: number) => (src.memoryAddr >= 0 ? vmm.x.pages_index(src.memoryAddr, d ? 1 : 0, out, lanes) : 0);
+  return pagesSection({ vmm, pages: src.memory, scan }, diff, SectionId.Memory);
+}
+
+/** The DISK section: every non-zero block of the disk `image` (full) or every dirty one (diff). */
+export function diskSection(vmm: VmmBinding, image: GuestMemory, diff: boolean): PiecedSection & { bytes: number } {
+  const scan = (d: boolean, out: number, lanes: number) => (vmm.x as unknown as DiskScan).disk_pages_index(d ? 1 : 0, out, lanes);
+  return pagesSection({ vmm, pages: image, scan }, diff, SectionId.Disk);
+}
+
+function pagesSection(src: PagesSource, diff: boolean, id: number): PiecedSection & { bytes: number } {
+  const { vmm, pages: memory } = src;
   const pages = memory.length / PAGE;
   const header = encodeHeader(pages);
   // Index room (a u32 per page, padded), the trailer, the checksum lanes: one VMM buffer.
@@ -37,8 +62,8 @@ export function memorySection(src: MemorySource, diff: boolean): PiecedSection &
     vmm.write(buf, header);
     vmm.x.checksum_update(lanes, buf, HEADER);
     const indexAt = buf + HEADER;
-    const count = src.memoryAddr >= 0 && pages > 0 ? vmm.x.pages_index(src.memoryAddr, diff ? 1 : 0, indexAt, lanes) : 0;
-    if (count < 0) throw new Error('the VMM does not know the guest memory');
+    const count = pages > 0 ? src.scan(diff, indexAt, lanes) : 0;
+    if (count < 0) throw new Error('the VMM does not know these pages');
     const index = vmm.read(indexAt, indexBytes(count) + TRAILER);
     // SAFETY (alignment): in place, vmm_alloc returns 16-byte aligned buffers and HEADER is 64
     // bytes; a copy from the wasmtime binding starts on 8 bytes (Node's buffer pool aligns so).
@@ -63,7 +88,7 @@ export function memorySection(src: MemorySource, diff: boolean): PiecedSection &
     vmm.x.checksum_update(lanes, indexAt, tail);
     pieces.push(Uint8Array.from(index));
     const length = HEADER + data * PAGE + tail;
-    return { id: SectionId.Memory, pieces, length, checksum: checksumFinish(vmm.read(lanes, LANE_BYTES), length), bytes: data * PAGE };
+    return { id, pieces, length, checksum: checksumFinish(vmm.read(lanes, LANE_BYTES), length), bytes: data * PAGE };
   } finally {
     vmm.x.vmm_free(buf);
   }

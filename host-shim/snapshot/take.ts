@@ -1,11 +1,14 @@
 /**
- * Writing a paused guest into its snapshot directory. The dirty map is
- * cleared only once the snapshot is safely on disk: a snapshot that fails to
- * write leaves every dirty bit, so the next diff still carries those pages.
+ * Writing a paused guest into its snapshot directory: its state, its memory
+ * pages and, for a guest with a disk, its disk blocks in a DISK section
+ * (the state then holds the disk's size and descriptors only). The dirty
+ * maps are cleared only once the snapshot is safely on disk: a snapshot
+ * that fails to write leaves every dirty bit, so the next diff still
+ * carries those pages and blocks.
  */
 import type { GuestSession } from '../guest/session.js';
 import { SnapshotDir, moduleDigest, type SnapshotKind } from './directory.js';
-import { memorySection } from './memory-section.js';
+import { diskSection, memorySection } from './memory-section.js';
 
 /** Version of the VMM's checkpoint state (assembly/checkpoint/index.ts). */
 const STATE_VERSION = '1.0';
@@ -14,13 +17,18 @@ export interface Taken {
   sequence: number;
   kind: SnapshotKind;
   memoryBytes: number;
+  /** Bytes of disk blocks written (0 without a DISK section). */
+  diskBytes: number;
 }
 
 export function takeSnapshot(dir: SnapshotDir, session: GuestSession, module: Uint8Array, kind?: SnapshotKind): Taken {
   const chosen: SnapshotKind = kind ?? (dir.list().length === 0 ? 'full' : 'diff');
-  const state = session.checkpointState();
+  const image = session.disk();
+  const apart = image.length > 0 && session.diskApartInSnapshots;
+  const state = session.checkpointState({ diskImage: apart ? 'outside' : 'inside' });
   const memory = memorySection({ vmm: session.engine.vmm, memoryAddr: session.memoryAddr, memory: session.memory() }, chosen === 'diff');
-  const sequence = dir.write(chosen, { state, memory }, {
+  const disk = apart ? diskSection(session.engine.vmm, image, chosen === 'diff') : undefined;
+  const sequence = dir.write(chosen, { state, memory, disk }, {
     module: moduleDigest(module),
     imports: session.importsDigest(),
     limits: session.limits(),
@@ -30,5 +38,5 @@ export function takeSnapshot(dir: SnapshotDir, session: GuestSession, module: Ui
     baseline: session.baseline(),
   });
   session.clearDirty();
-  return { sequence, kind: chosen, memoryBytes: memory.length };
+  return { sequence, kind: chosen, memoryBytes: memory.length, diskBytes: disk?.bytes ?? 0 };
 }

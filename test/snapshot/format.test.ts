@@ -36,8 +36,9 @@ describe('snapshot file format', () => {
       return f;
     };
     expect(codeOf(() => decode(withVersion(2, 0), 'f'))).toBe('WASMOTION_ERR_SNAPSHOT_VERSION');
-    expect(codeOf(() => decode(withVersion(1, 2), 'f'))).toBe('WASMOTION_ERR_SNAPSHOT_VERSION');
-    // 1.0 files (without a baseline in META) are still read.
+    expect(codeOf(() => decode(withVersion(1, 3), 'f'))).toBe('WASMOTION_ERR_SNAPSHOT_VERSION');
+    // 1.0 files (without a baseline in META) and 1.1 (without DISK sections) are still read.
+    expect(decode(withVersion(1, 2), 'f').size).toBe(3);
     expect(decode(withVersion(1, 1), 'f').size).toBe(3);
     expect(decode(withVersion(1, 0), 'f').size).toBe(3);
     const bad = Buffer.from(file);
