@@ -116,7 +116,7 @@ export function resumeCommand(line: CommandLine): i32 {
     engine.fuel = parseDigits(saved.fuelLeft!);
     if (engine.fuel < 0) { usageError("Cannot convert " + saved.fuelLeft! + " to a BigInt"); return -1; }
   }
-  let session = Session.restore(module.ptr, module.len, newest.meta.imports, newest.meta.sequence, newest.meta.baseline, newest.state.ptr, newest.state.len, engine);
+  let session = Session.restore(module.ptr, module.len, newest.meta.imports, newest.meta.sequence, newest.meta.baseline, newest.state.ptr, newest.state.len, chain, engine);
   if (session == null) return -1;
   let base = session.memoryBase(), bytes = session.memoryBytes();
   for (let i = 0; i < chain.length; i++) {

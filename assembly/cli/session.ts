@@ -17,6 +17,9 @@ import { fail, guestTrapped, usageError } from "./failure";
 import { sha256OfString } from "./sha256";
 import { jsonString } from "./text";
 import { Limits } from "./snapshot/meta";
+import { SnapshotFile } from "./snapshot/directory";
+import { restoreDisk } from "./snapshot/disk";
+import { wasi_disk_blocks, wasi_disk_dirty } from "../wasi/disk-exports";
 
 export const WASI_MODULE = "wasi_snapshot_preview1";
 /** The import module of what the VMM provides besides WASI: the feature query. */
@@ -152,6 +155,12 @@ export class Session {
   imports: string = "";
   /** The baseline the guest runs under: what its feature query returns, what its snapshots name. */
   baseline: Baseline = maxBaseline();
+  /**
+   * Whether this guest's snapshots hold its disk in DISK sections, apart
+   * from the state: yes unless it was restored from a chain that holds the
+   * image inside its states, whose diffs go on that way.
+   */
+  diskApartInSnapshots: bool = true;
 
   constructor(public options: EngineOptions) {
     applyLimits(options);
@@ -189,10 +198,11 @@ export class Session {
 
   /**
    * Recreates a guest from a snapshot's module (in a heap buffer the VMM
-   * takes over), its imports digest and its STATE; the caller then applies
-   * the memory of every snapshot in the chain, and calls resumed().
+   * takes over), its imports digest and its STATE, with the disk the
+   * chain's DISK sections hold; the caller then applies the memory of every
+   * snapshot in the chain, and calls resumed().
    */
-  static restore(ptr: usize, len: usize, savedImports: string, savedSequence: i64, savedBaseline: Baseline | null, state: usize, stateLen: usize, options: EngineOptions): Session | null {
+  static restore(ptr: usize, len: usize, savedImports: string, savedSequence: i64, savedBaseline: Baseline | null, state: usize, stateLen: usize, chain: Array<SnapshotFile>, options: EngineOptions): Session | null {
     let s = new Session(options);
     let id = compile(ptr, len);
     if (id < 0) return null;
@@ -204,6 +214,10 @@ export class Session {
     // A 1.0 snapshot names no baseline: its guest resumes under everything this VMM runs.
     if (savedBaseline != null) s.baseline = savedBaseline;
     if (!applyBaseline(id, s.baseline)) return null;
+    // A disk held apart from the state is put in place first: the state's restore keeps it.
+    let disk = restoreDisk(chain);
+    if (disk < 0) return null;
+    s.diskApartInSnapshots = disk == 1;
     let pairs = resolveImports(id);
     if (!pairs) return null;
     s.instance = instance_restore(id, pairs, theStore.modules[id].imports.length, state, <u32>stateLen);
@@ -259,8 +273,10 @@ export class Session {
   memoryBase(): usize { return this.memoryAddr < 0 ? 0 : memory_base(<u32>this.memoryAddr); }
   memoryBytes(): usize { return this.memoryAddr < 0 ? 0 : <usize>memory_pages(<u32>this.memoryAddr) << 16; }
 
+  /** Marks every page of memory and every block of the disk clean. */
   clearDirty(): void {
-    if (this.memoryAddr < 0) return;
-    memory.fill(memory_dirty(<u32>this.memoryAddr), 0, this.memoryBytes() >> 12);
+    if (this.memoryAddr >= 0) memory.fill(memory_dirty(<u32>this.memoryAddr), 0, this.memoryBytes() >> 12);
+    let blocks = wasi_disk_blocks();
+    if (blocks > 0) memory.fill(wasi_disk_dirty(), 0, blocks);
   }
 }

@@ -82,6 +82,32 @@ describe('snapshots between wasmotion and vmm-cli.wasm on wasmtime', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.diff.wms')).length).toBeGreaterThan(8);
   });
 
+  test('a guest with a disk: its blocks in DISK sections, resumed by either CLI in turn, to the end of the guest', (ctx) => {
+    const appender = join(guests, 'appender.wasm');
+    if (missing) return ctx.skip(missing);
+    if (!existsSync(appender)) return ctx.skip(`${appender} is not built (npm run build:guests)`);
+    const args = ['/data', '200', '6'];
+    const whole = wasmotion(['run', '--disk', '1MiB', appender, '--', ...args]).stdout.toString('latin1');
+    expect(whole).toMatch(/checksum [0-9a-f]{8}\n$/);
+    const dir = join(tmp, 'disk');
+    const out = chain(dir, [
+      ['ts', ['run', '--disk', '1MiB', '--snapshot-dir', dir, '--stop-after', '400000', '--snapshot-every', '150000', appender, '--', ...args], 75],
+      ['cli', ['resume', dir, '--stop-after', '300000', '--snapshot-every', '100000'], 75],
+      ['ts', ['resume', dir, '--stop-after', '300000', '--snapshot-every', '100000'], 75],
+      ['cli', ['resume', dir], 0],
+    ]);
+    expect(out).toBe(whole);
+    // Every file holds the disk apart from the state, the full one every written block, each diff fewer.
+    const files = readdirSync(dir).filter((f) => f.endsWith('.wms')).sort();
+    expect(files.length).toBeGreaterThan(6);
+    const dataBlocks = files.map((f) => {
+      const disk = decode(readFileSync(join(dir, f)), f).get(SectionId.Disk);
+      expect(disk, f).toBeDefined();
+      return Buffer.from(disk!).readUInt32LE(disk!.length - 12);
+    });
+    expect(Math.max(...dataBlocks.slice(1))).toBeLessThan(dataBlocks[0]);
+  });
+
   test('the fuel left travels in the snapshot: out of fuel at the same step under either CLI', (ctx) => {
     if (missing) return ctx.skip(missing);
     const a = join(tmp, 'fuel-a');

@@ -3,8 +3,8 @@
  * read and write each other's directories):
  *
  *   DIR/module.wasm          the guest module; every snapshot names its sha256
- *   DIR/000001.full.wms      a full snapshot: state and every non-zero page
- *   DIR/000002.diff.wms      a diff: state and the pages dirtied since 000001
+ *   DIR/000001.full.wms      a full snapshot: state, every non-zero page and disk block
+ *   DIR/000002.diff.wms      a diff: state, the pages and disk blocks dirtied since 000001
  *   ...
  *
  * Restoring reads the newest full snapshot, then every diff after it in
@@ -29,9 +29,21 @@ export class Entry {
   constructor(public sequence: i32, public kind: string, public file: string) {}
 }
 
-/** One verified snapshot file: its metadata, and its STATE and MEMORY payloads inside `buffer`. */
+/** One verified snapshot file: its metadata, and its STATE, MEMORY and (format 1.2) DISK payloads inside `buffer`. */
 export class SnapshotFile {
-  constructor(public meta: SnapshotMeta, public state: Piece, public memory: Piece, public buffer: usize) {}
+  constructor(public meta: SnapshotMeta, public state: Piece, public memory: Piece, public disk: Piece | null, public buffer: usize) {}
+
+  /** Blocks of the disk its DISK section holds; -1 without one; -2 after recording a malformed section. */
+  diskBlocks(): i64 {
+    let d = this.disk;
+    if (d === null) return -1;
+    // SAFETY: the header's words are read only when the payload holds the 64-byte header.
+    if (d.len < 64 || load<u32>(d.ptr) != 4096) {
+      snapshotError("WASMOTION_ERR_SNAPSHOT_CORRUPT", "snapshot " + this.meta.sequence.toString() + ": disk: bad memory section");
+      return -2;
+    }
+    return <i64>load<u32>(d.ptr, 4);
+  }
 }
 
 function randomHex(bytes: usize): string {
@@ -106,7 +118,7 @@ export class SnapshotDir {
   }
 
   /** Writes the next snapshot of the chain; returns its sequence number, or -1 after a failure. */
-  write(kind: string, state: Piece, memory: MemorySection, meta: SnapshotMeta): i32 {
+  write(kind: string, state: Piece, memory: MemorySection, disk: MemorySection | null, meta: SnapshotMeta): i32 {
     let files = this.list();
     if (files == null) return -1;
     let last: Entry | null = files.length > 0 ? files[files.length - 1] : null;
@@ -135,6 +147,7 @@ export class SnapshotDir {
     sections.push(metaSection);
     sections.push(stateSection);
     sections.push(memory.section);
+    if (disk !== null) sections.push(disk.section);
     let encoded = encodeFile(sections);
     let name = sequence.toString().padStart(6, "0") + "." + kind + ".wms";
     let ok = this.atomicWrite(join(this.path, name), encoded.pieces);
@@ -189,6 +202,12 @@ export class SnapshotDir {
       }
       if (snap.meta.module != module) {
         snapshotError("WASMOTION_ERR_SNAPSHOT_MODULE", f.file + ": taken of another module than " + MODULE_FILE);
+        return null;
+      }
+      let blocks = snap.diskBlocks();
+      if (blocks == -2) return null;
+      if (prev != null && blocks != prev.diskBlocks()) {
+        snapshotError("WASMOTION_ERR_SNAPSHOT_CHAIN", f.file + ": holds a disk other than the snapshot before it");
         return null;
       }
       chain.push(snap);
@@ -247,5 +266,5 @@ export function readSnapshot(file: string): SnapshotFile | null {
   }
   let parsed = parseMeta(utf8(meta.ptr, meta.len), file);
   if (parsed == null) { heap.free(bytes.ptr); return null; }
-  return new SnapshotFile(parsed, state, memory, bytes.ptr);
+  return new SnapshotFile(parsed, state, memory, sections.disk, bytes.ptr);
 }

@@ -22,24 +22,28 @@ import { CHECKSUM_BYTES, checksumOf, sameChecksum } from "./checksum";
 
 const MAGIC: u64 = 0x0a0d50414e534d57; // "WMSNAP\r\n", little-endian
 export const MAJOR: u32 = 1;
-/** 1.1: META names the guest's baseline. */
-export const MINOR: u32 = 1;
+/** 1.1: META names the guest's baseline. 1.2: a DISK section holds the disk image apart from the state. */
+export const MINOR: u32 = 2;
 export const HEADER_BYTES: usize = 32;
 export const SECTION_HEADER_BYTES: usize = 32;
 
 export const SECTION_META: u32 = 1;
 export const SECTION_STATE: u32 = 2;
 export const SECTION_MEMORY: u32 = 3;
+export const SECTION_DISK: u32 = 4;
 
 const MAX_SECTIONS: u32 = 16;
 const META_CAP: u64 = 1 << 20;
 const STATE_CAP: u64 = 256 << 20;
 const MEMORY_CAP: u64 = (4 << 30) + (64 << 20);
+/** The largest disk (1 GiB) and its index. */
+const DISK_CAP: u64 = (1 << 30) + (8 << 20);
 
 function capOf(id: u32): u64 {
   if (id == SECTION_META) return META_CAP;
   if (id == SECTION_STATE) return STATE_CAP;
   if (id == SECTION_MEMORY) return MEMORY_CAP;
+  if (id == SECTION_DISK) return DISK_CAP;
   return 0;
 }
 
@@ -98,15 +102,17 @@ export class InFile {
   meta: Piece | null = null;
   state: Piece | null = null;
   memory: Piece | null = null;
+  disk: Piece | null = null;
 
   get(id: u32): Piece | null {
-    return id == SECTION_META ? this.meta : id == SECTION_STATE ? this.state : this.memory;
+    return id == SECTION_META ? this.meta : id == SECTION_STATE ? this.state : id == SECTION_MEMORY ? this.memory : this.disk;
   }
 
   set(id: u32, p: Piece): void {
     if (id == SECTION_META) this.meta = p;
     else if (id == SECTION_STATE) this.state = p;
-    else this.memory = p;
+    else if (id == SECTION_MEMORY) this.memory = p;
+    else this.disk = p;
   }
 }
 

@@ -10,13 +10,14 @@
  *
  * Built in one pass over guest memory by the VMM's page scan (pages/scan.ts),
  * which also folds the page bytes into the checksum; pages are written from
- * guest memory in place.
+ * guest memory in place. The DISK section is the same over the disk's blocks.
  */
 import { pages_index, checksum_update } from "../../pages/scan";
 import { snapshotError } from "../failure";
 import { Piece } from "../fs";
 import { CHECKSUM_BYTES, lanesFinish, lanesStart } from "./checksum";
-import { OutSection, SECTION_MEMORY } from "./format";
+import { OutSection, SECTION_DISK, SECTION_MEMORY } from "./format";
+import { disk_pages_index, wasi_disk_base, wasi_disk_blocks } from "../../wasi/disk-exports";
 
 const PAGE: usize = 4096;
 const ZERO_FLAG: u32 = 0x80000000;
@@ -44,6 +45,16 @@ export class MemorySection {
  * whose bytes lie at [base, base + bytes).
  */
 export function memorySection(addr: i32, base: usize, bytes: usize, diff: bool): MemorySection {
+  return pagesSection(SECTION_MEMORY, addr, base, bytes, diff);
+}
+
+/** The DISK section: the disk's non-zero blocks (full) or its dirty ones (diff), in the MEMORY layout. */
+export function diskSection(diff: bool): MemorySection {
+  return pagesSection(SECTION_DISK, -1, wasi_disk_base(), <usize>wasi_disk_blocks() * PAGE, diff);
+}
+
+/** A section of the pages at [base, base + bytes): guest memory `addr`, or the disk for SECTION_DISK. */
+function pagesSection(id: u32, addr: i32, base: usize, bytes: usize, diff: bool): MemorySection {
   let pages = bytes / PAGE;
   let indexCap = indexBytes(pages) + TRAILER;
   let buf = heap.alloc(HEADER + indexCap);
@@ -53,7 +64,7 @@ export function memorySection(addr: i32, base: usize, bytes: usize, diff: bool):
   let lanes = lanesStart();
   checksum_update(lanes, buf, <u32>HEADER);
   let indexAt = buf + HEADER;
-  let count = addr >= 0 && pages > 0 ? pages_index(<u32>addr, diff, indexAt, lanes) : 0;
+  let count = pages == 0 ? 0 : id == SECTION_DISK ? disk_pages_index(diff, indexAt, lanes) : addr >= 0 ? pages_index(<u32>addr, diff, indexAt, lanes) : 0;
   let pieces = new Array<Piece>();
   pieces.push(new Piece(buf, HEADER));
   let data: usize = 0;
@@ -82,7 +93,7 @@ export function memorySection(addr: i32, base: usize, bytes: usize, diff: bool):
   let sum = heap.alloc(CHECKSUM_BYTES);
   lanesFinish(lanes, length, sum);
   heap.free(lanes);
-  return new MemorySection(new OutSection(SECTION_MEMORY, pieces, length, sum), buf, <u64>data * PAGE);
+  return new MemorySection(new OutSection(id, pieces, length, sum), buf, <u64>data * PAGE);
 }
 
 function corrupt(message: string): bool {
