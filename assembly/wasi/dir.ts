@@ -20,6 +20,8 @@ export function readRecord(d: Disk, dir: u32, i: u32): bool {
 
 export function recordIno(): u32 { return load<u32>(record); }
 export function recordNameLen(): u32 { return min<u32>(load<u8>(record + 4), NAME_MAX); }
+/** The name length as stored, unclamped (for checking a loaded image). */
+export function recordRawNameLen(): u32 { return load<u8>(record + 4); }
 export function recordName(): usize { return record + 8; }
 
 function nameIs(name: usize, len: u32): bool {

@@ -9,6 +9,7 @@
  */
 import { fail, Status } from "../errors";
 import { scanPages } from "../pages/scan";
+import { mountChecked } from "./disk-check";
 import { Disk, MAX_BLOCKS, MIN_BLOCKS, ROOT_INODE } from "./disk";
 import { FileFd, fileNow } from "./files";
 import { setKeepImageOutside } from "./files-persist";
@@ -35,7 +36,7 @@ export function wasi_disk_open(format: bool, ptr: usize, len: u32): i32 {
   if (d === null) { fail(Status.BadArgument, "the guest has no disk", 0); return -1; }
   if (format) d.format(fileNow());
   else {
-    let err = d.mountImage();
+    let err = mountChecked(d);
     if (err !== null) { fail(Status.Malformed, "bad disk image: " + err, 0); return -1; }
   }
   let f = new FileFd(ROOT_INODE);

@@ -47,6 +47,9 @@ export namespace Ino {
   export const Double: u32 = 124;
 }
 
+/** Inodes of a disk of `blocks`: a quarter of its blocks, in whole inode blocks, at least 32. */
+export function inodesFor(blocks: u32): u32 { return max<u32>(32, (blocks / 4 + 31) & ~31); }
+
 /** Where inode numbers outside the table lead (inodeAddr). */
 let scratchInode: usize = 0;
 
@@ -93,7 +96,7 @@ export class Disk {
   /** Lays out an empty file system with its root directory. */
   format(now: u64): void {
     let bitmapBlocks = (this.blocks + BLOCK * 8 - 1) / (BLOCK * 8);
-    let inodes = max<u32>(32, (this.blocks / 4 + 31) & ~31);
+    let inodes = inodesFor(this.blocks);
     let inodeBlocks = inodes * INODE_BYTES / BLOCK;
     this.setLayout(inodes, 1, 1 + bitmapBlocks, 1 + bitmapBlocks + inodeBlocks);
     // Block 0 is the superblock: blockForWrite refuses it, so it is marked here.
@@ -113,7 +116,7 @@ export class Disk {
     this.touch(ROOT_INODE, now, true);
   }
 
-  private setLayout(inodes: u32, bitmapStart: u32, inodeStart: u32, dataStart: u32): void {
+  setLayout(inodes: u32, bitmapStart: u32, inodeStart: u32, dataStart: u32): void {
     this.inodes = inodes;
     this.bitmapStart = bitmapStart;
     this.inodeStart = inodeStart;
@@ -122,7 +125,9 @@ export class Disk {
 
   /**
    * Checks the superblock of an image the embedder filled in and adopts its
-   * layout; returns why it is unusable, or null.
+   * layout; returns why it is unusable, or null. The rest of the image is
+   * checked by disk-check.ts (mountChecked), which every loaded image goes
+   * through.
    */
   mountImage(): string | null {
     let b = this.base;
@@ -134,7 +139,8 @@ export class Disk {
     let inodeStart = load<u32>(b + 20);
     let dataStart = load<u32>(b + 24);
     let bitmapBlocks = (this.blocks + BLOCK * 8 - 1) / (BLOCK * 8);
-    if (inodes < 2 || inodes % (BLOCK / INODE_BYTES) != 0 || inodes > this.blocks * 32) return "bad inode count";
+    // Version 1 images have the inode count format() gives their size.
+    if (inodes != inodesFor(this.blocks)) return "bad inode count";
     if (bitmapStart != 1 || inodeStart != 1 + bitmapBlocks) return "bad layout";
     if (<u64>dataStart != <u64>inodeStart + <u64>inodes * INODE_BYTES / BLOCK || dataStart >= this.blocks) return "bad layout";
     this.setLayout(inodes, bitmapStart, inodeStart, dataStart);

@@ -19,6 +19,7 @@
  */
 import { ByteReader, ByteWriter } from "../checkpoint/bytes";
 import { BLOCK, BLOCK_SHIFT, Disk, MAX_BLOCKS, MIN_BLOCKS } from "./disk";
+import { mountChecked } from "./disk-check";
 import { FileType } from "./errno";
 import { FileFd } from "./files";
 import { FIRST_SOCKET_FD, SocketTable } from "./sockets";
@@ -142,7 +143,7 @@ export function restoreFiles(r: ByteReader, t: SocketTable, present: Disk | null
     if (loaded === null) return null;
     d = loaded;
   }
-  let err = d.mountImage();
+  let err = mountChecked(d);
   if (err === null) restoreDescriptors(r, d, t);
   else r.fail("bad disk image: " + err);
   if (r.failed) {

@@ -3,7 +3,7 @@
  * creating a guest's disk, formatted or from an image, and reading the
  * image and its dirty map in place (valid until the VMM runs again).
  */
-import { UsageError } from '../errors.js';
+import { UsageError, WasmotionError } from '../errors.js';
 import type { VmmBinding } from '../vmm/binding.js';
 import { withBytes } from './entry-points.js';
 
@@ -54,7 +54,12 @@ export function attachDisk(vmm: VmmBinding, options: DiskOptions): number {
   if (!x.wasi_disk_create(bytes / DISK_BLOCK)) throw new UsageError(vmm.lastError().message);
   if (options.image) vmm.write(x.wasi_disk_base() >>> 0, options.image);
   const fd = withBytes(vmm, Buffer.from(options.mount ?? DISK_MOUNT, 'utf8'), (p, n) => x.wasi_disk_open(options.image ? 0 : 1, p, n));
-  if (fd < 0) throw new UsageError(vmm.lastError().message);
+  if (fd < 0) {
+    const message = vmm.lastError().message;
+    // An image that is not a sound file system (assembly/wasi/disk-check.ts) is refused with its own code.
+    if (options.image && message.startsWith('bad disk image')) throw new WasmotionError('WASMOTION_ERR_DISK_IMAGE', message);
+    throw new UsageError(message);
+  }
   return fd;
 }
 
