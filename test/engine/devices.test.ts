@@ -1,7 +1,8 @@
 // The VMM's devices with the VMM on wasmtime: the guest disk and the socket
 // device, through `wasmotion run --engine wasmtime`, as on V8.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { KvClient } from '../../tools/bench-service/kv-client.js';
@@ -23,6 +24,26 @@ describe('devices with the VMM on wasmtime', () => {
     expect(onWasmtime.status, onWasmtime.stderr).toBe(0);
     expect(onWasmtime.stdout).toMatch(/^checksum [0-9a-f]{8}$/m);
     expect(onWasmtime.stdout).toBe(onV8.stdout);
+  }, 60_000);
+
+  test('the disk in snapshots: written on wasmtime with DISK sections, resumed on V8 and back', (ctx) => {
+    if (missing) return ctx.skip(missing);
+    if (!existsSync(appender)) return ctx.skip(`${appender} is not built (npm run build:guests)`);
+    const cli = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 });
+    const args = ['/data', '120', '4'];
+    const whole = cli(['run', '--disk', '1MiB', appender, '--', ...args]);
+    const dir = mkdtempSync(join(tmpdir(), 'wasmotion-engine-disk-'));
+    try {
+      const first = cli(['run', '--engine', 'wasmtime', '--disk', '1MiB', '--snapshot-dir', dir, '--stop-after', '300000', '--snapshot-every', '100000', appender, '--', ...args]);
+      expect(first.status, first.stderr).toBe(75);
+      const second = cli(['resume', '--engine', 'v8', dir, '--stop-after', '300000', '--snapshot-every', '100000']);
+      expect(second.status, second.stderr).toBe(75);
+      const last = cli(['resume', '--engine', 'wasmtime', dir]);
+      expect(last.status, last.stderr).toBe(0);
+      expect(first.stdout + second.stdout + last.stdout).toBe(whole.stdout);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   test('the socket device: a key-value guest serves a client', async (ctx) => {
