@@ -7,7 +7,8 @@
  *   bitmap        the superblock, bitmap and inode blocks are marked in use
  *   inodes        inode 0 free; every inode in use a directory or a regular
  *                 file, its size at most MAX_FILE_BYTES (a directory's a
- *                 whole number of records)
+ *                 whole number of records, in blocks without holes: the
+ *                 record walks below take time bounded by the disk's size)
  *   block lists   every pointer (direct, indirect, double indirect, and in
  *                 the pointer blocks) names a data block marked in use, no
  *                 block is named twice (by one inode or two), no data block
@@ -107,11 +108,18 @@ function checkInodes(d: Disk, s: Scratch): string | null {
     let size = d.size(ino);
     if (size > MAX_FILE_BYTES) return inodeError(ino, "is larger than a file can be");
     if (type == FileType.Directory && size % DIRENT_BYTES != 0) return inodeError(ino, "is a directory of a partial record");
-    let err = checkBlockList(d, s, ino, (size + BLOCK - 1) >> BLOCK_SHIFT);
+    let limit = (size + BLOCK - 1) >> BLOCK_SHIFT;
+    dataBlocks = 0;
+    let err = checkBlockList(d, s, ino, limit);
     if (err !== null) return err;
+    // Records are only ever appended: a directory has no holes, so its size is bounded by the disk's.
+    if (type == FileType.Directory && <u64>dataBlocks != limit) return inodeError(ino, "is a directory with holes");
   }
   return null;
 }
+
+/** Data blocks claimed for the inode being checked. */
+let dataBlocks: u32 = 0;
 
 /**
  * Claims block `b` for inode `ino`: a data block of the file at `fileBlock`
@@ -126,6 +134,7 @@ function claim(d: Disk, s: Scratch, ino: u32, b: u32, fileBlock: i64, limit: u64
   if (load<u8>(s.claimed + b) != 0) return "block " + b.toString() + " is named twice (again by inode " + ino.toString() + ")";
   store<u8>(s.claimed + b, 1);
   if (fileBlock >= 0 && <u64>fileBlock >= limit) return inodeError(ino, "has block " + b.toString() + " past its size");
+  if (fileBlock >= 0) dataBlocks++;
   return null;
 }
 

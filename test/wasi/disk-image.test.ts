@@ -84,6 +84,7 @@ const damages: [string, Damage, RegExp][] = [
   ['a metadata block marked free', (i) => i.setFree(i.inodeStart), /metadata block \d+ is marked free/],
   ['an inode of an unknown type', (i) => i.b.writeUInt16LE(7, i.inode(i.named(ROOT, 'logs').ino)), /has an unknown type/],
   ['a file larger than a file can be', (i) => i.setSize(fileOf(i), 1n << 40n), /larger than a file can be/],
+  ['a directory with holes', (i) => i.setSize(logsOf(i), BigInt(64 * 1024 * 1024)), /directory with holes/],
   ['a directory of a partial record', (i) => i.setSize(ROOT, BigInt(i.size(ROOT) + 3)), /directory of a partial record/],
   ['a block beyond the disk', (i) => i.setDirect(fileOf(i), 0, i.blocks + 5), /outside the data blocks/],
   ['a block among the inode blocks', (i) => i.setDirect(fileOf(i), 0, i.inodeStart), /outside the data blocks/],
