@@ -23,11 +23,11 @@ export interface Taken {
 
 export function takeSnapshot(dir: SnapshotDir, session: GuestSession, module: Uint8Array, kind?: SnapshotKind): Taken {
   const chosen: SnapshotKind = kind ?? (dir.list().length === 0 ? 'full' : 'diff');
-  const image = session.disk();
-  const apart = image.length > 0 && session.diskApartInSnapshots;
+  const apart = session.disk().length > 0 && session.diskApartInSnapshots;
   const state = session.checkpointState({ diskImage: apart ? 'outside' : 'inside' });
+  // Views of memory and disk are taken after the checkpoint, which may have grown the VMM's memory.
   const memory = memorySection({ vmm: session.engine.vmm, memoryAddr: session.memoryAddr, memory: session.memory() }, chosen === 'diff');
-  const disk = apart ? diskSection(session.engine.vmm, image, chosen === 'diff') : undefined;
+  const disk = apart ? diskSection(session.engine.vmm, session.disk(), chosen === 'diff') : undefined;
   const sequence = dir.write(chosen, { state, memory, disk }, {
     module: moduleDigest(module),
     imports: session.importsDigest(),
