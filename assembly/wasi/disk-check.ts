@@ -98,6 +98,8 @@ function checkBitmap(d: Disk): string | null {
 
 function inodeError(ino: u32, what: string): string { return "inode " + ino.toString() + " " + what; }
 
+function recordError(dir: u32, i: u32, what: string): string { return "directory " + dir.toString() + " record " + i.toString() + " " + what; }
+
 function checkInodes(d: Disk, s: Scratch): string | null {
   // SAFETY: the inode table starts inside the disk (mountImage checked the layout); inode 0 is its first entry.
   if (load<u16>(d.base + (<usize>d.inodeStart << BLOCK_SHIFT) + Ino.Type) != 0) return "inode 0 is in use";
@@ -196,14 +198,13 @@ function checkDirectories(d: Disk, s: Scratch): string | null {
       readRecord(d, dir, i);
       let ino = recordIno();
       if (ino == 0) continue;
-      let where = "directory " + dir.toString() + " record " + i.toString();
-      if (!d.hasInode(ino) || d.fileType(ino) == 0) return where + " names a free or missing inode";
-      if (ino == ROOT_INODE) return where + " names the root";
-      if (badName(recordName(), recordRawNameLen())) return where + " has a bad name";
+      if (!d.hasInode(ino) || d.fileType(ino) == 0) return recordError(dir, i, "names a free or missing inode");
+      if (ino == ROOT_INODE) return recordError(dir, i, "names the root");
+      if (badName(recordName(), recordRawNameLen())) return recordError(dir, i, "has a bad name");
       if (s.names(ino) == NAMES_MASK) return inodeError(ino, "is named too often");
       s.add(ino, 1);
       if (d.fileType(ino) == FileType.Directory) {
-        if (load<u32>(d.inodeAddr(ino) + Ino.Parent) != dir) return where + " names a directory whose parent is another";
+        if (load<u32>(d.inodeAddr(ino) + Ino.Parent) != dir) return recordError(dir, i, "names a directory whose parent is another");
         if (s.subdirs(dir) == NAMES_MASK) return inodeError(dir, "has too many subdirectories");
         s.add(dir, 1 << 16);
       }

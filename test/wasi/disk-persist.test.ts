@@ -115,7 +115,7 @@ describe.skipIf(missing)('the disk in a checkpoint state', () => {
     const v12 = Uint8Array.from(state);
     const at = wasiVersionAt(v12);
     new DataView(v12.buffer).setUint32(at, 1 | (2 << 16), true);
-    // A 1.2 state knows no image held outside: that presence byte is refused there.
+    // The 1.3 layout with the image inside is the 1.2 layout: only the version differs.
     const next = prepared(memory, DISK, undefined, o);
     next.load(v12);
     expect(await next.run()).toEqual({ state: 'exited', exitCode: 0 });
