@@ -32,6 +32,17 @@ function withBaseline(dir: string, name: string, baseline: unknown): string {
   return to;
 }
 
+/** A copy of snapshot directory `dir` whose file `file` has its DISK section changed by `change` (undefined: dropped). */
+function withDisk(dir: string, name: string, file: string, change: (disk: Buffer) => Buffer | undefined): string {
+  const to = copyOf(dir, name);
+  const path = join(to, file);
+  const sections = decode(readFileSync(path), path);
+  const disk = change(Buffer.from(sections.get(SectionId.Disk)!));
+  const ids = [SectionId.Meta, SectionId.State, SectionId.Memory];
+  writeFileSync(path, encode([...ids.map((id) => ({ id, payload: sections.get(id)! })), ...(disk ? [{ id: SectionId.Disk, payload: disk }] : [])]));
+  return to;
+}
+
 /** A copy of snapshot directory `dir` under another name. */
 function copyOf(dir: string, name: string): string {
   const to = join(tmp, name);
@@ -165,6 +176,13 @@ describe('snapshots between wasmotion and vmm-cli.wasm on wasmtime', () => {
     const nullBaseline = withBaseline(good, 'null-baseline', null);
     const notWasm = join(tmp, 'not.wasm');
     writeFileSync(notWasm, 'hello');
+    const appender = join(guests, 'appender.wasm');
+    const diskDir = join(tmp, 'good-disk');
+    expect(wasmotion(['run', '--disk', '1MiB', '--snapshot-dir', diskDir, '--stop-after', '200000', '--snapshot-every', '80000', appender, '--', '/data', '200', '4']).code).toBe(75);
+    const diskDropped = withDisk(diskDir, 'disk-dropped', '000003.diff.wms', () => undefined);
+    const diskBadHeader = withDisk(diskDir, 'disk-bad-header', '000001.full.wms', (d) => (d.writeUInt32LE(512, 0), d));
+    const diskTiny = withDisk(diskDir, 'disk-tiny', '000001.full.wms', (d) => (d.writeUInt32LE(5, 4), d));
+    for (const f of readdirSync(diskTiny).filter((n) => n.endsWith('.diff.wms'))) rmSync(join(diskTiny, f));
     const cases: [string[], number, string?][] = [
       [['run', '--stop-after', '5', guest], 2],
       [['run', '--max-memory', 'lots', guest], 2],
@@ -184,6 +202,9 @@ describe('snapshots between wasmotion and vmm-cli.wasm on wasmtime', () => {
       [['resume', future], 1, 'cannot present wasm9: it lacks simd999 [WASMOTION_ERR_BASELINE_UNSUPPORTED]'],
       [['resume', malformed], 1, 'the baseline in its metadata is malformed [WASMOTION_ERR_SNAPSHOT_CORRUPT]'],
       [['resume', nullBaseline], 1, 'the baseline in its metadata is malformed [WASMOTION_ERR_SNAPSHOT_CORRUPT]'],
+      [['resume', diskDropped], 1, 'holds a disk other than the snapshot before it [WASMOTION_ERR_SNAPSHOT_CHAIN]'],
+      [['resume', diskBadHeader], 1, 'snapshot 1: disk: bad memory section [WASMOTION_ERR_SNAPSHOT_CORRUPT]'],
+      [['resume', diskTiny], 1, 'snapshot 1: a disk of 5 blocks [WASMOTION_ERR_SNAPSHOT_CORRUPT]'],
     ];
     for (const [args, code, text] of cases) {
       const ts = wasmotion(args);
