@@ -19,8 +19,9 @@
  *                 directory as its parent
  *   link counts   a file's links equal the records naming it; a directory
  *                 is named once (twice or more is refused) and has 2 + its
- *                 subdirectories links, or is named by none and has 0 (a
- *                 removed directory still open); the root is named by none,
+ *                 subdirectories links, or is named by none (a removed
+ *                 directory still open) and has one per subdirectory made
+ *                 in it since; the root is named by none,
  *                 is its own parent and has 2 + its subdirectories
  *   tree          every directory named by a record is reached from the
  *                 root or from a removed directory still open: no cycles
@@ -224,7 +225,8 @@ function checkLinks(d: Disk, s: Scratch): string | null {
       continue;
     }
     if (names > 1) return inodeError(ino, "is a directory named " + names.toString() + " times");
-    let expected = names == 0 && ino != ROOT_INODE ? 0 : 2 + s.subdirs(ino);
+    // A removed directory still open had its links set to 0; directories made in it since count 1 each.
+    let expected = names == 0 && ino != ROOT_INODE ? s.subdirs(ino) : 2 + s.subdirs(ino);
     if (links != expected) return inodeError(ino, "is a directory with " + links.toString() + " links, not " + expected.toString());
   }
   if (load<u32>(d.inodeAddr(ROOT_INODE) + Ino.Parent) != ROOT_INODE) return "the root's parent is not the root";

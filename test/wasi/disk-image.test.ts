@@ -7,6 +7,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GuestSession } from '../../host-shim/guest/session.js';
+import { attachDisk, diskAddresses } from '../../host-shim/wasi/disk.js';
+import { WasiHarness } from './harness.js';
+import { Errno } from './preview1.js';
 import { cGuestWasmPath } from '../../tools/guests/layout.js';
 
 const APPENDER = cGuestWasmPath('appender');
@@ -151,6 +154,37 @@ describe.skipIf(missing)('hostile disk images', () => {
       expect(refused!.message).toMatch(message);
     });
   }
+
+  it('accepts what the file calls leave: a file and a directory removed while open, a directory made in the removed one', async () => {
+    const h = new WasiHarness();
+    const { vmm } = h.engine;
+    const root = attachDisk(vmm, { bytes: DISK });
+    const at = (text: string, ptr: number): [number, number] => {
+      h.memory().set(Buffer.from(text), ptr);
+      return [ptr, Buffer.byteLength(text)];
+    };
+    const open = (dir: number, path: string, oflags: number): number => {
+      // A directory is opened without the right to write (EISDIR otherwise).
+      const rights = oflags & 2 ? 0n : 0x1fffffffn;
+      expect(h.call('path_open', dir, 0, ...at(path, 0x100), oflags, rights, rights, 0, 0x10)).toBe(Errno.success);
+      return h.view().getUint32(0x10, true);
+    };
+    expect(h.call('path_create_directory', root, ...at('gone', 0x100))).toBe(Errno.success);
+    const gone = open(root, 'gone', 2);
+    const file = open(root, 'f', 1);
+    // 5,000 bytes: the file holds two blocks.
+    h.memory().fill(0x61, 0x1000, 0x1000 + 5000);
+    h.view().setUint32(0x20, 0x1000, true);
+    h.view().setUint32(0x24, 5000, true);
+    expect(h.call('fd_write', file, 0x20, 1, 0x30)).toBe(Errno.success);
+    expect(h.call('path_unlink_file', root, ...at('f', 0x100))).toBe(Errno.success);
+    expect(h.call('path_remove_directory', root, ...at('gone', 0x100))).toBe(Errno.success);
+    expect(h.call('path_create_directory', gone, ...at('inner', 0x100))).toBe(Errno.success);
+    const image = Uint8Array.from(vmm.guestMemory(diskAddresses(vmm).base, DISK).read(0, DISK));
+    const img = new Image(image);
+    expect(img.records(ROOT).every((r) => r.ino === 0)).toBe(true);
+    expect(await mount(image)).toBeNull();
+  });
 
   it('refuses a damaged image held outside a checkpoint state, and keeps the disk for a sound one', async () => {
     const module = readFileSync(APPENDER);
