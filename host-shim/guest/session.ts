@@ -173,6 +173,7 @@ export class GuestSession {
     const memory = s.memory();
     for (const snap of chain) applyMemory(snap.memory, memory, `snapshot ${snap.meta.sequence}`);
     s.clearDirty();
+    s.clearDiskDirty();
     s.stepsAtStart = s.engine.vmm.x.fuel_used();
     s.startBudget();
     return s;
@@ -426,12 +427,21 @@ export class GuestSession {
     this.engine.vmm.commit(diskAddresses(this.engine.vmm).dirty, map);
   }
 
-  /** Marks every page of memory and every block of the disk clean. */
   clearDirty(): void {
+    if (this.memoryAddr < 0) return;
     const { vmm } = this.engine;
-    if (this.memoryAddr >= 0) vmm.write(vmm.x.memory_dirty(this.memoryAddr), new Uint8Array(this.memoryBytes() / 4096));
-    const disk = diskBytes(vmm);
-    if (disk > 0) vmm.write(diskAddresses(vmm).dirty, new Uint8Array(disk / 4096));
+    vmm.write(vmm.x.memory_dirty(this.memoryAddr), new Uint8Array(this.memoryBytes() / 4096));
+  }
+
+  /**
+   * Marks every block of the disk clean in the VMM's map: for a user that
+   * has that map to itself (snapshots, a restore). Where several users
+   * share it (wasi/disk-dirty.ts), none may clear it under the others.
+   */
+  clearDiskDirty(): void {
+    const { vmm } = this.engine;
+    const bytes = diskBytes(vmm);
+    if (bytes > 0) vmm.write(diskAddresses(vmm).dirty, new Uint8Array(bytes / 4096));
   }
 
   /**

@@ -4,7 +4,10 @@
  * (the state then holds the disk's size and descriptors only). The dirty
  * maps are cleared only once the snapshot is safely on disk: a snapshot
  * that fails to write leaves every dirty bit, so the next diff still
- * carries those pages and blocks.
+ * carries those pages and blocks. Snapshots take the VMM's dirty maps as
+ * their own, as a migration does where it runs (a host's worker, whose
+ * disk map is shared by migration and write-back, wasi/disk-dirty.ts, takes
+ * no snapshots): the two never work on one guest at once.
  */
 import type { GuestSession } from '../guest/session.js';
 import { SnapshotDir, moduleDigest, type SnapshotKind } from './directory.js';
@@ -38,5 +41,6 @@ export function takeSnapshot(dir: SnapshotDir, session: GuestSession, module: Ui
     baseline: session.baseline(),
   });
   session.clearDirty();
+  session.clearDiskDirty();
   return { sequence, kind: chosen, memoryBytes: memory.length, diskBytes: disk?.bytes ?? 0 };
 }
