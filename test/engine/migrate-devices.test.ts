@@ -52,7 +52,7 @@ describe('guests with devices migrate between wasmtime hosts', () => {
     const a = await host('wa', { engine: 'wasmtime' });
     const b = await host('wb', { engine: 'wasmtime' });
     expect((await api(b.url, '/v1/host')).body.engine).toBe('wasmtime');
-    const g = await start(a, bytes, { args: ['/data', '300', '4', '10'], disk: DISK });
+    const g = await start(a, bytes, { args: ['/data', '300', '4', '30'], disk: DISK });
     expect(g.status, JSON.stringify(g.body)).toBe(201);
     const id = g.body.id as string;
     let [here, there] = [a, b];
