@@ -16,6 +16,7 @@ import { HostAgent } from '../../host-shim/host/agent.js';
 import { packageRoot } from '../../host-shim/paths.js';
 import { moduleDigest } from '../../host-shim/snapshot/directory.js';
 import { percentile } from '../bench/timing.js';
+import { api, migrate, waitForOutput } from './agent-calls.js';
 
 const DISK = 16 << 20;
 const FILES = 64;
@@ -27,28 +28,6 @@ const WRITTEN_MIB = 6;
 const ROUNDS = 3500;
 const SLEEP_MS = 2;
 const DOWNTIME_LIMIT_MS = 5;
-
-async function api(base: string, path: string, init?: RequestInit): Promise<any> {
-  const res = await fetch(new URL(path, base), init);
-  const body = await res.text();
-  if (res.status >= 400) throw new Error(`${path}: ${res.status} ${body}`);
-  return body ? JSON.parse(body) : null;
-}
-
-async function waitForOutput(base: string, id: string, text: string): Promise<void> {
-  for (let i = 0; i < 2400; i++) {
-    const logs = await (await fetch(new URL(`/v1/guests/${id}/logs`, base))).text();
-    if (logs.includes(text)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`guest ${id} never printed ${JSON.stringify(text)}`);
-}
-
-async function migrate(from: HostAgent, to: HostAgent, id: string): Promise<any> {
-  const m = await api(from.url, `/v1/guests/${id}/migrate`, { method: 'POST', body: JSON.stringify({ to: to.url, downtimeLimitMs: DOWNTIME_LIMIT_MS }) });
-  const text = await (await fetch(new URL(`/v1/migrations/${m.id}/events`, from.url))).text();
-  return text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).at(-1);
-}
 
 async function main(): Promise<number> {
   const path = join(packageRoot(), 'build', 'guests', 'appender.wasm');
@@ -65,10 +44,10 @@ async function main(): Promise<number> {
     const digest = moduleDigest(module);
     await api(a.url, `/v1/modules/${digest}`, { method: 'PUT', body: module });
     const info = await api(a.url, '/v1/guests', { method: 'POST', body: JSON.stringify({ module: digest, args: ['/data', String(ROUNDS), String(FILES), String(SLEEP_MS)], disk: DISK }) });
-    await waitForOutput(a.url, info.id, `round ${ROUNDS_BEFORE} sum`);
+    await waitForOutput(a.url, info.id, `round ${ROUNDS_BEFORE} sum`, 120_000);
     let [here, there] = [a, b];
     for (let rep = 0; rep < REPS; rep++) {
-      const last = await migrate(here, there, info.id);
+      const last = await migrate(here, there, info.id, { downtimeLimitMs: DOWNTIME_LIMIT_MS });
       if (last.state !== 'completed') {
         process.stdout.write(`hop ${rep + 1} FAILED ${last.state}: ${last.error?.message}\n`);
         return 1;

@@ -25,6 +25,7 @@ import { HostAgent } from '../../host-shim/host/agent.js';
 import { packageRoot } from '../../host-shim/paths.js';
 import { moduleDigest } from '../../host-shim/snapshot/directory.js';
 import { percentile } from '../bench/timing.js';
+import { api, migrate, waitForOutput } from './agent-calls.js';
 import { wasmtimeUnavailable } from '../../host-shim/vmm/wasmtime-runner.js';
 import { measureTcpThroughput } from '../link/throughput.js';
 
@@ -57,29 +58,6 @@ const CONFIGS: Config[] = quick
   : [...[16, 64, 256].flatMap((mib) => [0, 10, 100].map((rate) => ({ mib, rate }))), { mib: 64, rate: 10, compress: true }];
 const ACROSS: Config = { mib: 64, rate: 10, acrossEngines: true };
 
-async function api(base: string, path: string, init?: RequestInit): Promise<any> {
-  const res = await fetch(new URL(path, base), init);
-  const body = await res.text();
-  if (res.status >= 400) throw new Error(`${path}: ${res.status} ${body}`);
-  return body ? JSON.parse(body) : null;
-}
-
-async function waitForOutput(base: string, id: string, text: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const logs = await (await fetch(new URL(`/v1/guests/${id}/logs`, base))).text();
-    if (logs.includes(text)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`guest ${id} never printed ${JSON.stringify(text)}`);
-}
-
-async function migrate(from: HostAgent, to: HostAgent, id: string, compress = false): Promise<any> {
-  const m = await api(from.url, `/v1/guests/${id}/migrate`, { method: 'POST', body: JSON.stringify({ to: to.url, downtimeLimitMs: DOWNTIME_LIMIT_MS, compress }) });
-  const text = await (await fetch(new URL(`/v1/migrations/${m.id}/events`, from.url))).text();
-  const events = text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  return events[events.length - 1];
-}
-
 async function runConfig(a: HostAgent, b: HostAgent, module: Uint8Array, c: Config): Promise<Results> {
   const digest = moduleDigest(module);
   const info = await api(a.url, '/v1/guests', { method: 'POST', body: JSON.stringify({ module: digest, args: [String(c.mib), String(c.rate), '0'] }) });
@@ -92,7 +70,7 @@ async function runConfig(a: HostAgent, b: HostAgent, module: Uint8Array, c: Conf
     const direction = c.acrossEngines ? `${short(here)}→${short(there)}` : 'a→b';
     let result = results.get(direction);
     if (!result) results.set(direction, (result = { downtimes: [], totals: [], bytesPerTouched: 0, throughput: 0, failures: [], phases: {} }));
-    const last = await migrate(here, there, info.id, c.compress);
+    const last = await migrate(here, there, info.id, { downtimeLimitMs: DOWNTIME_LIMIT_MS, compress: c.compress });
     if (last.state !== 'completed') {
       result.failures.push(`${last.state}: ${last.error?.message}`);
       break;
