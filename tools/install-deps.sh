@@ -38,9 +38,10 @@ python3 -c 'import wasmtime' 2>/dev/null || python3 -m pip install -q wasmtime
 WASMTIME_CLI_VERSION=48.0.8
 tools_dir=${WASMOTION_TOOLS:-$HOME/.cache/wasmotion}
 if ! command -v wasmtime >/dev/null && [ ! -x "$tools_dir/wasmtime-cli/bin/wasmtime" ]; then
-  if command -v cargo >/dev/null; then
+  cargo=$(command -v cargo || echo "$HOME/.cargo/bin/cargo")
+  if [ -x "$cargo" ]; then
     echo "install-deps: building the wasmtime CLI $WASMTIME_CLI_VERSION with cargo (15-30 minutes)" >&2
-    cargo install -q "wasmtime-cli@$WASMTIME_CLI_VERSION" --locked --root "$tools_dir/wasmtime-cli" \
+    "$cargo" install -q "wasmtime-cli@$WASMTIME_CLI_VERSION" --locked --root "$tools_dir/wasmtime-cli" \
       || echo "install-deps: the wasmtime CLI did not build; its tests run on tools/wasmtime/emulated/" >&2
   else
     echo "install-deps: no cargo, no wasmtime CLI; its tests run on tools/wasmtime/emulated/" >&2
