@@ -175,7 +175,8 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
         const ack = Buffer.allocUnsafe(8);
         ack.writeBigUInt64LE(BigInt(f.payload.length));
         void writeFrame(socket, Msg.Ack, ack).catch(() => undefined);
-        const records = Uint8Array.from(f.payload);
+        // A page batch has a buffer of its own (wire.ts): it moves to the worker without a copy.
+        const records = f.owned ? f.payload : new Uint8Array(f.payload);
         const of = f.type === Msg.Disk || f.type === Msg.DiskDeflated ? 'disk' : 'memory';
         if (of === 'disk' && g.diskBytes === null) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'disk blocks for a guest that has no disk');
         g.send({ type: 'pages', of, records, compressed: f.type === Msg.PagesDeflated || f.type === Msg.DiskDeflated }, [records.buffer as ArrayBuffer]);

@@ -8,11 +8,23 @@
  * 4 KiB blocks as pages, with its own dirty map and its own pair of tables:
  * nothing here knows which of the two a GuestMemory view holds.
  */
-import { checksum, CHECKSUM_BYTES } from '../snapshot/checksum.js';
-import { PAGE, ZERO_PAGE, encodePages, isZeroPage } from '../snapshot/memory.js';
+import { checksum, checksumWordsInto, CHECKSUM_BYTES } from '../snapshot/checksum.js';
+import { PAGE, ZERO_PAGE, encodePages } from '../snapshot/memory.js';
 import type { GuestMemory } from '../vmm/guest-memory.js';
 
-const ZERO_SUM = checksum(ZERO_PAGE);
+const ZERO_SUM = new Uint32Array(Uint8Array.from(checksum(ZERO_PAGE)).buffer);
+const SUM_WORDS = CHECKSUM_BYTES / 4;
+const PAGE_WORDS = PAGE / 4;
+
+/** A page copied to a 4-byte aligned place when the memory hands out one that is not (a copy on wasmtime). */
+const aligned = new Uint32Array(PAGE_WORDS);
+
+/** The words of `page` (PAGE bytes): a view in place when aligned, else a copy. Valid until the next call. */
+function pageWords(page: Uint8Array): { words: Uint32Array; at: number } {
+  if (page.byteOffset % 4 === 0) return { words: new Uint32Array(page.buffer, page.byteOffset, PAGE_WORDS), at: 0 };
+  new Uint8Array(aligned.buffer).set(page);
+  return { words: aligned, at: 0 };
+}
 
 /**
  * A table of page checksums, every page starting as a zero page, and its
@@ -22,27 +34,38 @@ const ZERO_SUM = checksum(ZERO_PAGE);
  * switchover costs nothing however large the memory is (folding the whole
  * table there took milliseconds of the guest's pause). Both ends compute it
  * the same way: equal digests mean equal tables, barring a 2^-128 accident.
+ * Checksums are kept as four u32 words each (little-endian, as the bytes).
  */
 class PageSums {
-  sums = new Uint8Array(0);
+  sums = new Uint32Array(0);
   pages = 0;
   private readonly acc = new Uint32Array(4);
+  /** The checksum being computed by update(). */
+  private readonly next = new Uint32Array(SUM_WORDS);
 
   resize(pages: number): void {
     if (pages <= this.pages) return;
-    const sums = new Uint8Array(pages * CHECKSUM_BYTES);
+    const sums = new Uint32Array(pages * SUM_WORDS);
     sums.set(this.sums);
     for (let p = this.pages; p < pages; p++) {
-      sums.set(ZERO_SUM, p * CHECKSUM_BYTES);
+      sums.set(ZERO_SUM, p * SUM_WORDS);
       this.account(p, ZERO_SUM, 0, 1);
     }
     this.sums = sums;
     this.pages = pages;
   }
 
-  set(page: number, sum: Uint8Array): void {
-    this.account(page, this.sums, page * CHECKSUM_BYTES, -1);
-    this.sums.set(sum, page * CHECKSUM_BYTES);
+  /** Checksums `page` (PAGE bytes) and records it for page number `p`; returns whether the page is all zeros. */
+  update(p: number, page: Uint8Array): boolean {
+    const { words, at } = pageWords(page);
+    const zero = checksumWordsInto(words, at, PAGE_WORDS, this.next, 0);
+    this.set(p, this.next);
+    return zero;
+  }
+
+  set(page: number, sum: Uint32Array): void {
+    this.account(page, this.sums, page * SUM_WORDS, -1);
+    this.sums.set(sum, page * SUM_WORDS);
     this.account(page, sum, 0, 1);
   }
 
@@ -54,12 +77,9 @@ class PageSums {
     return out;
   }
 
-  /** Adds (sign 1) or removes (sign -1) the term of `page` whose checksum is at `at` in `bytes`. */
-  private account(page: number, bytes: Uint8Array, at: number, sign: 1 | -1): void {
-    for (let k = 0; k < 4; k++) {
-      const word = bytes[at + 4 * k] | (bytes[at + 4 * k + 1] << 8) | (bytes[at + 4 * k + 2] << 16) | (bytes[at + 4 * k + 3] << 24);
-      this.acc[k] = this.acc[k] + sign * mix(word, page * 4 + k);
-    }
+  /** Adds (sign 1) or removes (sign -1) the term of `page` whose checksum words are at `at` in `words`. */
+  private account(page: number, words: Uint32Array, at: number, sign: 1 | -1): void {
+    for (let k = 0; k < 4; k++) this.acc[k] = this.acc[k] + sign * mix(words[at + k], page * 4 + k);
   }
 }
 
@@ -114,11 +134,11 @@ export class SourcePages {
       const p = (this.cursor + seen) % pages;
       if (!dirty[p]) continue;
       dirty[p] = 0;
-      const page = memory.read(p * PAGE, PAGE);
-      const isZero = isZeroPage(page, 0);
+      // The page's checksum, and whether it is zero, in one pass. A zero page the destination
+      // holds as zeros already has ZERO_SUM in the table: recording it again changes nothing.
+      const isZero = this.sums.update(p, memory.read(p * PAGE, PAGE));
       if (isZero && this.destZero[p]) continue;
       this.destZero[p] = isZero ? 1 : 0;
-      this.sums.set(p, isZero ? ZERO_SUM : checksum(page));
       picked.push(p);
       zero.push(isZero);
       if (!isZero) bytes += PAGE;
@@ -142,7 +162,7 @@ export class DestinationPages {
   /** Records the pages just written, reading them back from guest memory. */
   written(memory: GuestMemory, pages: number[]): void {
     this.sums.resize(memory.length / PAGE);
-    for (const p of pages) this.sums.set(p, checksum(memory.read(p * PAGE, PAGE)));
+    for (const p of pages) this.sums.update(p, memory.read(p * PAGE, PAGE));
   }
 
   digest(pages: number): Uint8Array {

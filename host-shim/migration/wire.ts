@@ -52,7 +52,15 @@ export const Msg = {
 export interface Frame {
   type: number;
   payload: Buffer;
+  /**
+   * The payload's ArrayBuffer holds this frame alone (from byte 1, after the
+   * type), so it may be transferred to a worker without a copy.
+   */
+  owned: boolean;
 }
+
+/** Frames from this size on are received straight into a buffer of their own. */
+const OWN_BUFFER_BYTES = 64 << 10;
 
 export class MigrationError extends WasmotionError {
   constructor(code: string, message: string, options?: { cause?: unknown }) {
@@ -90,10 +98,19 @@ export function writeJson(socket: Socket, type: number, value: unknown): Promise
   return writeFrame(socket, type, Buffer.from(JSON.stringify(value)));
 }
 
-/** Reads frames from a socket, one at a time, with a timeout for each. */
+/**
+ * Reads frames from a socket, one at a time, with a timeout for each.
+ * Frames are split out as bytes arrive; a large one (page batches) is
+ * gathered straight into a buffer of its own, so it is copied once from the
+ * socket's chunks and can then move to a worker as it is.
+ */
 export class FrameReader {
   private buffered: Buffer[] = [];
   private size = 0;
+  /** The large frame being received: its buffer and the bytes filled. */
+  private body: { buf: Buffer; filled: number } | undefined;
+  /** Complete frames not read yet, Acks taken out. */
+  private frames: Frame[] = [];
   /** Bytes the peer acknowledged (Ack frames, taken out of the stream as they come). */
   acked = 0;
   private ended: Error | undefined;
@@ -101,9 +118,16 @@ export class FrameReader {
 
   constructor(socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
-      this.buffered.push(chunk);
-      this.size += chunk.length;
-      this.wake();
+      if (this.ended) return;
+      const before = this.frames.length;
+      const acked = this.acked;
+      try {
+        this.receive(chunk);
+      } catch (err) {
+        this.ended = err as Error;
+      }
+      // Woken only by what a reader waits for: a frame, an acknowledgement, the end.
+      if (this.frames.length !== before || this.acked !== acked || this.ended) this.wake();
     });
     const end = (err?: Error) => {
       this.ended ??= err ?? new MigrationError('WASMOTION_ERR_MIGRATION_CONNECTION', 'the migration connection closed');
@@ -128,32 +152,54 @@ export class FrameReader {
     return out;
   }
 
-  /** A complete buffered frame, or undefined. */
-  private parse(): Frame | undefined {
-    if (this.size < 4) return undefined;
-    const head = this.buffered[0].length >= 4 ? this.buffered[0] : Buffer.concat(this.buffered);
-    const length = head.readUInt32LE(0);
-    if (length < 1 || length > MAX_FRAME) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', `frame of ${length} bytes`);
-    if (this.size < 4 + length) return undefined;
-    this.take(4);
-    const frame = this.take(length);
-    return { type: frame[0], payload: frame.subarray(1) };
+  /** Splits `chunk` into frames: the large frame under way first, then whole frames, then the start of the next. */
+  private receive(chunk: Buffer): void {
+    if (this.body) {
+      const { buf } = this.body;
+      const n = Math.min(chunk.length, buf.length - this.body.filled);
+      chunk.copy(buf, this.body.filled, 0, n);
+      this.body.filled += n;
+      if (this.body.filled < buf.length) return;
+      this.body = undefined;
+      this.deliver(buf, true);
+      chunk = chunk.subarray(n);
+      if (chunk.length === 0) return;
+    }
+    this.buffered.push(chunk);
+    this.size += chunk.length;
+    while (this.size >= 4) {
+      if (this.buffered[0].length < 4) this.buffered = [Buffer.concat(this.buffered)];
+      const length = this.buffered[0].readUInt32LE(0);
+      if (length < 1 || length > MAX_FRAME) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', `frame of ${length} bytes`);
+      if (this.size >= 4 + length) {
+        this.take(4);
+        this.deliver(this.take(length), false);
+        continue;
+      }
+      if (length >= OWN_BUFFER_BYTES) {
+        this.take(4);
+        // Not from Node's pool: the frame owns the whole ArrayBuffer.
+        const buf = Buffer.allocUnsafeSlow(length);
+        let filled = 0;
+        for (const piece of this.buffered) filled += piece.copy(buf, filled);
+        this.buffered = [];
+        this.size = 0;
+        this.body = { buf, filled };
+      }
+      return;
+    }
   }
 
-  /** The next frame other than an Ack; Acks on the way are counted. */
-  private parseNonAck(): Frame | undefined {
-    for (;;) {
-      const f = this.parse();
-      if (!f || f.type !== Msg.Ack) return f;
-      if (f.payload.length === 8) this.acked += Number(f.payload.readBigUInt64LE(0));
-    }
+  private deliver(frame: Buffer, owned: boolean): void {
+    if (frame[0] !== Msg.Ack) this.frames.push({ type: frame[0], payload: frame.subarray(1), owned });
+    else if (frame.length === 9) this.acked += Number(frame.readBigUInt64LE(1));
   }
 
   /** Waits until at least `bytes` are acknowledged. */
   async awaitAcked(bytes: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const f = this.parseNonAck();
+      const f = this.frames.shift();
       if (f) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', `expected acknowledgements, got message ${f.type}`);
       if (this.acked >= bytes) return;
       if (this.ended) throw this.ended;
@@ -176,7 +222,7 @@ export class FrameReader {
   async next(timeoutMs: number): Promise<Frame> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const f = this.parseNonAck();
+      const f = this.frames.shift();
       if (f) return f;
       if (this.ended) throw this.ended;
       await this.wait(deadline);
