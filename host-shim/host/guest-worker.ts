@@ -15,7 +15,7 @@ import { applyMemory, memoryPagesOf } from '../snapshot/memory.js';
 import { sameChecksum } from '../snapshot/checksum.js';
 import type { GuestNet } from '../sockets/guest-net.js';
 import { SwitchLink } from '../switch/link.js';
-import type { FromWorker, GuestLimits, GuestNetConfig, ToWorker } from './worker-protocol.js';
+import type { CollectedBatch, FromWorker, GuestLimits, GuestNetConfig, PagesOf, ToWorker } from './worker-protocol.js';
 import { Pacer } from './pacer.js';
 import { USAGE_REPORT_MS } from './usage-meter.js';
 import { warmUp } from './warm-up.js';
@@ -182,6 +182,25 @@ function attachArrived(delayMs = 100): void {
   });
 }
 
+/**
+ * Dirty pages of memory or of the disk, up to `maxBytes` of page data, their
+ * bits cleared (worker-protocol.ts, `collect`).
+ */
+function collect(of: PagesOf, maxBytes: number, all: boolean, compress: boolean): CollectedBatch {
+  const s = session!;
+  // A new migration starts from a destination that holds nothing yet.
+  source ??= { memory: new SourcePages(), disk: new SourcePages() };
+  if (all) source[of] = new SourcePages();
+  // The disk's map is the migration's own: the write-back takes from the same VMM map.
+  const dirty = of === 'memory' ? s.dirtyMap() : diskDirty!.of('migration');
+  if (all) dirty.fill(1);
+  const batch = source[of].collect(of === 'memory' ? s.memory() : s.disk(), dirty, maxBytes);
+  if (of === 'memory') s.commitDirty(dirty as Buffer);
+  // Level 1: the fastest deflate; compression pays only on links slower than it.
+  const records = compress ? new Uint8Array(deflateRawSync(batch.records, { level: 1 })) : batch.records;
+  return { of, records, compressed: compress, count: batch.count, bytes: batch.bytes, dirtyLeft: batch.dirtyLeft, pages: batch.pages };
+}
+
 function memoryBytes(): number {
   return session ? session.memoryBytes() : 0;
 }
@@ -237,6 +256,7 @@ async function handle(m: ToWorker): Promise<void> {
       const view = m.of === 'memory' ? s.memory() : s.disk();
       const written = applyMemory(records, view, m.of === 'memory' ? 'migration pages' : 'migration disk blocks');
       destination![m.of].written(view, written);
+      post({ type: 'applied' });
       return;
     }
     case 'load': {
@@ -272,21 +292,8 @@ async function handle(m: ToWorker): Promise<void> {
       return;
     }
     case 'collect': {
-      const s = session!;
-      // A new migration starts from a destination that holds nothing yet.
-      source ??= { memory: new SourcePages(), disk: new SourcePages() };
-      if (m.all) source[m.of] = new SourcePages();
-      // The disk's map is the migration's own: the write-back takes from the same VMM map.
-      const dirty = m.of === 'memory' ? s.dirtyMap() : diskDirty!.of('migration');
-      if (m.all) dirty.fill(1);
-      const batch = source[m.of].collect(m.of === 'memory' ? s.memory() : s.disk(), dirty, m.maxBytes);
-      if (m.of === 'memory') s.commitDirty(dirty as Buffer);
-      // Level 1: the fastest deflate; compression pays only on links slower than it.
-      const records = m.compress ? new Uint8Array(deflateRawSync(batch.records, { level: 1 })) : batch.records;
-      post(
-        { type: 'collected', of: m.of, records, compressed: m.compress, count: batch.count, bytes: batch.bytes, dirtyLeft: batch.dirtyLeft, pages: batch.pages },
-        [records.buffer as ArrayBuffer],
-      );
+      const batch = collect(m.of, m.maxBytes, m.all, m.compress);
+      post({ type: 'collected', ...batch }, [batch.records.buffer as ArrayBuffer]);
       return;
     }
     case 'flush-disk': {
@@ -318,6 +325,16 @@ async function handle(m: ToWorker): Promise<void> {
       return;
     case 'checkpoint': {
       const s = session!;
+      const batches: CollectedBatch[] = [];
+      if (m.last) {
+        for (const of of ['memory', 'disk'] as const) {
+          // A disk that moves through its image file is not collected: the source flushed it there.
+          if (of === 'disk' && (s.disk().length === 0 || m.diskFromImage)) continue;
+          let batch: CollectedBatch;
+          do batches.push((batch = collect(of, m.last.maxBytes, false, m.last.compress)));
+          while (batch.dirtyLeft > 0);
+        }
+      }
       // From here on the socket device stays as checkpointed: the guest may run on elsewhere.
       net?.freeze();
       // The disk went in pre-copy and is checked by its digest: the state leaves its image out.
@@ -325,7 +342,7 @@ async function handle(m: ToWorker): Promise<void> {
       const pages = s.memoryBytes() / 4096;
       const sent = source ?? { memory: new SourcePages(), disk: new SourcePages() };
       const diskDigest = m.diskFromImage && writeBack ? writeBack.digest() : sent.disk.digest(s.disk().length / 4096);
-      post({ type: 'checkpoint', state, digest: sent.memory.digest(pages), pages, diskDigest });
+      post({ type: 'checkpoint', state, digest: sent.memory.digest(pages), pages, diskDigest, batches }, batches.map((b) => b.records.buffer as ArrayBuffer));
       return;
     }
     case 'resume':

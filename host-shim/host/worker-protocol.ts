@@ -48,7 +48,8 @@ export type ToWorker =
   /**
    * Destination: page records (snapshot MEMORY layout, deflated if
    * `compressed`) of guest memory, which grows to their size, or of the disk
-   * image, 4 KiB blocks as pages, which has its size from `prepare`.
+   * image, 4 KiB blocks as pages, which has its size from `prepare`;
+   * answered by `applied` once written.
    */
   | { type: 'pages'; of: PagesOf; records: Uint8Array; compressed: boolean }
   /**
@@ -78,17 +79,33 @@ export type ToWorker =
    */
   | { type: 'flush-disk'; sync: boolean; first: boolean }
   /**
-   * Source, paused: the checkpoint state and the page digest; answered by
+   * Source, paused: the checkpoint state and the page digests; answered by
    * `checkpoint`. `diskFromImage`: the disk digest is the image file's
    * (the disk moves through the shared directory), else the blocks sent's.
+   * With `last`, every page of memory (and block of a disk that does not
+   * move through its image file) still dirty is collected first, in batches
+   * of `maxBytes`, `compress` as for `collect`, and comes in the same
+   * answer: the switchover takes one round trip to the worker, not one per
+   * batch and one more for the state.
    */
-  | { type: 'checkpoint'; diskFromImage?: boolean }
+  | { type: 'checkpoint'; diskFromImage?: boolean; last?: { maxBytes: number; compress: boolean } }
   | { type: 'resume' }
   /** Fraction of time the guest sleeps between slices (auto-converge), 0 to 0.99. */
   | { type: 'throttle'; fraction: number }
   /** The share of wall time the guest may run (the host's CPU scheduler), 0 to 1; 1 until told. */
   | { type: 'duty'; fraction: number }
   | { type: 'stop' };
+
+/** A batch of dirty pages of memory or of the disk; `pages`: the size of what it came from, in 4 KiB pages. */
+export interface CollectedBatch {
+  of: PagesOf;
+  records: Uint8Array;
+  compressed: boolean;
+  count: number;
+  bytes: number;
+  dirtyLeft: number;
+  pages: number;
+}
 
 export type FromWorker =
   /** The guest is instantiated; `uses` is what its module uses (wasm features, host capabilities). */
@@ -97,13 +114,15 @@ export type FromWorker =
   | { type: 'service'; service: ServiceAddress }
   | { type: 'console'; fd: number; bytes: Uint8Array }
   /** `pages`: the size of what was collected from (memory or disk), in 4 KiB pages. */
-  | { type: 'collected'; of: PagesOf; records: Uint8Array; compressed: boolean; count: number; bytes: number; dirtyLeft: number; pages: number }
+  | ({ type: 'collected' } & CollectedBatch)
   | { type: 'paused'; steps: string }
   /** `written`: every block written to the file since the previous flush-disk, by it or by the timer (empty after `first`). */
   | { type: 'disk-flushed'; blocks: number; bytes: number; written: Uint32Array }
   /** The image file backing the guest's disk, and the last write-back failure (null once a flush succeeds). */
   | { type: 'disk-image'; path: string; error: { code: string; message: string } | null }
-  | { type: 'checkpoint'; state: Uint8Array; digest: Uint8Array; pages: number; diskDigest: Uint8Array }
+  /** The batch of a `pages` is written into the guest's memory or disk. */
+  | { type: 'applied' }
+  | { type: 'checkpoint'; state: Uint8Array; digest: Uint8Array; pages: number; diskDigest: Uint8Array; batches: CollectedBatch[] }
   /**
    * `listens`: the loaded guest has a listening socket (its service follows
    * it here); `code`: why it failed when that is not a verification failure

@@ -10,7 +10,7 @@ import { parsePolicy, type GuestPolicy } from '../host/policy.js';
 import type { GuestLimits } from '../host/worker-protocol.js';
 import type { GuestNetConfig } from '../host/worker-protocol.js';
 import { moduleDigest } from '../snapshot/directory.js';
-import { FrameReader, MigrationError, Msg, PROTOCOL, decodeImageBlocks, decodeState, parseJson, writeFrame, writeJson } from './wire.js';
+import { FrameReader, MigrationError, Msg, type Frame, PROTOCOL, decodeImageBlocks, decodeState, parseJson, writeFrame, writeJson } from './wire.js';
 import { DISK_BLOCK, MAX_DISK_BYTES, MIN_DISK_BYTES } from '../wasi/disk.js';
 import { imagePath, readImageHeader } from '../wasi/disk-image-file.js';
 import type { DiskRefusal } from './progress.js';
@@ -129,6 +129,32 @@ function refusal(hello: Hello, baseline: Baseline, policy: GuestPolicy, host: De
   return null;
 }
 
+/**
+ * Hands a PAGES or DISK frame to the guest's worker, and acknowledges it to
+ * the source once written there: the source measures bandwidth by these
+ * acknowledgements and switches over when what is left fits the downtime
+ * limit, so a worker that lags behind the link slows the rounds down
+ * rather than leaving a backlog to be written during the guest's pause.
+ * A batch the worker refuses ends the migration (the reader fails).
+ */
+function applyBatch(socket: TLSSocket, reader: FrameReader, g: GuestHandle, of: 'memory' | 'disk', f: Frame): void {
+  // A page batch has a buffer of its own (wire.ts): it moves to the worker without a copy.
+  const records = f.owned ? f.payload : new Uint8Array(f.payload);
+  const compressed = f.type === Msg.PagesDeflated || f.type === Msg.DiskDeflated;
+  const wireBytes = f.payload.length;
+  g.ask({ type: 'pages', of, records, compressed }, 'applied', [records.buffer as ArrayBuffer]).then(
+    () => {
+      const ack = Buffer.allocUnsafe(8);
+      ack.writeBigUInt64LE(BigInt(wireBytes));
+      void writeFrame(socket, Msg.Ack, ack).catch(() => undefined);
+    },
+    (err: Error & { code?: string }) => {
+      const what = of === 'disk' ? 'disk blocks' : 'pages';
+      reader.fail(new MigrationError(err.code ?? 'WASMOTION_ERR_MIGRATION_PROTOCOL', `a batch of ${what} could not be written: ${err.message}`, { cause: err }));
+    },
+  );
+}
+
 export async function receiveMigration(socket: TLSSocket, host: DestinationHost): Promise<void> {
   const reader = new FrameReader(socket);
   let g: GuestHandle | undefined;
@@ -171,15 +197,9 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
     for (;;) {
       const f = await reader.next(STEP_MS);
       if (f.type === Msg.Pages || f.type === Msg.PagesDeflated || f.type === Msg.Disk || f.type === Msg.DiskDeflated) {
-        // Acknowledged on receipt: the source measures the link's bandwidth by these.
-        const ack = Buffer.allocUnsafe(8);
-        ack.writeBigUInt64LE(BigInt(f.payload.length));
-        void writeFrame(socket, Msg.Ack, ack).catch(() => undefined);
-        // A page batch has a buffer of its own (wire.ts): it moves to the worker without a copy.
-        const records = f.owned ? f.payload : new Uint8Array(f.payload);
         const of = f.type === Msg.Disk || f.type === Msg.DiskDeflated ? 'disk' : 'memory';
         if (of === 'disk' && g.diskBytes === null) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'disk blocks for a guest that has no disk');
-        g.send({ type: 'pages', of, records, compressed: f.type === Msg.PagesDeflated || f.type === Msg.DiskDeflated }, [records.buffer as ArrayBuffer]);
+        applyBatch(socket, reader, g, of, f);
       } else if (f.type === Msg.DiskImage) {
         // The source wrote these blocks to the image file this host read the marker of: read them from there.
         if (!seen) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'disk image blocks for an image file this host does not see');

@@ -25,7 +25,7 @@
  */
 import type { TLSSocket } from 'node:tls';
 import type { GuestHandle } from '../host/guest-handle.js';
-import type { PagesOf } from '../host/worker-protocol.js';
+import type { CollectedBatch, PagesOf } from '../host/worker-protocol.js';
 import type { DiskRefusal, Migration } from './progress.js';
 import { WasmotionError } from '../errors.js';
 import { secureConnect } from './transport.js';
@@ -195,16 +195,24 @@ export class MigrationSource {
     const memory = await this.sendDirtyOf('memory', all, bounded ? Math.max(this.g.memoryBytes, 1) : Infinity);
     if (this.g.diskBytes === null) return memory;
     if (this.diskShared) {
-      // Synced every round: a network file system shows the destination only what was synced before it opens the file.
-      const flushed = await this.g.ask({ type: 'flush-disk', sync: true, first: all }, 'disk-flushed');
-      this.diskFlushed += flushed.bytes;
-      if (all || flushed.written.length > 0) await writeFrame(this.socket!, Msg.DiskImage, encodeImageBlocks(all ? null : flushed.written));
-      this.m.update({ diskFlushed: this.diskFlushed });
+      await this.flushSharedDisk(all);
       return memory;
     }
     const disk = await this.sendDirtyOf('disk', all, bounded ? this.g.diskBytes : Infinity);
-    this.diskTransferred += disk.bytes;
     return { bytes: memory.bytes + disk.bytes, dirtyLeft: memory.dirtyLeft + disk.dirtyLeft, pages: memory.pages + disk.pages };
+  }
+
+  /**
+   * A disk that moves through its image file: its dirty blocks written back
+   * there and synced (a network file system shows the destination only what
+   * was synced before it opens the file), and the destination told which
+   * blocks to read (every block in the first round).
+   */
+  private async flushSharedDisk(all: boolean): Promise<void> {
+    const flushed = await this.g.ask({ type: 'flush-disk', sync: true, first: all }, 'disk-flushed');
+    this.diskFlushed += flushed.bytes;
+    if (all || flushed.written.length > 0) await writeFrame(this.socket!, Msg.DiskImage, encodeImageBlocks(all ? null : flushed.written));
+    this.m.update({ diskFlushed: this.diskFlushed });
   }
 
   /**
@@ -215,22 +223,27 @@ export class MigrationSource {
   private async sendDirtyOf(of: PagesOf, all: boolean, maxBytes: number): Promise<{ bytes: number; dirtyLeft: number; pages: number }> {
     let bytes = 0;
     const compress = this.m.compress;
-    const [plain, deflated] = of === 'memory' ? [Msg.Pages, Msg.PagesDeflated] : [Msg.Disk, Msg.DiskDeflated];
     let next = this.g.ask({ type: 'collect', of, maxBytes: BATCH_BYTES, all, compress }, 'collected');
     for (;;) {
       const batch = await next;
       bytes += batch.bytes;
-      this.transferred += batch.bytes;
       const more = batch.dirtyLeft > 0 && bytes < maxBytes;
       if (more) next = this.g.ask({ type: 'collect', of, maxBytes: BATCH_BYTES, all: false, compress }, 'collected');
-      if (batch.count > 0) {
-        this.copyStart ??= performance.now();
-        await writeFrame(this.socket!, batch.compressed ? deflated : plain, batch.records);
-        this.sentFrameBytes += batch.records.length;
-      }
+      await this.sendBatch(batch);
       if (!more) return { bytes, dirtyLeft: batch.dirtyLeft, pages: batch.pages };
       this.checkCancel();
     }
+  }
+
+  /** Sends a batch of pages (PAGES) or disk blocks (DISK), unless it is empty. */
+  private async sendBatch(batch: CollectedBatch): Promise<void> {
+    this.transferred += batch.bytes;
+    if (batch.of === 'disk') this.diskTransferred += batch.bytes;
+    if (batch.count === 0) return;
+    const [plain, deflated] = batch.of === 'memory' ? [Msg.Pages, Msg.PagesDeflated] : [Msg.Disk, Msg.DiskDeflated];
+    this.copyStart ??= performance.now();
+    await writeFrame(this.socket!, batch.compressed ? deflated : plain, batch.records);
+    this.sentFrameBytes += batch.records.length;
   }
 
   /** Page bytes per second over the pre-copy rounds, up to the destination's acknowledgement of each. */
@@ -283,11 +296,18 @@ export class MigrationSource {
     const phases: Record<string, number> = {};
     const mark = (name: string, since: number) => (phases[name] = Math.round((performance.now() - since) * 1000) / 1000);
     let t = performance.now();
-    const last = await this.sendDirty(false, false);
+    if (this.diskShared) await this.flushSharedDisk(false);
+    // One request: the worker collects the last dirty pages (and blocks), then takes the checkpoint.
+    const last = { maxBytes: BATCH_BYTES, compress: this.m.compress };
+    const ck = await this.g.ask({ type: 'checkpoint', diskFromImage: this.diskShared, last }, 'checkpoint');
+    let lastBytes = 0;
+    for (const batch of ck.batches) {
+      lastBytes += batch.bytes;
+      await this.sendBatch(batch);
+    }
     mark('pages', t);
     t = performance.now();
     await writeFrame(this.socket!, Msg.Console, this.g.console.read());
-    const ck = await this.g.ask({ type: 'checkpoint', diskFromImage: this.diskShared }, 'checkpoint');
     const meta = { digest: Buffer.from(ck.digest).toString('hex'), diskDigest: Buffer.from(ck.diskDigest).toString('hex'), pages: ck.pages, steps: this.g.steps };
     // "image": the destination fills the disk from the shared image file before it loads the state.
     await writeFrame(this.socket!, Msg.State, encodeState(this.diskShared ? { ...meta, diskFrom: 'image' } : meta, ck.state));
@@ -314,7 +334,7 @@ export class MigrationSource {
     this.g.end('migrated', null, null);
     this.m.update({
       state: 'completed', transferred: this.transferred, wireBytes: this.sentFrameBytes, remaining: 0, downtimeMs, phasesMs: phases, diskTransferred: this.diskTransferred, diskFlushed: this.diskFlushed,
-      throughput: this.throughput(), expectedDowntimeMs: (last.bytes / Math.max(stats.bandwidth, 1)) * 1000,
+      throughput: this.throughput(), expectedDowntimeMs: (lastBytes / Math.max(stats.bandwidth, 1)) * 1000,
     });
     return true;
   }

@@ -32,7 +32,7 @@ export const Msg = {
   Abort: 10,
   /** The destination has the guest instantiated and ready for pages. */
   Prepared: 11,
-  /** The destination received a PAGES frame of u64 bytes: the source measures bandwidth by these. */
+  /** The destination wrote a PAGES or DISK frame of u64 bytes into the guest: the source measures bandwidth by these. */
   Ack: 12,
   /** PAGES, deflated (raw deflate), when the migration asked for compression. */
   PagesDeflated: 13,
@@ -193,6 +193,12 @@ export class FrameReader {
   private deliver(frame: Buffer, owned: boolean): void {
     if (frame[0] !== Msg.Ack) this.frames.push({ type: frame[0], payload: frame.subarray(1), owned });
     else if (frame.length === 9) this.acked += Number(frame.readBigUInt64LE(1));
+  }
+
+  /** Ends the reader with `err`: what the caller waits for next throws it (after the frames already read). */
+  fail(err: Error): void {
+    this.ended ??= err;
+    this.wake();
   }
 
   /** Waits until at least `bytes` are acknowledged. */
