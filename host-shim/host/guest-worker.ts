@@ -25,7 +25,7 @@ import { DiskWriteBack } from './disk-write-back.js';
 
 if (!parentPort) throw new Error('guest-worker runs in a worker thread');
 
-/** Largest inflated page batch accepted (a batch is about 4 MiB of pages and its index). */
+/** Largest inflated page batch accepted (a batch is about 1 MiB of pages and its index). */
 const MAX_BATCH = 64 << 20;
 /** How often the disk's written blocks go back to its image file (and are fsynced). */
 const WRITE_BACK_MS = 500;

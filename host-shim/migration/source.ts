@@ -40,7 +40,12 @@ export interface SourceContext {
   switch: string | null;
 }
 
-const BATCH_BYTES = 4 << 20;
+/**
+ * Page data per batch. 1 MiB measured better than 4 MiB on loopback (less
+ * CPU per byte, shorter pauses): buffers of a few MiB cost fresh pages and
+ * garbage collection at every batch, on both ends.
+ */
+const BATCH_BYTES = 1 << 20;
 const MAX_ROUNDS = 40;
 const HANDSHAKE_MS = 10_000;
 const REPLY_MS = 30_000;
