@@ -190,20 +190,20 @@ export class MigrationSource {
 
   /**
    * Sends dirty pages of memory, then dirty blocks of the disk, until none
-   * are left (or each sent `maxBytes` more than its size); returns the
-   * bytes sent and the pages and blocks left dirty. A disk that moves
-   * through its image file is written back there instead, synced, and the
-   * destination told which blocks to read from it (every block in the first
-   * round); nothing of it is counted as left.
+   * are left or each sent as many bytes as its size; returns the bytes sent
+   * and the pages and blocks left dirty. A disk that moves through its
+   * image file is written back there instead, synced, and the destination
+   * told which blocks to read from it (every block in the first round);
+   * nothing of it is counted as left.
    */
-  private async sendDirty(all: boolean, bounded: boolean): Promise<{ bytes: number; dirtyLeft: number; pages: number }> {
-    const memory = await this.sendDirtyOf('memory', all, bounded ? Math.max(this.g.memoryBytes, 1) : Infinity);
+  private async sendDirty(all: boolean): Promise<{ bytes: number; dirtyLeft: number; pages: number }> {
+    const memory = await this.sendDirtyOf('memory', all, Math.max(this.g.memoryBytes, 1));
     if (this.g.diskBytes === null) return memory;
     if (this.diskShared) {
       await this.flushSharedDisk(all);
       return memory;
     }
-    const disk = await this.sendDirtyOf('disk', all, bounded ? this.g.diskBytes : Infinity);
+    const disk = await this.sendDirtyOf('disk', all, this.g.diskBytes);
     return { bytes: memory.bytes + disk.bytes, dirtyLeft: memory.dirtyLeft + disk.dirtyLeft, pages: memory.pages + disk.pages };
   }
 
@@ -262,9 +262,11 @@ export class MigrationSource {
     for (let iteration = 1; ; iteration++) {
       this.checkCancel();
       const roundStart = performance.now();
-      // Round 1 sends every page and block; later rounds at most the whole memory (as of the last
-      // batch) and the whole disk: a guest dirtying faster than that waits for the next round.
-      const sent = await this.sendDirty(iteration === 1, iteration > 1);
+      // Round 1 sends every page and block; every round at most the whole memory (as of the last
+      // batch) and the whole disk: a guest dirtying faster than that waits for the next round,
+      // whose measure throttles it (a round 1 without bound never ended with such a guest when
+      // its memory took more than one batch).
+      const sent = await this.sendDirty(iteration === 1);
       // The round counts once the destination has it: bytes in socket buffers are not bandwidth.
       await this.reader!.awaitAcked(this.sentFrameBytes, REPLY_MS);
       this.copyEnd = performance.now();
