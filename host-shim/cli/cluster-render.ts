@@ -3,7 +3,7 @@ import type { BalanceResult, ClusterEvent, ClusterGuest, ClusterHost, ClusterSta
 import { formatBytes, table } from './render.js';
 
 export function hostsTable(hosts: ClusterHost[]): string {
-  const header = ['NAME', 'STATE', 'MAINTENANCE', 'ENGINE', 'CPU', 'MEMORY', 'GUESTS', 'LOAD', 'SWITCH', 'URL'];
+  const header = ['NAME', 'STATE', 'MAINTENANCE', 'ENGINE', 'CPU', 'MEMORY', 'GUESTS', 'LOAD', 'SWITCH', 'SHARED DIR', 'URL'];
   const rows = hosts.map((h) => [
     h.name,
     h.connection,
@@ -14,6 +14,7 @@ export function hostsTable(hosts: ClusterHost[]): string {
     String(h.guests),
     h.load.toFixed(2),
     h.switch ?? '-',
+    h.sharedDir ?? '-',
     h.url,
   ]);
   return table([header, ...rows]);
@@ -28,7 +29,7 @@ export function clusterGuestsTable(guests: ClusterGuest[]): string {
     g.state,
     g.cpu === null ? '-' : g.cpu.toFixed(2),
     formatBytes(g.memoryBytes),
-    g.diskBytes ? formatBytes(g.diskBytes) : '-',
+    g.diskBytes ? `${formatBytes(g.diskBytes)}${g.diskShared ? ' (shared)' : ''}` : '-',
     g.baseline ?? '-',
     g.service?.address ?? '-',
   ]);

@@ -144,6 +144,7 @@ export interface ClusterGuestStartOptions extends ClusterOptions {
   policy?: GuestPolicy;
   listen?: string;
   disk?: string;
+  diskShared?: boolean;
 }
 
 /**
@@ -154,6 +155,7 @@ export interface ClusterGuestStartOptions extends ClusterOptions {
 export async function clusterGuestStartCommand(path: string, args: string[], options: ClusterGuestStartOptions): Promise<number> {
   const listen = options.listen !== undefined ? parsePort('--listen', options.listen) : undefined;
   const disk = options.disk !== undefined ? checkDiskBytes('--disk', parseSize(options.disk)) : undefined;
+  if (options.diskShared && disk === undefined) throw new UsageError('--disk-shared goes with --disk SIZE');
   const client = clusterClient(options);
   let bytes: Uint8Array;
   try {
@@ -163,7 +165,7 @@ export async function clusterGuestStartCommand(path: string, args: string[], opt
   }
   const module = await client.putModule(bytes);
   const env = options.env.length ? parseEnv(options.env) : undefined;
-  const guest = await client.placeGuest({ module, args, env, name: options.name, host: options.on, baseline: options.baseline, policy: options.policy, listen, disk });
+  const guest = await client.placeGuest({ module, args, env, name: options.name, host: options.on, baseline: options.baseline, policy: options.policy, listen, disk, diskShared: options.diskShared || undefined });
   if (!options.json) process.stderr.write(`${guest.id} placed on ${guest.host}\n`);
   if (!options.json && guest.service) process.stderr.write(`wasmotion: ${guest.id} serves at ${guest.service.address}\n`);
   await out(options.json ? jsonLine(guest) : `${guest.id}\n`);

@@ -214,11 +214,10 @@ function declareHostApiCommands(cli: Command, setExit: (code: number) => void): 
     .option('--memory-limit <size>', 'the guest\'s largest memory, e.g. 128MiB')
     .option('--listen <port>', 'give the guest a listening socket at fd 3, published on the host\'s virtual switch at this port (0 picks one)')
     .option('--disk <size>', 'give the guest a virtual disk of this size, e.g. 16MiB, preopened as /data (fd 3; a listener then is fd 4); it moves with the guest')
-    .option('--disk-shared', 'with --disk: keep the disk image in a file in the host\'s shared directory (host start --shared-dir); hosts that see it take the disk through it when the guest migrates')
+    .option('--disk-shared', 'with --disk: keep the disk image in a file in the host\'s shared directory (host start --shared-dir); hosts that see it take the disk through it when the guest migrates; with --cluster, only hosts with a shared directory are considered and it moves only among hosts sharing it')
     .action(async (path: string, args: string[], options: GuestStartOptions & ClusterGuestStartOptions) => {
       if (options.cluster !== undefined) {
         if (options.host !== undefined) throw new UsageError('--host and --cluster exclude each other');
-        if (options.diskShared) throw new UsageError('--disk-shared goes with --host: the cluster manager does not place guests with a shared disk');
         return setExit(await clusterGuestStartCommand(path, args, { ...options, policy: policyFrom(options) }));
       }
       if (options.on !== undefined) throw new UsageError('--on goes with --cluster');

@@ -34,6 +34,12 @@ export interface Enrollment {
   capacity: Capacity;
   /** The virtual switch (HOST:PORT) the host is joined to, or null; absent from hosts that predate it. */
   switch?: string | null;
+  /**
+   * Its shared directory of disk images (host start --shared-dir), the path as
+   * the host sees it, or null; absent from hosts that predate it. Hosts share
+   * it when their paths are equal.
+   */
+  sharedDir?: string | null;
 }
 
 export type MaintenanceState = 'none' | 'entering' | 'in-maintenance';
@@ -71,6 +77,8 @@ export interface ClusterGuest {
   service: { address: string; port: number } | null;
   /** Bytes of its virtual disk, or null without one. */
   diskBytes: number | null;
+  /** Its disk is backed by an image file in its host's shared directory. */
+  diskShared: boolean;
 }
 
 export interface ClusterEvent {
@@ -109,6 +117,8 @@ export interface PlaceGuestRequest {
   listen?: number;
   /** Bytes of its virtual disk (docs/wasi.md); counted as memory it holds on every host considered. */
   disk?: number;
+  /** Back the disk by an image file in the host's shared directory: only hosts with one are considered, and it moves only among hosts sharing it. */
+  diskShared?: boolean;
 }
 
 export interface BalanceResult {

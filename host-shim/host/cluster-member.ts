@@ -59,7 +59,7 @@ export class ClusterMember {
   }
 
   private enrollment(): Enrollment {
-    const info = this.agent.hostInfo() as { name: string; version: string; engine: string; features: string[]; capabilities: string[]; capacity: Capacity; switch: string | null };
+    const info = this.agent.hostInfo() as { name: string; version: string; engine: string; features: string[]; capabilities: string[]; capacity: Capacity; switch: string | null; sharedDir: string | null };
     return {
       name: info.name,
       url: this.agent.url,
@@ -69,6 +69,7 @@ export class ClusterMember {
       capabilities: info.capabilities,
       capacity: info.capacity,
       switch: info.switch,
+      sharedDir: info.sharedDir,
     };
   }
 

@@ -104,10 +104,11 @@ export function stddev(values: number[]): number {
  * (memory + disk) / (bandwidth - dirtyRate). A guest dirtying memory at 90% of
  * the link or more would not converge: its cost is Infinity and it is never
  * moved for balance. Its whole disk counts, an upper bound: round 1 sends
- * every block that is not zero.
+ * every block that is not zero. A disk in a shared directory is read from its
+ * image by the destination: it costs nothing on the link.
  */
 export function migrationCost(guest: Guest, bandwidth: number): number {
-  const memoryBytes = (guest.migration?.memoryBytes ?? guest.demand.memory) + (guest.disk ?? 0);
+  const memoryBytes = (guest.migration?.memoryBytes ?? guest.demand.memory) + (guest.sharedDisk ? 0 : (guest.disk ?? 0));
   const dirtyRate = guest.migration?.dirtyRate ?? 0;
   if (dirtyRate >= 0.9 * bandwidth) return Infinity;
   return memoryBytes / (bandwidth - dirtyRate);

@@ -18,6 +18,11 @@ export interface Host {
   maintenance?: boolean;
   /** The virtual switch (HOST:PORT) the host is joined to, if any: guests that publish a service need one. */
   switch?: string;
+  /**
+   * The shared directory of disk images, as the host sees it: hosts whose
+   * paths are equal share it (operators mount the share at the same path).
+   */
+  sharedDir?: string;
 }
 
 export interface Guest {
@@ -30,13 +35,20 @@ export interface Guest {
   shares?: number;
   /** Inputs of the migration cost: memory to copy and how fast it is re-dirtied. */
   migration?: { memoryBytes: number; dirtyRate: number };
-  /** Bytes of its virtual disk: memory it holds on its host whatever it does, copied when it moves. */
+  /** Bytes of its virtual disk: memory it holds on its host whatever it does, copied when it moves (unless shared). */
   disk?: number;
   /**
    * It publishes a service on a virtual switch, so it runs only on hosts
    * joined to `switch` (to any switch while it has none yet: a new guest).
    */
   service?: { switch?: string };
+  /**
+   * Its disk is backed by an image file in a shared directory, so it runs
+   * only on hosts that share `dir` (on any host with a shared directory while
+   * it has none yet: a new guest). A move reads the disk from the image: the
+   * disk is not copied, and costs nothing on the link.
+   */
+  sharedDisk?: { dir?: string };
 }
 
 export type Rule =
@@ -82,7 +94,7 @@ function checkKeys(obj: object, allowed: string[], what: string): void {
 
 function validateGuest(g: Guest, hostIds: Set<string>): void {
   const what = `guest ${g.id}`;
-  checkKeys(g, ['id', 'host', 'demand', 'reservation', 'limit', 'shares', 'migration', 'disk', 'service'], what);
+  checkKeys(g, ['id', 'host', 'demand', 'reservation', 'limit', 'shares', 'migration', 'disk', 'service', 'sharedDisk'], what);
   if (!hostIds.has(g.host)) fail(`${what} is on unknown host "${g.host}"`);
   checkResources(g.demand, `${what}.demand`);
   if (g.reservation !== undefined) checkResources(g.reservation, `${what}.reservation`);
@@ -103,6 +115,11 @@ function validateGuest(g: Guest, hostIds: Set<string>): void {
     if (g.service === null || typeof g.service !== 'object') fail(`${what}.service must be { switch }`);
     checkKeys(g.service, ['switch'], `${what}.service`);
     if (g.service.switch !== undefined && (typeof g.service.switch !== 'string' || g.service.switch === '')) fail(`${what}.service.switch must be a non-empty string`);
+  }
+  if (g.sharedDisk !== undefined) {
+    if (g.sharedDisk === null || typeof g.sharedDisk !== 'object') fail(`${what}.sharedDisk must be { dir }`);
+    checkKeys(g.sharedDisk, ['dir'], `${what}.sharedDisk`);
+    if (g.sharedDisk.dir !== undefined && (typeof g.sharedDisk.dir !== 'string' || g.sharedDisk.dir === '')) fail(`${what}.sharedDisk.dir must be a non-empty string`);
   }
 }
 
@@ -126,8 +143,9 @@ function validateRule(rule: Rule, hostIds: Set<string>, guestIds: Set<string>): 
 export function validateCluster(cluster: Cluster): void {
   const hostIds = new Set<string>();
   for (const h of cluster.hosts) {
-    checkKeys(h, ['id', 'capacity', 'maintenance', 'switch'], `host ${h.id}`);
+    checkKeys(h, ['id', 'capacity', 'maintenance', 'switch', 'sharedDir'], `host ${h.id}`);
     if (h.switch !== undefined && (typeof h.switch !== 'string' || h.switch === '')) fail(`host ${h.id}.switch must be a non-empty string`);
+    if (h.sharedDir !== undefined && (typeof h.sharedDir !== 'string' || h.sharedDir === '')) fail(`host ${h.id}.sharedDir must be a non-empty string`);
     if (typeof h.id !== 'string' || h.id === '') fail('every host needs an id');
     if (hostIds.has(h.id)) fail(`duplicate host id "${h.id}"`);
     hostIds.add(h.id);

@@ -39,6 +39,8 @@ export class ClusterState {
   readonly gDisk: Float64Array;
   /** The switch each guest's service needs (null: any switch), or undefined for a guest without one. */
   readonly gSwitch: (string | null | undefined)[];
+  /** The shared directory each guest's disk image is in (null: any), or undefined for a guest without one. */
+  readonly gSharedDir: (string | null | undefined)[];
   /** Unit id of each guest; units[u] lists the guests of an affinity group (or one guest). */
   readonly unitOf: Int32Array;
   readonly units: number[][] = [];
@@ -82,12 +84,14 @@ export class ClusterState {
     this.gCost = new Float64Array(ng);
     this.gDisk = new Float64Array(ng);
     this.gSwitch = new Array(ng);
+    this.gSharedDir = new Array(ng);
     this.guests.forEach((g, i) => {
       this.guestIndex.set(g.id, i);
       const w = wanted(g);
       // A disk image lives in its VMM's memory: held from start to end, like a reservation.
       this.gDisk[i] = g.disk ?? 0;
       this.gSwitch[i] = g.service ? (g.service.switch ?? null) : undefined;
+      this.gSharedDir[i] = g.sharedDisk ? (g.sharedDisk.dir ?? null) : undefined;
       this.gWantCpu[i] = w.cpu;
       this.gWantMem[i] = w.memory + this.gDisk[i];
       this.gResCpu[i] = g.reservation?.cpu ?? 0;
@@ -253,6 +257,8 @@ export class ClusterState {
       if (must && !must.has(h)) return `rule ${this.mustRule[g]} keeps ${this.guests[g].id} off ${this.hosts[h].id}`;
       const noSwitch = this.switchRefusal(g, h);
       if (noSwitch !== undefined) return noSwitch;
+      const noShare = this.sharedDirRefusal(g, h);
+      if (noShare !== undefined) return noShare;
       for (const tie of this.anti[g] ?? []) {
         for (const p of tie.partners) {
           if (!moving.has(p) && this.guestHost[p] === h) {
@@ -280,6 +286,17 @@ export class ClusterState {
     const id = this.guests[g].id;
     if (has === undefined) return `${id} publishes a service and ${this.hosts[h].id} is joined to no virtual switch`;
     if (needs !== null && has !== needs) return `${id} publishes its service on switch ${needs} and ${this.hosts[h].id} is joined to switch ${has}`;
+    return undefined;
+  }
+
+  /** Why guest g's shared disk image cannot be reached from host h, or undefined when it can (or g has none). */
+  private sharedDirRefusal(g: number, h: number): string | undefined {
+    const needs = this.gSharedDir[g];
+    if (needs === undefined) return undefined;
+    const has = this.hosts[h].sharedDir;
+    const id = this.guests[g].id;
+    if (has === undefined) return `${id} keeps its disk in a shared directory and ${this.hosts[h].id} has none`;
+    if (needs !== null && has !== needs) return `${id} keeps its disk in shared directory ${needs} and ${this.hosts[h].id} shares ${has}`;
     return undefined;
   }
 

@@ -163,12 +163,12 @@ export class Inventory {
   model(rules: Rule[]): Cluster {
     const hosts = [...this.live].filter(([, live]) => live.connected).map(([name]) => {
       const stored = this.store.state.hosts[name];
-      return { id: name, capacity: { ...stored.enrollment.capacity }, maintenance: stored.maintenance !== 'none' || undefined, switch: stored.enrollment.switch ?? undefined };
+      return { id: name, capacity: { ...stored.enrollment.capacity }, maintenance: stored.maintenance !== 'none' || undefined, switch: stored.enrollment.switch ?? undefined, sharedDir: stored.enrollment.sharedDir ?? undefined };
     });
     // A guest still starting has no memory size yet and cannot be migrated: it joins the model once running.
     const guests = this.activeGuests()
       .filter(({ guest }) => guest.state !== 'starting')
-      .map(({ host, guest }) => drsGuest(host, guest, this.store.state.guests[guest.id], this.enrollment(host)?.switch ?? undefined));
+      .map(({ host, guest }) => drsGuest(host, guest, this.store.state.guests[guest.id], this.enrollment(host)));
     const ids = new Set(guests.map((g) => g.id));
     const hostIds = new Set(hosts.map((h) => h.id));
     const kept: Rule[] = [];
@@ -227,20 +227,25 @@ export class Inventory {
         baseline: g.baseline ?? stored?.baseline ?? null,
         service: g.service ?? null,
         diskBytes: g.diskBytes ?? null,
+        diskShared: g.diskImage != null,
       };
     });
   }
 }
 
-/** The guest as DRS sees it; `hostSwitch` is the switch of the host it runs on, where its service (if any) is published. */
-function drsGuest(host: string, g: ReportedGuest, stored: StoredGuest | undefined, hostSwitch: string | undefined): Guest {
+/**
+ * The guest as DRS sees it. The host it runs on names the switch its service
+ * (if any) is published on and the shared directory its disk image (if any) is in.
+ */
+function drsGuest(host: string, g: ReportedGuest, stored: StoredGuest | undefined, on: Enrollment | undefined): Guest {
   const policy = g.policy ?? stored?.policy ?? null;
   const cpu = typeof g.usage?.demand === 'number' ? g.usage.demand : UNMEASURED_CPU;
   const dirtyRate = typeof g.usage?.dirtyRate === 'number' ? g.usage.dirtyRate : 0;
   const guest: Guest = { id: g.id, host, demand: { cpu, memory: g.memoryBytes }, migration: { memoryBytes: g.memoryBytes, dirtyRate } };
   if (typeof g.diskBytes === 'number' && g.diskBytes > 0) guest.disk = g.diskBytes;
   // A guest with a listening socket keeps it while it moves (its service is detached a moment then): `listens` says so throughout.
-  if (g.listens ?? g.service != null) guest.service = hostSwitch !== undefined ? { switch: hostSwitch } : {};
+  if (g.listens ?? g.service != null) guest.service = on?.switch != null ? { switch: on.switch } : {};
+  if (g.diskImage != null) guest.sharedDisk = on?.sharedDir != null ? { dir: on.sharedDir } : {};
   if (policy?.cpu?.reservation !== undefined || policy?.memory?.reservation !== undefined) {
     guest.reservation = { cpu: policy.cpu?.reservation ?? 0, memory: policy.memory?.reservation ?? 0 };
   }

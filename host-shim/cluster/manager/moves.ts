@@ -49,7 +49,14 @@ export class MoveRunner {
       for await (const e of from.migrationEvents(started.id)) last = e;
       if (last?.state !== 'completed') throw new Error(last ? `migration ${last.state}: ${describeFailure(last.error)}` : 'the migration ended without a final event');
       this.inventory.moved(move.guest, move.from, move.to);
-      this.events.add({ type: 'migration-completed', guest: move.guest, host: move.to, message: `${move.guest} now runs on ${move.to} (downtime ${last.downtimeMs === null ? '?' : last.downtimeMs.toFixed(1)} ms)`, detail: { from: move.from, downtimeMs: last.downtimeMs, totalMs: last.totalMs } });
+      const disk = last.disk === 'shared' ? ', disk through the shared directory' : last.disk === 'copied' ? ', disk copied' : '';
+      this.events.add({
+        type: 'migration-completed',
+        guest: move.guest,
+        host: move.to,
+        message: `${move.guest} now runs on ${move.to} (downtime ${last.downtimeMs === null ? '?' : last.downtimeMs.toFixed(1)} ms${disk})`,
+        detail: { from: move.from, downtimeMs: last.downtimeMs, totalMs: last.totalMs, disk: last.disk ?? null, diskTransferred: last.diskTransferred ?? 0 },
+      });
       return { ...outcome, ok: true };
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);

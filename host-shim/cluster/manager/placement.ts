@@ -9,7 +9,8 @@
  *
  * A guest's disk is memory it holds wherever it runs, counted like a
  * reservation on every host considered; a guest that publishes a service goes
- * only to a host joined to a virtual switch.
+ * only to a host joined to a virtual switch, and one whose disk is kept in a
+ * shared directory only to a host with one.
  *
  * At the "manual" automation level the cluster only recommends: the request
  * must name the host, and a request without one is answered with the
@@ -66,6 +67,7 @@ export class Placement {
       baseline,
       service: info.service ?? null,
       diskBytes: info.diskBytes ?? null,
+      diskShared: request.diskShared === true,
     };
   }
 
@@ -82,6 +84,7 @@ export class Placement {
         baseline,
         listen: request.listen,
         disk: request.disk,
+        diskShared: request.diskShared,
       });
     } catch (err) {
       if (!(err instanceof HostApiError)) throw err;
@@ -109,12 +112,17 @@ export class Placement {
   }
 }
 
-/** The new guest as the scheduler sees it: busy up to its limit, holding its reservations and its disk, needing a switch for its service. */
+/**
+ * The new guest as the scheduler sees it: busy up to its limit, holding its
+ * reservations and its disk, needing a switch for its service and a shared
+ * directory for its shared disk.
+ */
 function newGuest(request: PlaceGuestRequest): Guest {
   const policy = request.policy;
   const guest: Guest = { id: NEW_GUEST, host: '', demand: { cpu: Math.min(policy?.cpu?.limit ?? 1, 1), memory: policy?.memory?.reservation ?? 0 } };
   if (request.disk !== undefined) guest.disk = request.disk;
   if (request.listen !== undefined) guest.service = {};
+  if (request.diskShared) guest.sharedDisk = {};
   if (policy?.cpu?.reservation !== undefined || policy?.memory?.reservation !== undefined) {
     guest.reservation = { cpu: policy.cpu?.reservation ?? 0, memory: policy.memory?.reservation ?? 0 };
   }

@@ -36,7 +36,7 @@ function strings(value: unknown, what: string): string[] {
 }
 
 export function checkEnrollment(body: Record<string, unknown>): Enrollment {
-  onlyKeys(body, ['name', 'url', 'engine', 'version', 'features', 'capabilities', 'capacity', 'switch'], 'the enrollment');
+  onlyKeys(body, ['name', 'url', 'engine', 'version', 'features', 'capabilities', 'capacity', 'switch', 'sharedDir'], 'the enrollment');
   const capacity = body.capacity as Record<string, unknown> | undefined;
   if (typeof capacity !== 'object' || capacity === null) refuse('"capacity" must be {"cpu", "memory"}');
   onlyKeys(capacity, ['cpu', 'memory'], '"capacity"');
@@ -49,6 +49,7 @@ export function checkEnrollment(body: Record<string, unknown>): Enrollment {
     capabilities: strings(body.capabilities ?? [], '"capabilities"'),
     capacity: { cpu: number(capacity.cpu, '"capacity.cpu"', 0.01), memory: number(capacity.memory, '"capacity.memory"', 1) },
     switch: body.switch == null ? null : text(body.switch, '"switch"'),
+    sharedDir: body.sharedDir == null ? null : text(body.sharedDir, '"sharedDir"'),
   };
 }
 
@@ -90,7 +91,7 @@ export function checkRules(value: unknown): Rule[] {
 }
 
 export function checkPlacement(body: Record<string, unknown>): PlaceGuestRequest & { host?: string } {
-  onlyKeys(body, ['module', 'args', 'env', 'name', 'policy', 'baseline', 'host', 'listen', 'disk'], 'the guest');
+  onlyKeys(body, ['module', 'args', 'env', 'name', 'policy', 'baseline', 'host', 'listen', 'disk', 'diskShared'], 'the guest');
   const module = text(body.module, '"module"');
   if (!SHA256_HEX.test(module)) refuse('"module" must be the sha256 of an uploaded module');
   const request: PlaceGuestRequest & { host?: string } = { module };
@@ -111,6 +112,11 @@ export function checkPlacement(body: Record<string, unknown>): PlaceGuestRequest
   if (body.disk !== undefined) {
     if (!Number.isSafeInteger(body.disk)) refuse('"disk" must be a size in bytes');
     request.disk = checkDiskBytes('"disk"', body.disk as number);
+  }
+  if (body.diskShared !== undefined) {
+    if (typeof body.diskShared !== 'boolean') refuse('"diskShared" must be true or false');
+    if (body.diskShared && request.disk === undefined) refuse('"diskShared" goes with "disk"');
+    if (body.diskShared) request.diskShared = true;
   }
   return request;
 }
