@@ -86,7 +86,7 @@ describe.skipIf(!existsSync(kvserver))('guests with a disk and a service in a cl
     expect(hosts.get('s1')!.switch).toBe(endpoint);
     expect(hosts.get('s2')!.switch).toBe(endpoint);
     expect(hosts.get('plain')!.switch).toBeNull();
-    expect(cli(['cluster', 'hosts', ...c()]).stdout).toMatch(/^NAME .* SWITCH +URL$/m);
+    expect(cli(['cluster', 'hosts', ...c()]).stdout).toMatch(/^NAME .* SWITCH +SHARED DIR +URL$/m);
   });
 
   test('a service goes only to a host joined to a switch; a disk only where it fits', () => {

@@ -85,6 +85,15 @@ describe.skipIf(!existsSync(APPENDER) || !existsSync(TREESUM))('a guest with a s
     expect(cli(['guest', 'start', ...c(), '--disk-shared', APPENDER]).stderr).toContain('--disk-shared goes with --disk SIZE');
   });
 
+  test('the API refuses diskShared without a disk, or not a boolean', async () => {
+    const place = async (body: object) => {
+      const res = await fetch(new URL('/v1/cluster/guests', manager), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ module: '0'.repeat(64), ...body }) });
+      return { status: res.status, body: (await res.json()) as { error: { code: string; message: string } } };
+    };
+    expect(await place({ diskShared: true })).toEqual({ status: 400, body: { error: { code: 'WASMOTION_ERR_USAGE', message: '"diskShared" goes with "disk"' } } });
+    expect(await place({ disk: DISK, diskShared: 'yes' })).toEqual({ status: 400, body: { error: { code: 'WASMOTION_ERR_USAGE', message: '"diskShared" must be true or false' } } });
+  });
+
   test('a guest started with --disk and --disk-shared is placed on a host with a shared directory, its image there', async () => {
     // The unmoved reference run, on the host that shares another directory: its load keeps the new guest off it.
     const ref = cli(['guest', 'start', '--host', hostUrls.get('elsewhere')!, '--disk', '4MiB', '--disk-shared', APPENDER, ...ARGS]);
