@@ -12,29 +12,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ClusterEvent, ClusterGuest, ClusterHost } from '../../host-shim/client/cluster-types.js';
 import type { GuestInfo } from '../../host-shim/client/types.js';
-import { GuestSession } from '../../host-shim/guest/session.js';
-import { HEADER_BYTES } from '../../host-shim/wasi/disk-image-file.js';
 import { cGuestWasmPath } from '../../tools/guests/layout.js';
 import { cli, cliAsync, cliJson, startProcess, until, type Running } from '../support/processes.js';
+import { filesIn, TREESUM } from '../support/disk-image.js';
 
 const APPENDER = cGuestWasmPath('appender');
-const TREESUM = cGuestWasmPath('treesum');
 const DISK = 4 << 20;
 /** 4,000 rounds over 4 files, 4 ms apart: over 16 s of appending, long enough to be moved and refused a move while it runs. */
 const ARGS = ['--', '/data', '4000', '4', '4'];
-
-/** Every file in a disk image, its size and checksum (the treesum guest on a disk made from the file). */
-async function filesIn(imageFile: string): Promise<string> {
-  let out = '';
-  const image = readFileSync(imageFile).subarray(HEADER_BYTES);
-  const s = GuestSession.start(readFileSync(TREESUM), { args: ['/data'], disk: { image }, stdout: { write: (b) => void (out += Buffer.from(b).toString()) } });
-  try {
-    expect(await s.run()).toEqual({ state: 'exited', exitCode: 0 });
-  } finally {
-    s.dispose();
-  }
-  return out;
-}
 
 describe.skipIf(!existsSync(APPENDER) || !existsSync(TREESUM))('a guest with a shared disk in a cluster', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wasmotion-cluster-shared-'));

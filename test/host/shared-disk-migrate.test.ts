@@ -7,14 +7,13 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSy
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { GuestSession } from '../../host-shim/guest/session.js';
 import type { HostAgent } from '../../host-shim/host/agent.js';
 import { HEADER_BYTES } from '../../host-shim/wasi/disk-image-file.js';
 import { cGuestWasmPath } from '../../tools/guests/layout.js';
 import { api, host, sleep, start } from './agents.js';
+import { filesIn, TREESUM } from '../support/disk-image.js';
 
 const APPENDER = cGuestWasmPath('appender');
-const TREESUM = cGuestWasmPath('treesum');
 const DISK = 4 << 20;
 /** 500 rounds over 4 files, 4 ms apart: a few seconds of appending, a checksum line every 50 rounds. */
 const ARGS = ['/data', '500', '4', '4'];
@@ -43,19 +42,6 @@ async function migrate(from: HostAgent, to: HostAgent, id: string): Promise<any[
   const evs = await events(from.url, m.body.id);
   expect(evs.at(-1).state, JSON.stringify(evs.at(-1).error)).toBe('completed');
   return evs;
-}
-
-/** Every file in the image, its size and checksum (the treesum guest on a disk made from the file). */
-async function filesIn(imageFile: string): Promise<string> {
-  let out = '';
-  const image = readFileSync(imageFile).subarray(HEADER_BYTES);
-  const s = GuestSession.start(readFileSync(TREESUM), { args: ['/data'], disk: { image }, stdout: { write: (b) => void (out += Buffer.from(b).toString()) } });
-  try {
-    expect(await s.run()).toEqual({ state: 'exited', exitCode: 0 });
-  } finally {
-    s.dispose();
-  }
-  return out;
 }
 
 describe.skipIf(!existsSync(APPENDER) || !existsSync(TREESUM))('a guest whose disk is in a shared directory', () => {
