@@ -1,17 +1,19 @@
 /**
- * `npm run cluster -- --hosts 3 [--netns | --switch]`: an emulated cluster on
+ * `npm run cluster -- --hosts 3 [--netns | --switch] [--shared-dir]`: an emulated cluster on
  * one machine, N host agents as separate processes sharing a fresh cluster
  * secret: on loopback, or with --netns each in its own network namespace with
  * its own address (root and iproute2; see netns.ts; drive them from the
  * client namespace it prints). With --switch (loopback only) a virtual switch
- * process comes first and every host publishes guest services on it. Prints
+ * process comes first and every host publishes guest services on it. With
+ * --shared-dir every host gets the same directory for guest disk images
+ * (host start --shared-dir), as hosts mounting one share would. Prints
  * the switch and each host's URL as they come up, then `cluster ready: URL
  * URL ...`, and runs until SIGINT or SIGTERM, which stop every process and
  * remove the namespaces.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -60,8 +62,9 @@ async function main(): Promise<number> {
     .option('--hosts <n>', 'how many hosts', '3')
     .option('--netns', 'each host in its own network namespace (root and iproute2)')
     .option('--switch', 'a virtual switch for guest services (loopback only)')
+    .option('--shared-dir', 'one directory of guest disk images that every host sees (guest start --disk-shared)')
     .parse(process.argv)
-    .opts<{ hosts: string; netns?: boolean; switch?: boolean }>();
+    .opts<{ hosts: string; netns?: boolean; switch?: boolean; sharedDir?: boolean }>();
   const n = Number(opts.hosts);
   if (!Number.isInteger(n) || n < 1 || n > 32) {
     process.stderr.write('cluster: --hosts must be 1 to 32\n');
@@ -87,8 +90,15 @@ async function main(): Promise<number> {
       sw = await startSwitch(secretFile);
       process.stdout.write(`switch ${sw.endpoint}\n`);
     }
+    const shared = opts.sharedDir ? join(dir, 'shared') : undefined;
+    if (shared) {
+      mkdirSync(shared);
+      process.stdout.write(`shared dir ${shared}\n`);
+    }
     for (let i = 1; i <= n; i++) {
-      const h = await startHost(`host${i}`, secretFile, join(dir, `host${i}`), topology?.hosts[i - 1], { args: sw ? ['--switch', sw.endpoint] : [] });
+      const h = await startHost(`host${i}`, secretFile, join(dir, `host${i}`), topology?.hosts[i - 1], {
+        args: [...(sw ? ['--switch', sw.endpoint] : []), ...(shared ? ['--shared-dir', shared] : [])],
+      });
       hosts.push(h);
       process.stdout.write(`host${i} ${h.url}\n`);
     }
