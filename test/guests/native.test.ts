@@ -9,9 +9,15 @@ import { KERNEL_REFERENCE } from './kernel-cases.js';
 import { runUnderNodeWasi } from './node-wasi.js';
 import { COMPUTE_64_CHECKSUM, WASI_CASES, wasiMismatches } from './wasi-cases.js';
 
+// node:wasi sleeps on libuv's millisecond timers, which end the clock
+// guest's 5 ms nanosleep after about 4.1 ms in one run of 50 to 100: the
+// reference, not the guest, is then wrong, so that case gets two more tries
+// here. The VMM runs the same case strictly (test/wasi/guests.test.ts, test/engine, test/vmm-cli).
+const NODE_WASI_RETRIES: Record<string, number> = { 'clock: monotonic, realtime and nanosleep': 2 };
+
 describe('WASI guests under node:wasi', () => {
   for (const c of WASI_CASES) {
-    it.skipIf(!existsSync(c.wasmPath))(c.name, () => {
+    it.skipIf(!existsSync(c.wasmPath))(c.name, { retry: NODE_WASI_RETRIES[c.name] ?? 0 }, () => {
       expect(wasiMismatches(c, runUnderNodeWasi(c))).toEqual([]);
     });
   }
