@@ -113,7 +113,11 @@ describe.skipIf(!existsSync(kvserver))('guests with a disk and a service in a cl
     id = r.stdout.trim();
     expect(r.stderr).toContain(`${id} placed on s1`);
     address = /serves at (127\.0\.0\.1:\d+)/.exec(r.stderr)![1];
-    const placed = await until('the guest in the inventory', () => guestById(id));
+    // The host may report the guest in a heartbeat before its switch link carries the service.
+    const placed = await until('the guest and its service in the inventory', () => {
+      const g = guestById(id);
+      return g?.service ? g : undefined;
+    });
     expect(placed).toMatchObject({ host: 's1', diskBytes: DISK, service: { address } });
     client = await KvClient.connect(Number(address.split(':')[1]));
     await write(20);
