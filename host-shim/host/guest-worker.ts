@@ -22,6 +22,7 @@ import { warmUp } from './warm-up.js';
 import { DiskDirtyUsers } from '../wasi/disk-dirty.js';
 import { loadImageBlocks, loadImageFile } from '../wasi/disk-image-file.js';
 import { DiskWriteBack } from './disk-write-back.js';
+import { BatchBuffers } from '../migration/batch-buffers.js';
 
 if (!parentPort) throw new Error('guest-worker runs in a worker thread');
 
@@ -44,6 +45,8 @@ let wake: (() => void) | undefined;
 /** A migration's view of guest memory and of the disk image, each with its own dirty map (pages.ts). */
 let source: { memory: SourcePages; disk: SourcePages } | undefined;
 let destination: { memory: DestinationPages; disk: DestinationPages } | undefined;
+/** Buffers of the batches collected here, back from the agent once written out. */
+const batchBuffers = new BatchBuffers();
 /** The disk's dirty map, split between a migration and the write-back (wasi/disk-dirty.ts). */
 let diskDirty: DiskDirtyUsers | undefined;
 /** The write-back to the image file in the shared directory, for a disk that has one. */
@@ -194,7 +197,7 @@ function collect(of: PagesOf, maxBytes: number, all: boolean, compress: boolean)
   // The disk's map is the migration's own: the write-back takes from the same VMM map.
   const dirty = of === 'memory' ? s.dirtyMap() : diskDirty!.of('migration');
   if (all) dirty.fill(1);
-  const batch = source[of].collect(of === 'memory' ? s.memory() : s.disk(), dirty, maxBytes);
+  const batch = source[of].collect(of === 'memory' ? s.memory() : s.disk(), dirty, maxBytes, compress ? undefined : (bytes) => batchBuffers.take(bytes));
   if (of === 'memory') s.commitDirty(dirty as Buffer);
   // Level 1: the fastest deflate; compression pays only on links slower than it.
   const records = compress ? new Uint8Array(deflateRawSync(batch.records, { level: 1 })) : batch.records;
@@ -256,7 +259,9 @@ async function handle(m: ToWorker): Promise<void> {
       const view = m.of === 'memory' ? s.memory() : s.disk();
       const written = applyMemory(records, view, m.of === 'memory' ? 'migration pages' : 'migration disk blocks');
       destination![m.of].written(view, written);
-      post({ type: 'applied' });
+      // The batch's buffer goes back to the agent for the next one.
+      const buffer = m.records.buffer as ArrayBuffer;
+      post({ type: 'applied', buffer }, [buffer]);
       return;
     }
     case 'load': {
@@ -291,6 +296,9 @@ async function handle(m: ToWorker): Promise<void> {
       post({ type: 'loaded', ok: true, memoryBytes: memoryBytes(), listens });
       return;
     }
+    case 'recycle':
+      batchBuffers.give(m.buffer);
+      return;
     case 'collect': {
       const batch = collect(m.of, m.maxBytes, m.all, m.compress);
       post({ type: 'collected', ...batch }, [batch.records.buffer as ArrayBuffer]);

@@ -70,6 +70,8 @@ export type ToWorker =
    * the batch.
    */
   | { type: 'collect'; of: PagesOf; maxBytes: number; all: boolean; compress: boolean }
+  /** The buffer of a collected batch, written out: the worker collects a later batch into it (migration/batch-buffers.ts). */
+  | { type: 'recycle'; buffer: ArrayBuffer }
   /** Pause at the next slice boundary; answered by `paused`. */
   | { type: 'pause' }
   /**
@@ -121,7 +123,8 @@ export type FromWorker =
   /** The image file backing the guest's disk, and the last write-back failure (null once a flush succeeds). */
   | { type: 'disk-image'; path: string; error: { code: string; message: string } | null }
   /** The batch of a `pages` is written into the guest's memory or disk. */
-  | { type: 'applied' }
+  /** `buffer`: the batch's, back to the agent to receive the next one in (migration/batch-buffers.ts). */
+  | { type: 'applied'; buffer: ArrayBuffer }
   | { type: 'checkpoint'; state: Uint8Array; digest: Uint8Array; pages: number; diskDigest: Uint8Array; batches: CollectedBatch[] }
   /**
    * `listens`: the loaded guest has a listening socket (its service follows

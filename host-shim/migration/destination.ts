@@ -10,6 +10,7 @@ import { parsePolicy, type GuestPolicy } from '../host/policy.js';
 import type { GuestLimits } from '../host/worker-protocol.js';
 import type { GuestNetConfig } from '../host/worker-protocol.js';
 import { moduleDigest } from '../snapshot/directory.js';
+import { BatchBuffers } from './batch-buffers.js';
 import { FrameReader, MigrationError, Msg, type Frame, PROTOCOL, decodeImageBlocks, decodeState, parseJson, writeFrame, writeJson } from './wire.js';
 import { DISK_BLOCK, MAX_DISK_BYTES, MIN_DISK_BYTES } from '../wasi/disk.js';
 import { imagePath, readImageHeader } from '../wasi/disk-image-file.js';
@@ -137,13 +138,15 @@ function refusal(hello: Hello, baseline: Baseline, policy: GuestPolicy, host: De
  * rather than leaving a backlog to be written during the guest's pause.
  * A batch the worker refuses ends the migration (the reader fails).
  */
-function applyBatch(socket: TLSSocket, reader: FrameReader, g: GuestHandle, of: 'memory' | 'disk', f: Frame): void {
+function applyBatch(socket: TLSSocket, reader: FrameReader, buffers: BatchBuffers, g: GuestHandle, of: 'memory' | 'disk', f: Frame): void {
   // A page batch has a buffer of its own (wire.ts): it moves to the worker without a copy.
   const records = f.owned ? f.payload : new Uint8Array(f.payload);
   const compressed = f.type === Msg.PagesDeflated || f.type === Msg.DiskDeflated;
   const wireBytes = f.payload.length;
   g.ask({ type: 'pages', of, records, compressed }, 'applied', [records.buffer as ArrayBuffer]).then(
-    () => {
+    (applied) => {
+      // The worker gave the buffer back: a later batch is received into it.
+      buffers.give(applied.buffer);
       const ack = Buffer.allocUnsafe(8);
       ack.writeBigUInt64LE(BigInt(wireBytes));
       void writeFrame(socket, Msg.Ack, ack).catch(() => undefined);
@@ -156,7 +159,8 @@ function applyBatch(socket: TLSSocket, reader: FrameReader, g: GuestHandle, of: 
 }
 
 export async function receiveMigration(socket: TLSSocket, host: DestinationHost): Promise<void> {
-  const reader = new FrameReader(socket);
+  const buffers = new BatchBuffers();
+  const reader = new FrameReader(socket, buffers);
   let g: GuestHandle | undefined;
   let started = false;
   let held: string | undefined;
@@ -199,7 +203,7 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
       if (f.type === Msg.Pages || f.type === Msg.PagesDeflated || f.type === Msg.Disk || f.type === Msg.DiskDeflated) {
         const of = f.type === Msg.Disk || f.type === Msg.DiskDeflated ? 'disk' : 'memory';
         if (of === 'disk' && g.diskBytes === null) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'disk blocks for a guest that has no disk');
-        applyBatch(socket, reader, g, of, f);
+        applyBatch(socket, reader, buffers, g, of, f);
       } else if (f.type === Msg.DiskImage) {
         // The source wrote these blocks to the image file this host read the marker of: read them from there.
         if (!seen) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'disk image blocks for an image file this host does not see');

@@ -121,9 +121,10 @@ export class SourcePages {
   /**
    * Takes dirty pages from `memory` (clearing their bits in `dirty`) until
    * `maxBytes` of page data are in the batch. A zero page the destination
-   * already holds as zeros is cleared without being sent.
+   * already holds as zeros is cleared without being sent. `alloc` gives the
+   * batch its buffer.
    */
-  collect(memory: GuestMemory, dirty: Uint8Array, maxBytes: number): Batch {
+  collect(memory: GuestMemory, dirty: Uint8Array, maxBytes: number, alloc?: (bytes: number) => Buffer): Batch {
     const pages = memory.length / PAGE;
     this.resize(pages);
     const picked: number[] = [];
@@ -144,7 +145,7 @@ export class SourcePages {
       if (!isZero) bytes += PAGE;
     }
     this.cursor = (this.cursor + seen) % Math.max(pages, 1);
-    const out = encodePages(memory, pages, picked, zero);
+    const out = encodePages(memory, pages, picked, zero, alloc);
     let dirtyLeft = 0;
     for (let p = 0; p < pages; p++) dirtyLeft += dirty[p] ? 1 : 0;
     return { records: out, count: picked.length, bytes, dirtyLeft, pages };

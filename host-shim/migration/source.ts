@@ -247,8 +247,10 @@ export class MigrationSource {
     if (batch.count === 0) return;
     const [plain, deflated] = batch.of === 'memory' ? [Msg.Pages, Msg.PagesDeflated] : [Msg.Disk, Msg.DiskDeflated];
     this.copyStart ??= performance.now();
-    await writeFrame(this.socket!, batch.compressed ? deflated : plain, batch.records);
+    // Counted first: once written out, the batch's buffer goes back to the worker to collect another into.
     this.sentFrameBytes += batch.records.length;
+    const buffer = batch.records.buffer as ArrayBuffer;
+    await writeFrame(this.socket!, batch.compressed ? deflated : plain, batch.records, () => this.g.send({ type: 'recycle', buffer }, [buffer]));
   }
 
   /** Page bytes per second over the pre-copy rounds, up to the destination's acknowledgement of each. */

@@ -11,6 +11,7 @@
  */
 import type { Socket } from 'node:net';
 import { WasmotionError } from '../errors.js';
+import type { BatchBuffers } from './batch-buffers.js';
 
 /**
  * 2: the memory digest is kept as pages change (migration/pages.ts).
@@ -54,7 +55,8 @@ export interface Frame {
   payload: Buffer;
   /**
    * The payload's ArrayBuffer holds this frame alone (from byte 1, after the
-   * type), so it may be transferred to a worker without a copy.
+   * type; a reused buffer may run on past its end), so it may be transferred
+   * to a worker without a copy.
    */
   owned: boolean;
 }
@@ -69,13 +71,17 @@ export class MigrationError extends WasmotionError {
   }
 }
 
-/** Writes one frame, waiting for the socket to drain when its buffer is full. */
-export async function writeFrame(socket: Socket, type: number, payload: Uint8Array): Promise<void> {
+/**
+ * Writes one frame, waiting for the socket to drain when its buffer is full.
+ * `written` is called once the socket holds no reference to `payload`
+ * (also when the write failed): the caller may then reuse its buffer.
+ */
+export async function writeFrame(socket: Socket, type: number, payload: Uint8Array, written?: () => void): Promise<void> {
   const header = Buffer.allocUnsafe(5);
   header.writeUInt32LE(payload.length + 1, 0);
   header.writeUInt8(type, 4);
   socket.write(header);
-  const flushed = socket.write(payload);
+  const flushed = socket.write(payload, written && (() => written()));
   if (!flushed && !socket.destroyed) {
     await new Promise<void>((resolve, reject) => {
       const done = () => {
@@ -116,7 +122,8 @@ export class FrameReader {
   private ended: Error | undefined;
   private waiter: (() => void) | undefined;
 
-  constructor(socket: Socket) {
+  /** With `buffers`, large frames are received into reused buffers (batch-buffers.ts), given back by whoever consumed them. */
+  constructor(socket: Socket, private readonly buffers?: BatchBuffers) {
     socket.on('data', (chunk: Buffer) => {
       if (this.ended) return;
       const before = this.frames.length;
@@ -179,7 +186,7 @@ export class FrameReader {
       if (length >= OWN_BUFFER_BYTES) {
         this.take(4);
         // Not from Node's pool: the frame owns the whole ArrayBuffer.
-        const buf = Buffer.allocUnsafeSlow(length);
+        const buf = this.buffers ? this.buffers.take(length) : Buffer.allocUnsafeSlow(length);
         let filled = 0;
         for (const piece of this.buffered) filled += piece.copy(buf, filled);
         this.buffered = [];

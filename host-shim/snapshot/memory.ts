@@ -62,12 +62,13 @@ export function encodeTrailer(count: number, dataPages: number): Buffer {
 
 /**
  * A MEMORY payload of the chosen pages: `picked` page indices in order, with
- * `zero[i]` telling which are all zeros (listed, no bytes).
+ * `zero[i]` telling which are all zeros (listed, no bytes). `alloc` gives
+ * the buffer to write it to (a reused one, migration/batch-buffers.ts).
  */
-export function encodePages(mem: GuestMemory, pages: number, picked: number[], zero: boolean[]): Buffer {
+export function encodePages(mem: GuestMemory, pages: number, picked: number[], zero: boolean[], alloc: (bytes: number) => Buffer = Buffer.allocUnsafe): Buffer {
   let data = 0;
   for (const z of zero) if (!z) data++;
-  const out = Buffer.allocUnsafe(HEADER + data * PAGE + indexBytes(picked.length) + TRAILER);
+  const out = alloc(HEADER + data * PAGE + indexBytes(picked.length) + TRAILER);
   encodeHeader(pages).copy(out, 0);
   let at = HEADER;
   // Copy each run of adjacent non-zero pages at once.
