@@ -209,7 +209,7 @@ export class GuestHandle extends EventEmitter {
         if (this.resolveFirstPending(m)) return;
         this.end(m.trap ? 'trapped' : 'stopped', null, { code: m.code, message: m.message });
         return;
-      case 'paused':
+      case 'checkpoint':
         this.steps = m.steps;
         break;
       case 'collected':

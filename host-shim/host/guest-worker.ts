@@ -15,7 +15,7 @@ import { applyMemory, memoryPagesOf } from '../snapshot/memory.js';
 import { sameChecksum } from '../snapshot/checksum.js';
 import type { GuestNet } from '../sockets/guest-net.js';
 import { SwitchLink } from '../switch/link.js';
-import type { CollectedBatch, FromWorker, GuestLimits, GuestNetConfig, PagesOf, ToWorker } from './worker-protocol.js';
+import type { CollectedBatch, DiskFlushed, FromWorker, GuestLimits, GuestNetConfig, PagesOf, ToWorker } from './worker-protocol.js';
 import { Pacer } from './pacer.js';
 import { USAGE_REPORT_MS } from './usage-meter.js';
 import { warmUp } from './warm-up.js';
@@ -39,6 +39,8 @@ function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
 let session: GuestSession | undefined;
 let running = false;
 let pauseRequested = false;
+/** The run under way: resolves when it stops, true if it stopped because a pause was asked for (false: the guest ended). */
+let runStopped: Promise<boolean> = Promise.resolve(true);
 const pacer = new Pacer(performance.now(), 0);
 /** Ends the pacing sleep in progress early: the duty cycle changed, or a pause or stop came. */
 let wake: (() => void) | undefined;
@@ -134,6 +136,17 @@ function flushDisk(sync: boolean, rethrow = false): { blocks: number; bytes: num
   }
 }
 
+/**
+ * A migration's write-back of the disk to its image file, synced: what it
+ * wrote, and every block written there since the last one (by it or by the
+ * timer; none before a `first`, whose round names every block anyway).
+ */
+function flushDiskForMigration(first: boolean): DiskFlushed {
+  if (first) writeBack?.takeWritten(true);
+  const done = flushDisk(true, true);
+  return { ...done, written: writeBack?.takeWritten(false) ?? new Uint32Array(0) };
+}
+
 /** What the agent was last told about the image file (undefined: nothing yet). */
 let lastDiskReport: string | undefined;
 function reportDiskImage(path: string, err: unknown): void {
@@ -144,26 +157,38 @@ function reportDiskImage(path: string, err: unknown): void {
   post({ type: 'disk-image', path, error });
 }
 
-/** Runs the guest until it ends or a pause is asked for. */
-async function runGuest(): Promise<void> {
-  const s = session!;
+/** Runs the guest until it ends or a pause is asked for (pauseGuest). */
+function runGuest(): void {
   running = true;
   pauseRequested = false;
+  runStopped = runUntilStopped(session!);
+}
+
+async function runUntilStopped(s: GuestSession): Promise<boolean> {
   try {
     const outcome = await s.run({ interrupt: () => pauseRequested, between: pace });
     running = false;
-    if (outcome.state === 'exited') {
-      // The image file holds the disk as the guest left it.
-      flushDisk(true);
-      await link?.close(true);
-      post({ type: 'exited', exitCode: outcome.exitCode, steps: s.steps().toString() });
-    } else post({ type: 'paused', steps: s.steps().toString() });
+    if (outcome.state !== 'exited') return true;
+    // The image file holds the disk as the guest left it.
+    flushDisk(true);
+    await link?.close(true);
+    post({ type: 'exited', exitCode: outcome.exitCode, steps: s.steps().toString() });
   } catch (err) {
     running = false;
     flushDisk(true);
     await link?.close(true);
     fail(err);
   }
+  return false;
+}
+
+/** Stops the guest at its next slice boundary; false if it ended instead (its end was reported). */
+async function pauseGuest(): Promise<boolean> {
+  if (running) {
+    pauseRequested = true;
+    wake?.();
+  }
+  return runStopped;
 }
 
 function newLink(config: GuestNetConfig): SwitchLink {
@@ -236,7 +261,7 @@ async function handle(m: ToWorker): Promise<void> {
       // The time the worker took to get here is no credit for the guest.
       pacer.restart(performance.now(), 0);
       settle();
-      void runGuest();
+      runGuest();
       return;
     }
     case 'prepare':
@@ -305,10 +330,8 @@ async function handle(m: ToWorker): Promise<void> {
       return;
     }
     case 'flush-disk': {
-      if (m.first) writeBack?.takeWritten(true);
-      const done = flushDisk(m.sync, true);
-      const written = writeBack?.takeWritten(false) ?? new Uint32Array(0);
-      post({ type: 'disk-flushed', ...done, written }, [written.buffer as ArrayBuffer]);
+      const flushed = flushDiskForMigration(m.first);
+      post({ type: 'disk-flushed', ...flushed }, [flushed.written.buffer as ArrayBuffer]);
       return;
     }
     case 'image-blocks': {
@@ -325,14 +348,14 @@ async function handle(m: ToWorker): Promise<void> {
       }
       return;
     }
-    case 'pause':
-      if (running) {
-        pauseRequested = true;
-        wake?.();
-      } else post({ type: 'paused', steps: session ? session.steps().toString() : '0' });
-      return;
     case 'checkpoint': {
+      // The switchover's pause starts where the guest stops, not when the agent hears of it.
+      if (!(await pauseGuest())) return;
+      const pausedAt = clock();
       const s = session!;
+      // A disk that moves through its image file: its last written blocks go there before anything else.
+      let flushed: DiskFlushed | undefined;
+      if (m.diskFromImage) flushed = flushDiskForMigration(false);
       const batches: CollectedBatch[] = [];
       if (m.last) {
         for (const of of ['memory', 'disk'] as const) {
@@ -350,7 +373,9 @@ async function handle(m: ToWorker): Promise<void> {
       const pages = s.memoryBytes() / 4096;
       const sent = source ?? { memory: new SourcePages(), disk: new SourcePages() };
       const diskDigest = m.diskFromImage && writeBack ? writeBack.digest() : sent.disk.digest(s.disk().length / 4096);
-      post({ type: 'checkpoint', state, digest: sent.memory.digest(pages), pages, diskDigest, batches }, batches.map((b) => b.records.buffer as ArrayBuffer));
+      const transfer = batches.map((b) => b.records.buffer as ArrayBuffer);
+      if (flushed) transfer.push(flushed.written.buffer as ArrayBuffer);
+      post({ type: 'checkpoint', pausedAt, steps: s.steps().toString(), state, digest: sent.memory.digest(pages), pages, diskDigest, batches, flushed }, transfer);
       return;
     }
     case 'resume':
@@ -368,7 +393,7 @@ async function handle(m: ToWorker): Promise<void> {
       net?.thaw();
       if (link && !attaching) attachArrived();
       else link?.resume();
-      if (!running) void runGuest();
+      if (!running) runGuest();
       return;
     case 'throttle':
       pacer.setThrottle(m.fraction, performance.now(), runTimeMs());

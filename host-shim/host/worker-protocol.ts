@@ -72,23 +72,24 @@ export type ToWorker =
   | { type: 'collect'; of: PagesOf; maxBytes: number; all: boolean; compress: boolean }
   /** The buffer of a collected batch, written out: the worker collects a later batch into it (migration/batch-buffers.ts). */
   | { type: 'recycle'; buffer: ArrayBuffer }
-  /** Pause at the next slice boundary; answered by `paused`. */
-  | { type: 'pause' }
   /**
-   * Source: writes the disk's dirty blocks back to its image file (fsync
-   * with `sync`); answered by `disk-flushed`. `first` (a migration's first
-   * round) starts the list of blocks written anew.
+   * Source: writes the disk's dirty blocks back to its image file and syncs
+   * it; answered by `disk-flushed`. `first` (a migration's first round)
+   * starts the list of blocks written anew.
    */
-  | { type: 'flush-disk'; sync: boolean; first: boolean }
+  | { type: 'flush-disk'; first: boolean }
   /**
-   * Source, paused: the checkpoint state and the page digests; answered by
-   * `checkpoint`. `diskFromImage`: the disk digest is the image file's
-   * (the disk moves through the shared directory), else the blocks sent's.
-   * With `last`, every page of memory (and block of a disk that does not
-   * move through its image file) still dirty is collected first, in batches
-   * of `maxBytes`, `compress` as for `collect`, and comes in the same
-   * answer: the switchover takes one round trip to the worker, not one per
-   * batch and one more for the state.
+   * Source, the switchover: pauses the guest at its next slice boundary,
+   * then answers `checkpoint` with the state and the page digests.
+   * `diskFromImage`: the disk moves through the shared directory; its last
+   * dirty blocks are written back there first (as flush-disk), and its
+   * digest is the image file's, else the blocks sent's. With `last`, every
+   * page of memory (and block of a disk that does not move through its
+   * image file) still dirty is collected, in batches of `maxBytes`,
+   * `compress` as for `collect`, and comes in the same answer: the
+   * switchover takes one round trip to the worker, not one for the pause,
+   * one per batch and one more for the state. A guest that ends instead of
+   * pausing is reported as such (exited or failed).
    */
   | { type: 'checkpoint'; diskFromImage?: boolean; last?: { maxBytes: number; compress: boolean } }
   | { type: 'resume' }
@@ -99,6 +100,13 @@ export type ToWorker =
   | { type: 'stop' };
 
 /** A batch of dirty pages of memory or of the disk; `pages`: the size of what it came from, in 4 KiB pages. */
+/** A write-back of the disk to its image file: blocks and bytes written, and every block written there since the previous one, by it or by the timer (none before a migration's first). */
+export interface DiskFlushed {
+  blocks: number;
+  bytes: number;
+  written: Uint32Array;
+}
+
 export interface CollectedBatch {
   of: PagesOf;
   records: Uint8Array;
@@ -117,15 +125,14 @@ export type FromWorker =
   | { type: 'console'; fd: number; bytes: Uint8Array }
   /** `pages`: the size of what was collected from (memory or disk), in 4 KiB pages. */
   | ({ type: 'collected' } & CollectedBatch)
-  | { type: 'paused'; steps: string }
-  /** `written`: every block written to the file since the previous flush-disk, by it or by the timer (empty after `first`). */
-  | { type: 'disk-flushed'; blocks: number; bytes: number; written: Uint32Array }
+  | ({ type: 'disk-flushed' } & DiskFlushed)
   /** The image file backing the guest's disk, and the last write-back failure (null once a flush succeeds). */
   | { type: 'disk-image'; path: string; error: { code: string; message: string } | null }
   /** The batch of a `pages` is written into the guest's memory or disk. */
   /** `buffer`: the batch's, back to the agent to receive the next one in (migration/batch-buffers.ts). */
   | { type: 'applied'; buffer: ArrayBuffer }
-  | { type: 'checkpoint'; state: Uint8Array; digest: Uint8Array; pages: number; diskDigest: Uint8Array; batches: CollectedBatch[] }
+  /** `pausedAt`: when the guest stopped, in epoch ms; `flushed`: the disk's write-back, for `diskFromImage`. */
+  | { type: 'checkpoint'; pausedAt: number; steps: string; state: Uint8Array; digest: Uint8Array; pages: number; diskDigest: Uint8Array; batches: CollectedBatch[]; flushed?: DiskFlushed }
   /**
    * `listens`: the loaded guest has a listening socket (its service follows
    * it here); `code`: why it failed when that is not a verification failure

@@ -25,7 +25,7 @@
  */
 import type { TLSSocket } from 'node:tls';
 import type { GuestHandle } from '../host/guest-handle.js';
-import type { CollectedBatch, PagesOf } from '../host/worker-protocol.js';
+import type { CollectedBatch, DiskFlushed, PagesOf } from '../host/worker-protocol.js';
 import type { DiskRefusal, Migration } from './progress.js';
 import { WasmotionError } from '../errors.js';
 import { secureConnect } from './transport.js';
@@ -214,7 +214,11 @@ export class MigrationSource {
    * blocks to read (every block in the first round).
    */
   private async flushSharedDisk(all: boolean): Promise<void> {
-    const flushed = await this.g.ask({ type: 'flush-disk', sync: true, first: all }, 'disk-flushed');
+    await this.sendImageBlocks(await this.g.ask({ type: 'flush-disk', first: all }, 'disk-flushed'), all);
+  }
+
+  /** Names the blocks a write-back of the shared disk wrote (every block in the first round) in a DISK_IMAGE frame. */
+  private async sendImageBlocks(flushed: DiskFlushed, all: boolean): Promise<void> {
     this.diskFlushed += flushed.bytes;
     if (all || flushed.written.length > 0) await writeFrame(this.socket!, Msg.DiskImage, encodeImageBlocks(all ? null : flushed.written));
     this.m.update({ diskFlushed: this.diskFlushed });
@@ -300,15 +304,15 @@ export class MigrationSource {
   private async switchover(stats: { bandwidth: number }): Promise<boolean> {
     this.checkCancel();
     this.m.update({ state: 'switchover', throughput: this.throughput() });
-    await this.g.ask({ type: 'pause' }, 'paused');
-    const pausedAt = performance.now();
-    const phases: Record<string, number> = {};
-    const mark = (name: string, since: number) => (phases[name] = Math.round((performance.now() - since) * 1000) / 1000);
-    let t = performance.now();
-    if (this.diskShared) await this.flushSharedDisk(false);
-    // One request: the worker collects the last dirty pages (and blocks), then takes the checkpoint.
+    // One request: the worker pauses the guest, writes a shared disk back, collects the last dirty pages (and blocks), and takes the checkpoint.
     const last = { maxBytes: BATCH_BYTES, compress: this.m.compress };
     const ck = await this.g.ask({ type: 'checkpoint', diskFromImage: this.diskShared, last }, 'checkpoint');
+    // The downtime runs from the moment the guest stopped, in the worker: epoch milliseconds on both threads.
+    const pausedAt = ck.pausedAt - performance.timeOrigin;
+    const phases: Record<string, number> = {};
+    const mark = (name: string, since: number) => (phases[name] = Math.round((performance.now() - since) * 1000) / 1000);
+    let t = pausedAt;
+    if (ck.flushed) await this.sendImageBlocks(ck.flushed, false);
     let lastBytes = 0;
     for (const batch of ck.batches) {
       lastBytes += batch.bytes;
