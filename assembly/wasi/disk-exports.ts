@@ -67,6 +67,16 @@ export function wasi_disk_free_blocks(): u32 { let d = wasi.disk; return d !== n
 export function wasi_disk_keep_outside(on: bool): void { setKeepImageOutside(on); }
 
 /**
+ * Whether the embedder keeps the disk in a file too: fd_sync then blocks
+ * (BlockedOn.DiskSync) until the embedder has written the disk back there
+ * and answered with wasi_disk_synced.
+ */
+export function wasi_disk_sync_outside(on: bool): void { wasi.diskSyncOutside = on; }
+
+/** Answers the fd_sync that waits: 0 once the disk is written back and synced, else a WASI errno (EIO). */
+export function wasi_disk_synced(errno: u32): void { wasi.diskSynced = <i32>(errno & 0xffff); }
+
+/**
  * pages_index (pages/scan.ts) over the disk's blocks, for a snapshot's DISK
  * section: lists every non-zero block (`diff` false) or every dirty one,
  * folding their bytes into the checksum lanes; -1 without a disk.

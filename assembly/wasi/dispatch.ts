@@ -53,6 +53,8 @@ export function wasiCall(id: u32, args: usize, mem: MemInst | null): i32 {
   wasi.sleepUntil = -1;
   // A blocked poll is retried before any other WASI call: anything else means it was abandoned.
   if (id != <u32>WasiId.poll_oneoff) wasi.pollPending = false;
+  // So is a blocked fd_sync: the embedder's answer is for that call only.
+  if (id != <u32>WasiId.fd_sync && id != <u32>WasiId.fd_datasync) wasi.diskSynced = -1;
   if (id == <u32>WasiId.proc_exit) {
     thread.exitCode = <i32>a32(args, 0);
     return WasiResult.Exit;

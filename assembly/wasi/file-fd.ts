@@ -5,11 +5,11 @@
  */
 import { MemInst } from "../runtime/store";
 import { MAX_FILE_BYTES, truncateData } from "./disk-data";
-import { Errno, FileType } from "./errno";
+import { BLOCKED, Errno, FileType } from "./errno";
 import { notFile } from "./fd";
 import { file_read, file_readdir, file_set_size, file_write, setTimes } from "./file-calls";
 import { fileAt, fileNow } from "./files";
-import { wasi } from "./state";
+import { BlockedOn, wasi } from "./state";
 
 export function fd_pread(m: MemInst, fd: u32, iovs: u32, count: u32, offset: u64, nreadPtr: u32): i32 {
   let f = fileAt(fd);
@@ -30,9 +30,24 @@ export function fd_readdir(m: MemInst, fd: u32, buf: u32, bufLen: u32, cookie: u
   return f !== null ? file_readdir(m, f, buf, bufLen, cookie, usedPtr) : notFile(fd, Errno.Notdir);
 }
 
-/** fd_sync, fd_datasync: the disk is in VMM memory, so a write is as durable as the guest already. */
+/**
+ * fd_sync, fd_datasync: the disk is in VMM memory, so a write is as durable
+ * as the guest already, unless the embedder keeps the disk in a file too
+ * (wasi_disk_sync_outside). Then the call blocks until the embedder has
+ * written the disk back there and synced it (wasi_disk_synced), and returns
+ * its answer: a guest that syncs knows its data is on the host's storage.
+ * The call is made again once unblocked, and takes the answer then.
+ */
 export function fd_sync(fd: u32): i32 {
-  return fileAt(fd) !== null ? Errno.Success : notFile(fd, Errno.Inval);
+  if (fileAt(fd) === null) return notFile(fd, Errno.Inval);
+  if (!wasi.diskSyncOutside) return Errno.Success;
+  let answer = wasi.diskSynced;
+  if (answer >= 0) {
+    wasi.diskSynced = -1;
+    return answer;
+  }
+  wasi.blockedOn = BlockedOn.DiskSync;
+  return BLOCKED;
 }
 
 export function fd_advise(fd: u32, advice: u32): i32 {

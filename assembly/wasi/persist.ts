@@ -102,6 +102,8 @@ export function restoreWasi(r: ByteReader): string | null {
   wasi.pollSubscriptions = pollSubscriptions;
   wasi.pollCount = pollCount;
   wasi.pollStart = pollStart;
+  // An fd_sync the state leaves blocked waits for this host's answer.
+  wasi.diskSynced = -1;
   wasi.sockets.dispose();
   wasi.sockets = sockets;
   // An image held outside is the disk already here: kept, not replaced.

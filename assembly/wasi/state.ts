@@ -18,6 +18,7 @@ export namespace BlockedOn {
   export const Stdin: u32 = 1; // input on fd 0 (or its end) would unblock it
   export const Clock: u32 = 2; // reaching WasiState.sleepUntil would unblock it
   export const Socket: u32 = 4; // a connection, received bytes, an end or room to send would unblock it
+  export const DiskSync: u32 = 8; // the embedder writing the disk back to where it keeps it would unblock it
 }
 
 export class WasiState {
@@ -56,6 +57,15 @@ export class WasiState {
   pollSubscriptions: u32 = 0;
   pollCount: u32 = 0;
   pollStart: i64 = 0;
+
+  /**
+   * The embedder keeps the disk in a file too (wasi_disk_sync_outside):
+   * fd_sync waits until it has written the disk back there. Not part of
+   * the state: each host says so for its own file.
+   */
+  diskSyncOutside: bool = false;
+  /** The embedder's answer to the fd_sync that waits (wasi_disk_synced): Success or an errno; -1 while none. */
+  diskSynced: i32 = -1;
 
   /** What the last Blocked call waits for (BlockedOn bits) and, for Clock, until when (guest monotonic ns). */
   blockedOn: u32 = BlockedOn.Nothing;

@@ -23,7 +23,7 @@ import { MAX, type Baseline, type Uses } from '../cluster/evc/index.js';
 import { applyBaseline } from './baseline.js';
 import { GuestNet } from '../sockets/guest-net.js';
 import { VmmNet } from '../sockets/vmm-net.js';
-import { attachDisk, createDisk, diskAddresses, diskBytes, withDiskImageOutside, DISK_BLOCK, MAX_DISK_BYTES, MIN_DISK_BYTES, type DiskOptions } from '../wasi/disk.js';
+import { answerDiskSync, attachDisk, createDisk, diskAddresses, diskBytes, syncDiskOutside, withDiskImageOutside, DISK_BLOCK, MAX_DISK_BYTES, MIN_DISK_BYTES, type DiskOptions } from '../wasi/disk.js';
 
 export const WASI_MODULE = 'wasi_snapshot_preview1';
 /** The import module of what the VMM provides besides WASI: the feature query ("features"). */
@@ -115,6 +115,8 @@ export class GuestSession {
   private waitedMs = 0;
   /** The host side of the socket device, once someone asked for it (sockets()). */
   private net: GuestNet | undefined;
+  /** What the guest's fd_sync waits for (syncDiskWith), if the disk is kept in a file too. */
+  private diskWriteBack: (() => void) | null = null;
   /**
    * Whether this guest's snapshots hold its disk image in DISK sections
    * (snapshot format 1.2), apart from the state: yes unless it was restored
@@ -415,6 +417,17 @@ export class GuestSession {
     return bytes === 0 ? viewMemory(new Uint8Array(0)) : vmm.guestMemory(diskAddresses(vmm).base, bytes);
   }
 
+  /**
+   * Makes the guest's fd_sync wait for `writeBack`, which writes the disk
+   * back to the file it is kept in and syncs it (throwing if it cannot: the
+   * guest's fd_sync then fails with EIO); null makes fd_sync return at once
+   * again, the disk being in memory only.
+   */
+  syncDiskWith(writeBack: (() => void) | null): void {
+    this.diskWriteBack = writeBack;
+    syncDiskOutside(this.engine.vmm, writeBack !== null);
+  }
+
   /** The disk's dirty map, a byte per 4 KiB block; as dirtyMap(), hand changes back with commitDiskDirty(). */
   diskDirtyMap(): Buffer {
     const { vmm } = this.engine;
@@ -470,6 +483,11 @@ export class GuestSession {
   /** Waits until what the blocked WASI call needs is there: stdin input, its end, socket traffic, or the poll deadline. */
   private async waitForWakeUp(interrupt?: () => boolean): Promise<void> {
     const on = this.wasi.wasi_blocked_on();
+    // An fd_sync waits for the disk's write-back, done here and now: nothing else can wake it.
+    if (on & BlockedOn.DiskSync) {
+      answerDiskSync(this.engine.vmm, this.diskWriteBack ?? (() => undefined));
+      return;
+    }
     const waits: Promise<void>[] = [];
     if (on & BlockedOn.Stdin) waits.push(this.stdinArrival());
     if (on & BlockedOn.Socket && this.net) waits.push(this.net.changed());

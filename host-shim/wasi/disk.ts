@@ -22,6 +22,8 @@ interface DiskEntryPoints {
   wasi_disk_dirty(): number;
   wasi_disk_free_blocks(): number;
   wasi_disk_keep_outside(on: number): void;
+  wasi_disk_sync_outside(on: number): void;
+  wasi_disk_synced(errno: number): void;
 }
 
 export interface DiskOptions {
@@ -102,4 +104,26 @@ export function withDiskImageOutside<T>(vmm: VmmBinding, checkpoint: () => T): T
   } finally {
     x.wasi_disk_keep_outside(0);
   }
+}
+
+/** WASI's EIO: an fd_sync whose write-back failed. */
+const EIO = 29;
+
+/**
+ * Whether the guest's fd_sync waits for the disk to be written back to the
+ * file it is kept in and synced (answerDiskSync), or returns at once.
+ */
+export function syncDiskOutside(vmm: VmmBinding, on: boolean): void {
+  entry(vmm).wasi_disk_sync_outside(on ? 1 : 0);
+}
+
+/** Answers the guest's blocked fd_sync by running `writeBack`: success, or EIO if it throws. */
+export function answerDiskSync(vmm: VmmBinding, writeBack: () => void): void {
+  let errno = 0;
+  try {
+    writeBack();
+  } catch {
+    errno = EIO;
+  }
+  entry(vmm).wasi_disk_synced(errno);
 }

@@ -19,7 +19,7 @@ export interface WasiEntryPoints {
 }
 
 /** Mirrors assembly/wasi/state.ts BlockedOn. */
-export const BlockedOn = { Stdin: 1, Clock: 2, Socket: 4 } as const;
+export const BlockedOn = { Stdin: 1, Clock: 2, Socket: 4, DiskSync: 8 } as const;
 
 /** The WASI entry points of a VMM binding (vmm.wasm exports them beside the core ones). */
 export function wasiEntryPoints(vmm: VmmBinding): WasiEntryPoints {

@@ -14,6 +14,7 @@ import { api, host, sleep, start } from './agents.js';
 import { filesIn, TREESUM } from '../support/disk-image.js';
 
 const APPENDER = cGuestWasmPath('appender');
+const SYNCER = cGuestWasmPath('syncer');
 const DISK = 4 << 20;
 /** 500 rounds over 4 files, 4 ms apart: a few seconds of appending, a checksum line every 50 rounds. */
 const ARGS = ['/data', '500', '4', '4'];
@@ -150,6 +151,26 @@ describe.skipIf(!existsSync(APPENDER) || !existsSync(TREESUM))('a guest whose di
     const listing = await filesIn(g.body.diskImage.path);
     for (let i = 0; i < 4; i++) expect(listing).toMatch(new RegExp(`/data/logs/file${i}\\.txt [1-9]\\d* [0-9a-f]{8}\n`));
   }, 30_000);
+
+  test.skipIf(!existsSync(SYNCER))('a guest that syncs a file has it in the image file when its fsync returns, before and after a move', async () => {
+    const shared = tempDir();
+    const a = await host('a', { sharedDir: shared });
+    const b = await host('b', { sharedDir: shared });
+    // Two lines, 1.5 s apart: each is synced before the guest prints "synced N".
+    const g = await start(a, readFileSync(SYNCER), { args: ['/data/synced.txt', '2', '1500'], disk: DISK, diskShared: true });
+    const id = g.body.id as string;
+    const image = g.body.diskImage.path as string;
+    const printed = async (on: HostAgent, text: string) => {
+      for (const end = Date.now() + 10_000; Date.now() < end && !(await logs(on, id)).includes(text); ) await sleep(10);
+    };
+    await printed(a, 'synced 1');
+    expect(await filesIn(image)).toMatch(/^\/data\/synced\.txt 7 [0-9a-f]{8}$/m);
+    await migrate(a, b, id);
+    await printed(b, 'synced 2');
+    // On the destination too, the fsync returned once both lines were in the file.
+    expect(await filesIn(image)).toMatch(/^\/data\/synced\.txt 14 [0-9a-f]{8}$/m);
+    expect((await api(b.url, `/v1/guests/${id}/wait`)).body.exitCode).toBe(0);
+  }, 60_000);
 
   test('a shared disk needs a disk and a host with a shared directory, and a file of its own', async () => {
     const plain = await host('plain');

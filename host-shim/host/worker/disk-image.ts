@@ -2,8 +2,8 @@
  * A guest's disk as its worker keeps it in an image file in the shared
  * directory: the write-back (disk-write-back.ts), and what the agent is
  * told about the file (guest info shows a failing one). Write-backs run
- * between slices only: on a timer, at a migration's request, when the guest
- * ends or is stopped.
+ * between slices only: on a timer, when the guest syncs a file, at a
+ * migration's request, when the guest ends or is stopped.
  */
 import { WasmotionError } from '../../errors.js';
 import type { GuestSession } from '../../guest/session.js';
@@ -24,6 +24,7 @@ export class GuestDiskImage {
   create(path: string): void {
     this.writeBack = DiskWriteBack.create(path, this.session.disk(), this.dirty);
     this.report(path, null);
+    this.syncOnGuestRequest();
   }
 
   /**
@@ -35,9 +36,15 @@ export class GuestDiskImage {
     try {
       this.writeBack = DiskWriteBack.adopt(path, this.session.disk(), this.dirty, sums);
       this.report(path, null);
+      this.syncOnGuestRequest();
     } catch (err) {
       this.report(path, err);
     }
+  }
+
+  /** The guest's fd_sync returns once the disk is in the file and synced, and fails with EIO if it cannot be. */
+  private syncOnGuestRequest(): void {
+    this.session.syncDiskWith(() => void this.flush(true, true));
   }
 
   /**
