@@ -30,8 +30,32 @@ import type { ClusterStore } from './store.js';
 
 /** The id a new guest has in the model until its host names it. */
 const NEW_GUEST = '(new guest)';
+/**
+ * How long a started guest is held in the model by placement alone: past
+ * that, one its host never reported (it ended at once, say) is dropped.
+ */
+const PENDING_MS = 30_000;
+
+/** A guest placed on a host that has not reported it running yet. */
+interface Pending {
+  guest: Guest;
+  /** Its id once its host named it. */
+  id?: string;
+  /** When it was started there (Date.now()), once it was. */
+  startedAt?: number;
+}
 
 export class Placement {
+  /**
+   * Guests placed but not yet in the hosts' reports: each placement counts
+   * them on their hosts, so two placements at the same moment do not both
+   * pick the last room on one host (whose admission control would refuse
+   * the second).
+   */
+  private readonly pending = new Set<Pending>();
+  /** Numbers the pending guests' ids in the model until their hosts name them. */
+  private placements = 0;
+
   constructor(
     private readonly store: ClusterStore,
     private readonly inventory: Inventory,
@@ -50,8 +74,17 @@ export class Placement {
       this.events.add({ type: 'guest-refused', message: `a guest of module ${request.module.slice(0, 12)} was refused: ${(err as Error).message}` });
       throw err;
     }
-    const host = this.chooseHost(request);
-    const info = await this.startOn(host, request, bytes, baseline);
+    const pending = this.chooseHost(request);
+    const host = pending.guest.host;
+    let info: GuestInfo;
+    try {
+      info = await this.startOn(host, request, bytes, baseline);
+    } catch (err) {
+      this.pending.delete(pending);
+      throw err;
+    }
+    pending.id = info.id;
+    pending.startedAt = Date.now();
     this.store.state.guests[info.id] = { id: info.id, name: info.name, module: info.module, policy: request.policy ?? null, baseline, host };
     this.store.changed();
     this.events.add({ type: 'guest-placed', guest: info.id, host, message: `guest ${info.id} placed on ${host}` });
@@ -93,8 +126,11 @@ export class Placement {
     }
   }
 
-  private chooseHost(request: PlaceGuestRequest & { host?: string }): string {
+  /** The host for the new guest, held as pending there until its host reports it. */
+  private chooseHost(request: PlaceGuestRequest & { host?: string }): Pending {
     const model = this.inventory.model(this.store.state.rules);
+    const hosts = new Set(model.hosts.map((h) => h.id));
+    model.guests.push(...this.stillPending(new Set(model.guests.map((g) => g.id))).filter((g) => hosts.has(g.host)));
     if (request.host !== undefined) {
       if (!model.hosts.some((h) => h.id === request.host)) throw new HttpError(409, 'WASMOTION_ERR_ADMISSION', `host ${request.host} is not a connected host of the cluster`);
       // Only the operator's host may take the guest; the others stay in the model for the rules.
@@ -108,7 +144,20 @@ export class Placement {
     if (request.host === undefined && this.store.state.config.automation === 'manual') {
       throw new HttpError(409, 'WASMOTION_ERR_PLACEMENT_MANUAL', `the cluster is at the manual automation level: name the host (recommended: ${placed.host})`, { recommended: placed.host });
     }
-    return placed.host;
+    const pending: Pending = { guest: { ...newGuest(request), id: `${NEW_GUEST} ${++this.placements}`, host: placed.host } };
+    this.pending.add(pending);
+    return pending;
+  }
+
+  /** Pending guests the model does not hold yet (`reported`: the ids it holds); the others stop being pending. */
+  private stillPending(reported: Set<string>): Guest[] {
+    const now = Date.now();
+    const out: Guest[] = [];
+    for (const p of this.pending) {
+      if ((p.id !== undefined && reported.has(p.id)) || (p.startedAt !== undefined && now - p.startedAt > PENDING_MS)) this.pending.delete(p);
+      else out.push({ ...p.guest, id: p.id ?? p.guest.id });
+    }
+    return out;
   }
 }
 
