@@ -28,8 +28,13 @@ export class BatchBuffers {
     return Buffer.from(buffer, 0, bytes);
   }
 
-  /** Takes back a buffer whose batch is done with; one that was transferred away (detached) or is too small is dropped. */
+  /**
+   * Takes back a buffer whose batch is done with. One that was transferred
+   * away (detached), is too small, or is far larger than a batch (a frame of
+   * up to MAX_FRAME from the peer) is dropped: what is kept stays bounded.
+   */
   give(buffer: ArrayBuffer): void {
-    if (buffer.byteLength >= BATCH_BUFFER_BYTES && this.free.length < KEEP) this.free.push(buffer);
+    const size = buffer.byteLength;
+    if (size >= BATCH_BUFFER_BYTES && size <= 2 * BATCH_BUFFER_BYTES && this.free.length < KEEP) this.free.push(buffer);
   }
 }

@@ -15,7 +15,7 @@ function memoryWith(seed: number): Uint8Array {
 }
 
 describe('batch buffers', () => {
-  test('a buffer given back is taken again; a detached or small one is dropped', () => {
+  test('a buffer given back is taken again; a detached, small or huge one is dropped', () => {
     const buffers = new BatchBuffers();
     const first = buffers.take(1000);
     expect(first.length).toBe(1000);
@@ -27,7 +27,12 @@ describe('batch buffers', () => {
     structuredClone(detached, { transfer: [detached] });
     buffers.give(detached);
     buffers.give(new ArrayBuffer(64));
-    expect(buffers.take(10).buffer).not.toBe(detached);
+    const huge = new ArrayBuffer(3 * BATCH_BUFFER_BYTES);
+    buffers.give(huge);
+    const next = buffers.take(10).buffer;
+    expect(next).not.toBe(detached);
+    expect(next).not.toBe(huge);
+    expect(next.byteLength).toBe(BATCH_BUFFER_BYTES);
   });
 
   test('a batch collected into a reused buffer holding an older batch is byte for byte the fresh one', () => {
