@@ -30,7 +30,7 @@ import { setVisibleFeatures, visibleFeatureMask, vmmFuncIdOf, vmmFuncType } from
 export * from "./wasi/exports";
 export * from "./wasi/net-exports";
 export * from "./wasi/disk-exports";
-export { pages_index, checksum_update } from "./pages/scan";
+export { pages_index, checksum_update, page_checksums } from "./pages/scan";
 
 // ---- buffers ----
 

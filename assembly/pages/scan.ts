@@ -86,3 +86,46 @@ export function checksum_update(lanes: usize, ptr: usize, len: u32): void {
   v128.store(lanes, s2, 32);
   v128.store(lanes, s3, 48);
 }
+
+/** u32 words per page in page_checksums' output: the checksum's four, then 1 for a page with data, 0 for a zero page. */
+const SUM_RECORD_WORDS: usize = 5;
+
+/**
+ * The checksum of each of `count` 4 KiB pages of the memory or disk at
+ * `base` (`pages` pages long), whose numbers are the u32s at `list`: for a
+ * migration's page tables (host-shim/migration/pages.ts), which hold a
+ * checksum per page, each the snapshot checksum of the page alone (the
+ * lanes seeded from the 64 bytes at `seeds`, folded as
+ * host-shim/snapshot/checksum.ts does). Writes SUM_RECORD_WORDS u32s per
+ * page to `out`. Returns the count, or -1 (nothing written after it) at the
+ * first page number outside the memory.
+ */
+export function page_checksums(base: usize, pages: u32, list: usize, count: u32, seeds: usize, out: usize): i32 {
+  let prime = i32x4.splat(FNV_PRIME);
+  let seed0 = v128.load(seeds), seed1 = v128.load(seeds, 16), seed2 = v128.load(seeds, 32), seed3 = v128.load(seeds, 48);
+  for (let i: u32 = 0; i < count; i++) {
+    let p = load<u32>(list + (<usize>i << 2));
+    if (p >= pages) return -1;
+    // SAFETY: p < pages, so the page lies inside the memory the embedder named.
+    let page = base + (<usize>p << 12);
+    let acc = i32x4.splat(0);
+    let s0 = seed0, s1 = seed1, s2 = seed2, s3 = seed3;
+    for (let off: usize = 0; off < PAGE; off += 64) {
+      let w0 = v128.load(page + off), w1 = v128.load(page + off, 16), w2 = v128.load(page + off, 32), w3 = v128.load(page + off, 48);
+      acc = v128.or(acc, v128.or(v128.or(w0, w1), v128.or(w2, w3)));
+      s0 = i32x4.mul(v128.xor(s0, w0), prime);
+      s1 = i32x4.mul(v128.xor(s1, w1), prime);
+      s2 = i32x4.mul(v128.xor(s2, w2), prime);
+      s3 = i32x4.mul(v128.xor(s3, w3), prime);
+    }
+    // The fold: word k from lanes k, k+4, k+8 and k+12; word 3 also takes the length.
+    let x = i32x4.mul(v128.xor(s0, s1), prime);
+    x = i32x4.mul(v128.xor(x, s2), prime);
+    x = i32x4.mul(v128.xor(x, s3), prime);
+    let rec = out + <usize>i * (SUM_RECORD_WORDS << 2);
+    v128.store(rec, x);
+    store<i32>(rec, (i32x4.extract_lane(x, 3) ^ <i32>PAGE) * FNV_PRIME, 12);
+    store<u32>(rec, v128.any_true(acc) ? 1 : 0, 16);
+  }
+  return <i32>count;
+}

@@ -10,11 +10,14 @@
  */
 import { checksum, checksumWordsInto, CHECKSUM_BYTES } from '../snapshot/checksum.js';
 import { PAGE, ZERO_PAGE, encodePages } from '../snapshot/memory.js';
-import type { GuestMemory } from '../vmm/guest-memory.js';
+import { PAGE_SUM_WORDS, type GuestMemory } from '../vmm/guest-memory.js';
 
 const ZERO_SUM = new Uint32Array(Uint8Array.from(checksum(ZERO_PAGE)).buffer);
 const SUM_WORDS = CHECKSUM_BYTES / 4;
 const PAGE_WORDS = PAGE / 4;
+
+/** Pages checksummed at a time: a chunk of page numbers and their sums. */
+const CHUNK = 256;
 
 /** A page copied to a 4-byte aligned place when the memory hands out one that is not (a copy on wasmtime). */
 const aligned = new Uint32Array(PAGE_WORDS);
@@ -25,6 +28,24 @@ function pageWords(page: Uint8Array): { words: Uint32Array; at: number } {
   new Uint8Array(aligned.buffer).set(page);
   return { words: aligned, at: 0 };
 }
+
+/**
+ * The checksums of the first `count` pages numbered in `pages`, PAGE_SUM_WORDS
+ * words each in `out`: by the memory itself where it can (the VMM's SIMD
+ * code, several times faster), else here.
+ */
+function checksumPages(memory: GuestMemory, pages: Uint32Array, count: number, out: Uint32Array): void {
+  if (memory.checksumPages) return memory.checksumPages(pages, count, out);
+  for (let i = 0; i < count; i++) {
+    const { words, at } = pageWords(memory.read(pages[i] * PAGE, PAGE));
+    const zero = checksumWordsInto(words, at, PAGE_WORDS, out, i * PAGE_SUM_WORDS);
+    out[i * PAGE_SUM_WORDS + 4] = zero ? 0 : 1;
+  }
+}
+
+/** Scratch for checksumPages: one thread runs one page table operation at a time. */
+const chunkPages = new Uint32Array(CHUNK);
+const chunkSums = new Uint32Array(CHUNK * PAGE_SUM_WORDS);
 
 /**
  * A table of page checksums, every page starting as a zero page, and its
@@ -40,8 +61,6 @@ class PageSums {
   sums = new Uint32Array(0);
   pages = 0;
   private readonly acc = new Uint32Array(4);
-  /** The checksum being computed by update(). */
-  private readonly next = new Uint32Array(SUM_WORDS);
 
   resize(pages: number): void {
     if (pages <= this.pages) return;
@@ -55,18 +74,11 @@ class PageSums {
     this.pages = pages;
   }
 
-  /** Checksums `page` (PAGE bytes) and records it for page number `p`; returns whether the page is all zeros. */
-  update(p: number, page: Uint8Array): boolean {
-    const { words, at } = pageWords(page);
-    const zero = checksumWordsInto(words, at, PAGE_WORDS, this.next, 0);
-    this.set(p, this.next);
-    return zero;
-  }
-
-  set(page: number, sum: Uint32Array): void {
+  /** Records for page number `page` the checksum whose words are at `at` in `words`. */
+  set(page: number, words: Uint32Array, at: number): void {
     this.account(page, this.sums, page * SUM_WORDS, -1);
-    this.sums.set(sum, page * SUM_WORDS);
-    this.account(page, sum, 0, 1);
+    for (let k = 0; k < SUM_WORDS; k++) this.sums[page * SUM_WORDS + k] = words[at + k];
+    this.account(page, words, at, 1);
   }
 
   digest(pages: number): Uint8Array {
@@ -131,18 +143,30 @@ export class SourcePages {
     const zero: boolean[] = [];
     let bytes = 0;
     let seen = 0;
-    for (; seen < pages && bytes < maxBytes; seen++) {
-      const p = (this.cursor + seen) % pages;
-      if (!dirty[p]) continue;
-      dirty[p] = 0;
-      // The page's checksum, and whether it is zero, in one pass. A zero page the destination
-      // holds as zeros already has ZERO_SUM in the table: recording it again changes nothing.
-      const isZero = this.sums.update(p, memory.read(p * PAGE, PAGE));
-      if (isZero && this.destZero[p]) continue;
-      this.destZero[p] = isZero ? 1 : 0;
-      picked.push(p);
-      zero.push(isZero);
-      if (!isZero) bytes += PAGE;
+    while (seen < pages && bytes < maxBytes) {
+      // The next dirty pages, no more than could all be data pages that fit (zero
+      // pages take no room: another chunk follows while there is room left).
+      const want = Math.min(CHUNK, Math.ceil((maxBytes - bytes) / PAGE));
+      let n = 0;
+      for (; seen < pages && n < want; seen++) {
+        const p = (this.cursor + seen) % pages;
+        if (!dirty[p]) continue;
+        dirty[p] = 0;
+        chunkPages[n++] = p;
+      }
+      // Each page's checksum, and whether it is zero, in one pass.
+      checksumPages(memory, chunkPages, n, chunkSums);
+      for (let i = 0; i < n; i++) {
+        const p = chunkPages[i];
+        const isZero = chunkSums[i * PAGE_SUM_WORDS + 4] === 0;
+        this.sums.set(p, chunkSums, i * PAGE_SUM_WORDS);
+        // A zero page the destination holds as zeros already had ZERO_SUM in the table: recording it again changed nothing.
+        if (isZero && this.destZero[p]) continue;
+        this.destZero[p] = isZero ? 1 : 0;
+        picked.push(p);
+        zero.push(isZero);
+        if (!isZero) bytes += PAGE;
+      }
     }
     this.cursor = (this.cursor + seen) % Math.max(pages, 1);
     const out = encodePages(memory, pages, picked, zero, alloc);
@@ -160,10 +184,15 @@ export class SourcePages {
 export class DestinationPages {
   private readonly sums = new PageSums();
 
-  /** Records the pages just written, reading them back from guest memory. */
+  /** Records the pages just written, checksummed as guest memory holds them. */
   written(memory: GuestMemory, pages: number[]): void {
     this.sums.resize(memory.length / PAGE);
-    for (const p of pages) this.sums.update(p, memory.read(p * PAGE, PAGE));
+    for (let from = 0; from < pages.length; from += CHUNK) {
+      const n = Math.min(CHUNK, pages.length - from);
+      for (let i = 0; i < n; i++) chunkPages[i] = pages[from + i];
+      checksumPages(memory, chunkPages, n, chunkSums);
+      for (let i = 0; i < n; i++) this.sums.set(chunkPages[i], chunkSums, i * PAGE_SUM_WORDS);
+    }
   }
 
   digest(pages: number): Uint8Array {

@@ -13,7 +13,12 @@
 import { randomFillSync } from 'node:crypto';
 import { join } from 'node:path';
 import { packageRoot } from '../paths.js';
-import { viewMemory, type GuestMemory } from './guest-memory.js';
+import { checksumStart } from '../snapshot/checksum.js';
+import { PAGE_SUM_WORDS, viewMemory, type GuestMemory } from './guest-memory.js';
+
+const PAGE_BYTES = 4096;
+/** Pages checksummed per page_checksums call. */
+const SUM_CHUNK = 256;
 
 export interface VmmExports {
   vmm_alloc(len: number): number;
@@ -58,6 +63,7 @@ export interface VmmExports {
   thread_active(): number;
   pages_index(memory: number, diff: number, out: number, lanes: number): number;
   checksum_update(lanes: number, ptr: number, len: number): void;
+  page_checksums(base: number, pages: number, list: number, count: number, seeds: number, out: number): number;
   instance_prepare(module: number, importsPtr: number, count: number): number;
   instance_load(instance: number, ptr: number, len: number): number;
   run(fuel: bigint): number;
@@ -161,9 +167,35 @@ export abstract class VmmBinding {
   /** Ends the binding (the wasmtime process); the VMM is gone after. */
   abstract close(): void;
 
-  /** A guest memory of `length` bytes at `base` in VMM memory, for one operation between two runs. */
+  /**
+   * A guest memory of `length` bytes at `base` in VMM memory, for one
+   * operation between two runs: a view in place, whose pages the VMM
+   * checksums with its SIMD code (page_checksums).
+   */
   guestMemory(base: number, length: number): GuestMemory {
-    return viewMemory(this.read(base, length));
+    const memory = viewMemory(this.read(base, length));
+    const pages = Math.floor(length / PAGE_BYTES);
+    memory.checksumPages = (list, count, out) => {
+      const scratch = (this.sumScratch ??= this.pageSumScratch());
+      for (let at = 0; at < count; at += SUM_CHUNK) {
+        const n = Math.min(SUM_CHUNK, count - at);
+        this.write(scratch.list, new Uint8Array(list.buffer, list.byteOffset + at * 4, n * 4));
+        if (this.x.page_checksums(base, pages, scratch.list, n, scratch.seeds, scratch.out) !== n) throw new RangeError(`a page number beyond the memory's ${pages} pages`);
+        const sums = this.read(scratch.out, n * PAGE_SUM_WORDS * 4);
+        out.set(new Uint32Array(sums.buffer, sums.byteOffset, n * PAGE_SUM_WORDS), at * PAGE_SUM_WORDS);
+      }
+    };
+    return memory;
+  }
+
+  /** VMM memory for page_checksums, kept for the binding's life: the lane seeds, a chunk of page numbers, their sums. */
+  private sumScratch: { seeds: number; list: number; out: number } | undefined;
+
+  private pageSumScratch(): { seeds: number; list: number; out: number } {
+    const seeds = this.writeBytes(checksumStart());
+    const list = this.x.vmm_alloc(SUM_CHUNK * 4);
+    const out = this.x.vmm_alloc(SUM_CHUNK * PAGE_SUM_WORDS * 4);
+    return { seeds, list, out };
   }
 
   /** Copies `data` into a fresh VMM buffer; the caller owns it. */
