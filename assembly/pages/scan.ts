@@ -14,6 +14,7 @@ import { theStore } from "../runtime/store";
 const PAGE: usize = 4096;
 const FNV_PRIME: i32 = 0x01000193;
 const ZERO_FLAG: u32 = 0x80000000;
+const LANE_BYTES: usize = 64;
 
 /**
  * Lists and checksums the pages of a MEMORY section (host-shim/snapshot/
@@ -35,35 +36,46 @@ export function pages_index(addr: u32, diff: bool, out: usize, lanes: usize): i3
  * dirty byte per page at `dirty` (guest memory, or the disk's blocks).
  */
 export function scanPages(base: usize, dirty: usize, pages: usize, diff: bool, out: usize, lanes: usize): i32 {
-  let s0 = v128.load(lanes), s1 = v128.load(lanes, 16), s2 = v128.load(lanes, 32), s3 = v128.load(lanes, 48);
-  let prime = i32x4.splat(FNV_PRIME);
   let n: usize = 0;
   for (let p: usize = 0; p < pages; p++) {
     // SAFETY: p < pages, inside both the pages and their dirty map; out holds a u32 per page.
     if (diff && load<u8>(dirty + p) == 0) continue;
-    let page = base + (p << 12);
     // Hash while looking for a non-zero word; a zero page's hash is thrown away.
-    let acc = i32x4.splat(0);
-    let t0 = s0, t1 = s1, t2 = s2, t3 = s3;
-    for (let off: usize = 0; off < PAGE; off += 64) {
-      let w0 = v128.load(page + off), w1 = v128.load(page + off, 16), w2 = v128.load(page + off, 32), w3 = v128.load(page + off, 48);
-      acc = v128.or(acc, v128.or(v128.or(w0, w1), v128.or(w2, w3)));
-      t0 = i32x4.mul(v128.xor(t0, w0), prime);
-      t1 = i32x4.mul(v128.xor(t1, w1), prime);
-      t2 = i32x4.mul(v128.xor(t2, w2), prime);
-      t3 = i32x4.mul(v128.xor(t3, w3), prime);
-    }
-    let zero = !v128.any_true(acc);
+    let zero = !hashPage(lanes, PAGE_LANES, base + (p << 12));
     if (zero && !diff) continue;
-    if (!zero) { s0 = t0; s1 = t1; s2 = t2; s3 = t3; }
+    if (!zero) memory.copy(lanes, PAGE_LANES, LANE_BYTES);
     store<u32>(out + (n << 2), <u32>p | (zero ? ZERO_FLAG : 0));
     n++;
   }
-  v128.store(lanes, s0);
-  v128.store(lanes, s1, 16);
-  v128.store(lanes, s2, 32);
-  v128.store(lanes, s3, 48);
   return <i32>n;
+}
+
+/** One page's lanes while it is hashed (hashPage). */
+const PAGE_LANES: usize = memory.data(LANE_BYTES, 16);
+
+/**
+ * Folds the 4 KiB page at `page` into the lanes at `from` (64 bytes: four
+ * i32x4 vectors, each its own dependency chain, so multiplies overlap),
+ * writing the result to `into`; returns whether any word of the page is
+ * not zero. Both checksums above and below hash pages with it.
+ */
+@inline function hashPage(from: usize, into: usize, page: usize): bool {
+  let prime = i32x4.splat(FNV_PRIME);
+  let s0 = v128.load(from), s1 = v128.load(from, 16), s2 = v128.load(from, 32), s3 = v128.load(from, 48);
+  let acc = i32x4.splat(0);
+  for (let off: usize = 0; off < PAGE; off += 64) {
+    let w0 = v128.load(page + off), w1 = v128.load(page + off, 16), w2 = v128.load(page + off, 32), w3 = v128.load(page + off, 48);
+    acc = v128.or(acc, v128.or(v128.or(w0, w1), v128.or(w2, w3)));
+    s0 = i32x4.mul(v128.xor(s0, w0), prime);
+    s1 = i32x4.mul(v128.xor(s1, w1), prime);
+    s2 = i32x4.mul(v128.xor(s2, w2), prime);
+    s3 = i32x4.mul(v128.xor(s3, w3), prime);
+  }
+  v128.store(into, s0);
+  v128.store(into, s1, 16);
+  v128.store(into, s2, 32);
+  v128.store(into, s3, 48);
+  return v128.any_true(acc);
 }
 
 /**
@@ -102,30 +114,19 @@ const SUM_RECORD_WORDS: usize = 5;
  */
 export function page_checksums(base: usize, pages: u32, list: usize, count: u32, seeds: usize, out: usize): i32 {
   let prime = i32x4.splat(FNV_PRIME);
-  let seed0 = v128.load(seeds), seed1 = v128.load(seeds, 16), seed2 = v128.load(seeds, 32), seed3 = v128.load(seeds, 48);
   for (let i: u32 = 0; i < count; i++) {
     let p = load<u32>(list + (<usize>i << 2));
     if (p >= pages) return -1;
     // SAFETY: p < pages, so the page lies inside the memory the embedder named.
-    let page = base + (<usize>p << 12);
-    let acc = i32x4.splat(0);
-    let s0 = seed0, s1 = seed1, s2 = seed2, s3 = seed3;
-    for (let off: usize = 0; off < PAGE; off += 64) {
-      let w0 = v128.load(page + off), w1 = v128.load(page + off, 16), w2 = v128.load(page + off, 32), w3 = v128.load(page + off, 48);
-      acc = v128.or(acc, v128.or(v128.or(w0, w1), v128.or(w2, w3)));
-      s0 = i32x4.mul(v128.xor(s0, w0), prime);
-      s1 = i32x4.mul(v128.xor(s1, w1), prime);
-      s2 = i32x4.mul(v128.xor(s2, w2), prime);
-      s3 = i32x4.mul(v128.xor(s3, w3), prime);
-    }
+    let data = hashPage(seeds, PAGE_LANES, base + (<usize>p << 12));
     // The fold: word k from lanes k, k+4, k+8 and k+12; word 3 also takes the length.
-    let x = i32x4.mul(v128.xor(s0, s1), prime);
-    x = i32x4.mul(v128.xor(x, s2), prime);
-    x = i32x4.mul(v128.xor(x, s3), prime);
+    let x = i32x4.mul(v128.xor(v128.load(PAGE_LANES), v128.load(PAGE_LANES, 16)), prime);
+    x = i32x4.mul(v128.xor(x, v128.load(PAGE_LANES, 32)), prime);
+    x = i32x4.mul(v128.xor(x, v128.load(PAGE_LANES, 48)), prime);
     let rec = out + <usize>i * (SUM_RECORD_WORDS << 2);
     v128.store(rec, x);
     store<i32>(rec, (i32x4.extract_lane(x, 3) ^ <i32>PAGE) * FNV_PRIME, 12);
-    store<u32>(rec, v128.any_true(acc) ? 1 : 0, 16);
+    store<u32>(rec, data ? 1 : 0, 16);
   }
   return <i32>count;
 }
