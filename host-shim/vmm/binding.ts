@@ -173,10 +173,11 @@ export abstract class VmmBinding {
    * checksums with its SIMD code (page_checksums).
    */
   guestMemory(base: number, length: number): GuestMemory {
+    // Allocated before the view is taken: an allocation can grow VMM memory, which would detach the view.
+    const scratch = (this.sumScratch ??= this.pageSumScratch());
     const memory = viewMemory(this.read(base, length));
     const pages = Math.floor(length / PAGE_BYTES);
     memory.checksumPages = (list, count, out) => {
-      const scratch = (this.sumScratch ??= this.pageSumScratch());
       for (let at = 0; at < count; at += SUM_CHUNK) {
         const n = Math.min(SUM_CHUNK, count - at);
         this.write(scratch.list, new Uint8Array(list.buffer, list.byteOffset + at * 4, n * 4));
