@@ -170,23 +170,33 @@ export abstract class VmmBinding {
   /**
    * A guest memory of `length` bytes at `base` in VMM memory, for one
    * operation between two runs: a view in place, whose pages the VMM
-   * checksums with its SIMD code (page_checksums).
+   * checksums with its SIMD code (checksumPagesAt).
    */
   guestMemory(base: number, length: number): GuestMemory {
     // Allocated before the view is taken: an allocation can grow VMM memory, which would detach the view.
-    const scratch = (this.sumScratch ??= this.pageSumScratch());
+    this.sumScratch ??= this.pageSumScratch();
     const memory = viewMemory(this.read(base, length));
-    const pages = Math.floor(length / PAGE_BYTES);
-    memory.checksumPages = (list, count, out) => {
-      for (let at = 0; at < count; at += SUM_CHUNK) {
-        const n = Math.min(SUM_CHUNK, count - at);
-        this.write(scratch.list, new Uint8Array(list.buffer, list.byteOffset + at * 4, n * 4));
-        if (this.x.page_checksums(base, pages, scratch.list, n, scratch.seeds, scratch.out) !== n) throw new RangeError(`a page number beyond the memory's ${pages} pages`);
-        const sums = this.read(scratch.out, n * PAGE_SUM_WORDS * 4);
-        out.set(new Uint32Array(sums.buffer, sums.byteOffset, n * PAGE_SUM_WORDS), at * PAGE_SUM_WORDS);
-      }
-    };
+    memory.checksumPages = (list, count, out) => this.checksumPagesAt(base, length, list, count, out);
     return memory;
+  }
+
+  /**
+   * GuestMemory.checksumPages for the memory of `length` bytes at `base`:
+   * the VMM checksums the pages where they are (page_checksums), SUM_CHUNK
+   * at a time, and only the sums come back.
+   */
+  protected checksumPagesAt(base: number, length: number, list: Uint32Array, count: number, out: Uint32Array): void {
+    const scratch = (this.sumScratch ??= this.pageSumScratch());
+    const pages = Math.floor(length / PAGE_BYTES);
+    for (let at = 0; at < count; at += SUM_CHUNK) {
+      const n = Math.min(SUM_CHUNK, count - at);
+      this.write(scratch.list, new Uint8Array(list.buffer, list.byteOffset + at * 4, n * 4));
+      if (this.x.page_checksums(base, pages, scratch.list, n, scratch.seeds, scratch.out) !== n) throw new RangeError(`a page number beyond the memory's ${pages} pages`);
+      const sums = this.read(scratch.out, n * PAGE_SUM_WORDS * 4);
+      // A copy on wasmtime need not be 4-byte aligned.
+      const words = sums.byteOffset % 4 === 0 ? new Uint32Array(sums.buffer, sums.byteOffset, n * PAGE_SUM_WORDS) : new Uint32Array(Uint8Array.from(sums).buffer);
+      out.set(words, at * PAGE_SUM_WORDS);
+    }
   }
 
   /** VMM memory for page_checksums, kept for the binding's life: the lane seeds, a chunk of page numbers, their sums. */

@@ -11,9 +11,9 @@ export interface GuestMemory {
   write(offset: number, bytes: Uint8Array): void;
   /**
    * Where the memory can checksum its own pages faster than reading them
-   * (V8: the VMM's SIMD code, in place): the checksum of each of the first
-   * `count` pages numbered in `pages`, as migration/pages.ts keeps them,
-   * written to `out` as PAGE_SUM_WORDS words per page.
+   * (guest memory in the VMM: its SIMD code, in place): the checksum of each
+   * of the first `count` pages numbered in `pages`, as migration/pages.ts
+   * keeps them, written to `out` as PAGE_SUM_WORDS words per page.
    */
   checksumPages?(pages: Uint32Array, count: number, out: Uint32Array): void;
 }

@@ -228,12 +228,15 @@ export class WasmtimeBinding extends VmmBinding {
     this.write(ptr, range);
   }
 
+  /** Read and written a chunk at a time across the process boundary; its pages checksummed in the VMM, so only their sums cross it. */
   override guestMemory(base: number, length: number): GuestMemory {
-    return chunkedMemory(
+    const memory = chunkedMemory(
       length,
       (offset, len) => this.read(base + offset, len),
       (offset, bytes) => this.write(base + offset, bytes),
     );
+    memory.checksumPages = (list, count, out) => this.checksumPagesAt(base, length, list, count, out);
+    return memory;
   }
 
   /** Sends one request and reads frames until its reply, handing console output to the devices on the way. */
