@@ -11,6 +11,7 @@ import type { GuestLimits } from '../host/worker-protocol.js';
 import type { GuestNetConfig } from '../host/worker-protocol.js';
 import { moduleDigest } from '../snapshot/directory.js';
 import { BatchBuffers } from './batch-buffers.js';
+import { failpoint } from './failpoints.js';
 import { FrameReader, MigrationError, Msg, type Frame, PROTOCOL, decodeImageBlocks, decodeState, parseJson, writeFrame, writeJson } from './wire.js';
 import { DISK_BLOCK, MAX_DISK_BYTES, MIN_DISK_BYTES } from '../wasi/disk.js';
 import { imagePath, readImageHeader } from '../wasi/disk-image-file.js';
@@ -213,6 +214,7 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
       } else if (f.type === Msg.Console) {
         g.console.append(f.payload);
       } else if (f.type === Msg.State) {
+        failpoint('destination-state');
         const { meta, state } = decodeState(f.payload);
         const digest = Buffer.from(String((meta as { digest?: string }).digest ?? ''), 'hex');
         const diskDigest = Buffer.from(String((meta as { diskDigest?: string }).diskDigest ?? ''), 'hex');
