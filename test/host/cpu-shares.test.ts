@@ -110,8 +110,10 @@ describe('the CPU scheduler, measured', () => {
     const m = await measure(a, [sleeper.body.id, busy]);
     show('idle (reservation 0.3) vs busy, capacity 0.5', m);
     expect(m.cores[0]).toBeLessThan(0.02);
-    // Held to its reservation, the idle guest would leave the busy one 0.2 cores.
-    expect(m.cores[1]).toBeGreaterThan(0.4);
+    // The scheduler gives the busy guest nearly all of the 0.5 cores: held to its reservation, the idle guest would leave it 0.2.
+    expect(a.guests.get(busy)!.duty).toBeGreaterThanOrEqual(0.4);
+    // And the busy guest uses more than those 0.2 (on a machine busy with other work its thread gets less than its duty).
+    expect(m.cores[1]).toBeGreaterThan(0.25);
     expect(m.cores[1]).toBeLessThanOrEqual(0.5 * 1.03);
   });
 });
