@@ -13,7 +13,7 @@ import type { ClusterGuest, ClusterHost, ClusterStatus } from '../../host-shim/c
 import { KvClient } from '../../tools/bench-service/kv-client.js';
 import type { Writes } from '../../tools/bench-service/load.js';
 import { checkLog } from '../../tools/bench-service/log-check.js';
-import { cli, cliAsync, cliJson, root, startProcess, until, type Running } from '../support/processes.js';
+import { cli, cliAsync, cliJson, root, startProcess, stopProcesses, until, type Running } from '../support/processes.js';
 
 const kvserver = join(root, 'build', 'guests', 'kvserver.wasm');
 const counter = join(root, 'build', 'guests', 'counter.wasm');
@@ -77,7 +77,7 @@ describe.skipIf(!existsSync(kvserver))('guests with a disk and a service in a cl
 
   afterAll(async () => {
     client?.destroy();
-    await Promise.all(processes.map((p) => (p.proc.exitCode !== null ? undefined : new Promise((resolve) => (p.proc.once('exit', resolve), p.proc.kill('SIGTERM'))))));
+    await stopProcesses(processes);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -6,14 +6,14 @@
 // connection, and the guest ends with the output and the files of an unmoved
 // run.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ClusterEvent, ClusterGuest, ClusterHost } from '../../host-shim/client/cluster-types.js';
 import type { GuestInfo } from '../../host-shim/client/types.js';
 import { cGuestWasmPath } from '../../tools/guests/layout.js';
-import { cli, cliAsync, cliJson, startProcess, until, type Running } from '../support/processes.js';
+import { cli, cliAsync, cliJson, startProcess, stopProcesses, until, type Running } from '../support/processes.js';
 import { filesIn, TREESUM } from '../support/disk-image.js';
 
 const APPENDER = cGuestWasmPath('appender');
@@ -55,7 +55,7 @@ describe.skipIf(!existsSync(APPENDER) || !existsSync(TREESUM))('a guest with a s
   }, 90_000);
 
   afterAll(async () => {
-    await Promise.all(processes.map((p) => (p.proc.exitCode !== null ? undefined : new Promise((resolve) => (p.proc.once('exit', resolve), p.proc.kill('SIGTERM'))))));
+    await stopProcesses(processes);
     rmSync(dir, { recursive: true, force: true });
   });
 

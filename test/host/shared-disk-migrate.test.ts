@@ -3,10 +3,10 @@
 // writes: no disk block crosses the connection, its output equals an
 // unmoved run's, and the image file holds the files it wrote. A host that
 // sees another directory gets the disk copied, and says why.
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readFileSync, truncateSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
+import { tempDirs } from '../support/temp-dirs.js';
 import type { HostAgent } from '../../host-shim/host/agent.js';
 import { HEADER_BYTES } from '../../host-shim/wasi/disk-image-file.js';
 import { cGuestWasmPath } from '../../tools/guests/layout.js';
@@ -19,16 +19,7 @@ const DISK = 4 << 20;
 /** 500 rounds over 4 files, 4 ms apart: a few seconds of appending, a checksum line every 50 rounds. */
 const ARGS = ['/data', '500', '4', '4'];
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'wasmotion-shared-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('shared');
 
 async function events(base: string, id: string): Promise<any[]> {
   const res = await fetch(new URL(`/v1/migrations/${id}/events`, base));

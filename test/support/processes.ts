@@ -37,6 +37,11 @@ export function startProcess(args: string[]): Promise<Running> {
   });
 }
 
+/** Stops the processes still running (SIGTERM) and waits until each has exited. */
+export async function stopProcesses(processes: Running[]): Promise<void> {
+  await Promise.all(processes.map((p) => (p.proc.exitCode !== null ? undefined : new Promise((resolve) => (p.proc.once('exit', resolve), p.proc.kill('SIGTERM'))))));
+}
+
 /** Runs `wasmotion ARGS` to its end. */
 export function cli(args: string[], timeout = 120_000): Finished {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env, timeout });

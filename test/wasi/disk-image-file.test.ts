@@ -2,11 +2,11 @@
 // is damaged, cut short or of another version; the write-back keeps the file
 // equal to the guest's disk while a migration takes blocks from the same
 // dirty map; and a disk loaded from the file equals the one written.
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, truncateSync, writeSync, closeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, openSync, readFileSync, truncateSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../support/temp-dirs.js';
 import { GuestSession } from '../../host-shim/guest/session.js';
 import { DiskWriteBack } from '../../host-shim/host/disk-write-back.js';
 import { DestinationPages } from '../../host-shim/migration/pages.js';
@@ -19,16 +19,7 @@ import { cGuestWasmPath } from '../../tools/guests/layout.js';
 const APPENDER = cGuestWasmPath('appender');
 const BLOCKS = 64;
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'wasmotion-image-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('image');
 
 /** A disk of BLOCKS blocks with a few non-zero ones. */
 function sampleDisk(): Uint8Array {

@@ -2,10 +2,9 @@
 // data is in the file (synced), and fails with EIO if the write-back fails.
 // Without the write-back hook the file would catch up only at the host's next
 // timed write-back, which these sessions never run.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { tempDirs } from '../support/temp-dirs.js';
 import { GuestSession } from '../../host-shim/guest/session.js';
 import { DiskWriteBack } from '../../host-shim/host/disk-write-back.js';
 import { DiskDirtyUsers } from '../../host-shim/wasi/disk-dirty.js';
@@ -15,10 +14,7 @@ import { filesIn, TREESUM } from '../support/disk-image.js';
 
 const SYNCER = cGuestWasmPath('syncer');
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('sync');
 
 /**
  * Runs the syncer guest (two lines, a long sleep after each) on a disk
@@ -26,9 +22,7 @@ afterEach(() => {
  * fd_sync waits for. Returns its output and the image file's files.
  */
 async function syncerRun(until: RegExp, hook: (writeBack: DiskWriteBack, session: GuestSession) => (() => void) | null): Promise<{ out: string; files: string; outcome: unknown }> {
-  const dir = mkdtempSync(join(tmpdir(), 'wasmotion-sync-'));
-  dirs.push(dir);
-  const path = imagePath(dir, 'g-sync');
+  const path = imagePath(tempDir(), 'g-sync');
   let out = '';
   const session = GuestSession.start(readFileSync(SYNCER), {
     programName: 'syncer',

@@ -6,8 +6,7 @@
  */
 import type { GuestSession } from '../../guest/session.js';
 import type { GuestNet } from '../../sockets/guest-net.js';
-import { SwitchLink } from '../../switch/link.js';
-import type { Published } from '../../switch/link.js';
+import { SwitchLink, type Published } from '../../switch/link.js';
 import type { GuestNetConfig } from '../worker-protocol.js';
 import { post } from './channel.js';
 
