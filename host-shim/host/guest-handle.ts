@@ -266,12 +266,13 @@ export class GuestHandle extends EventEmitter {
 
   /**
    * Instantiates a guest arriving by migration, under the baseline it brings,
-   * without running it; `net` is how it reaches the virtual switch if it listens.
+   * without running it; `net` is how it reaches the virtual switch if it listens;
+   * `dataKey` opens the page batches it receives (migration/sealed-frames.ts).
    */
-  prepare(module: Uint8Array, limits: GuestLimits, baseline: Baseline, net?: GuestNetConfig, disk?: number): Promise<Reply<'ready'>> {
+  prepare(module: Uint8Array, limits: GuestLimits, baseline: Baseline, dataKey: Uint8Array, net?: GuestNetConfig, disk?: number): Promise<Reply<'ready'>> {
     this.baseline = baseline;
     this.diskBytes = disk ?? null;
-    return this.ask({ type: 'prepare', module, limits, baseline, net, disk }, 'ready');
+    return this.ask({ type: 'prepare', module, limits, baseline, net, disk, dataKey }, 'ready');
   }
 
   /** Ends the guest here at once; its worker unpublishes its service on the way out. */

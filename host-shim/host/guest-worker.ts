@@ -73,16 +73,16 @@ async function handle(m: ToWorker): Promise<void> {
     case 'prepare': {
       const session = GuestSession.prepare(m.module, { ...optionsFor(m.limits), baseline: m.baseline, disk: m.disk !== undefined ? { bytes: m.disk } : undefined });
       const g = (guest = newGuest(session, m.net ? new GuestLink(m.net) : undefined));
-      g.into = new MigrationIn(session);
+      g.into = new MigrationIn(session, m.dataKey);
       run.prepared(session);
       post({ type: 'ready', memoryBytes: session.memoryBytes(), uses: session.uses() });
       g.link?.preconnect();
       return;
     }
     case 'pages': {
-      guest!.into!.apply(m.of, m.records, m.compressed);
+      guest!.into!.apply(m.of, m.sealed, m.compressed);
       // The batch's buffer goes back to the agent for the next one.
-      const buffer = m.records.buffer as ArrayBuffer;
+      const buffer = m.sealed.buffer as ArrayBuffer;
       post({ type: 'applied', buffer }, [buffer]);
       return;
     }
@@ -108,6 +108,9 @@ async function handle(m: ToWorker): Promise<void> {
       post({ type: 'collected', ...batch }, [batch.records.buffer as ArrayBuffer]);
       return;
     }
+    case 'seal':
+      guest!.out.sealWith(m.key);
+      return;
     case 'recycle':
       guest?.out.recycle(m.buffer);
       return;

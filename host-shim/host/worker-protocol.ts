@@ -44,14 +44,15 @@ export type ToWorker =
    * disk of `disk` bytes if the guest has one; a guest that listens attaches
    * to `net` once it runs here.
    */
-  | { type: 'prepare'; module: Uint8Array; limits: GuestLimits; baseline: Baseline; net?: GuestNetConfig; disk?: number }
+  | { type: 'prepare'; module: Uint8Array; limits: GuestLimits; baseline: Baseline; net?: GuestNetConfig; disk?: number; dataKey: Uint8Array }
   /**
    * Destination: page records (snapshot MEMORY layout, deflated if
    * `compressed`) of guest memory, which grows to their size, or of the disk
    * image, 4 KiB blocks as pages, which has its size from `prepare`;
-   * answered by `applied` once written.
+   * sealed under the `dataKey` of `prepare` (migration/sealed-frames.ts),
+   * opened here in the order they come; answered by `applied` once written.
    */
-  | { type: 'pages'; of: PagesOf; records: Uint8Array; compressed: boolean }
+  | { type: 'pages'; of: PagesOf; sealed: Uint8Array; compressed: boolean }
   /**
    * Destination of a migration through the shared directory: reads blocks
    * of the disk from its image file at `path` (every block when `blocks` is
@@ -70,6 +71,11 @@ export type ToWorker =
    * the batch.
    */
   | { type: 'collect'; of: PagesOf; maxBytes: number; all: boolean; compress: boolean }
+  /**
+   * Source, at the start of a migration: every batch collected from now on
+   * is sealed under `key` (migration/sealed-frames.ts), the first as frame 0.
+   */
+  | { type: 'seal'; key: Uint8Array }
   /** The buffer of a collected batch, written out: the worker collects a later batch into it (migration/batch-buffers.ts). */
   | { type: 'recycle'; buffer: ArrayBuffer }
   /**
@@ -109,7 +115,10 @@ export interface DiskFlushed {
 
 export interface CollectedBatch {
   of: PagesOf;
+  /** The MEMORY payload; sealed (its ciphertext) when `tag` is there. */
   records: Uint8Array;
+  /** The GCM tag of a sealed batch; none on an empty one, which is not sent. */
+  tag?: Uint8Array;
   compressed: boolean;
   count: number;
   bytes: number;

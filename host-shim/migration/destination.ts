@@ -1,8 +1,11 @@
 /**
  * The receiving side of a live migration (see source.ts for the protocol).
  * The guest is prepared here while it still runs on the source, its memory
- * filled page by page; it runs only once GO arrives. If the connection ends
+ * filled page by page; it runs only once GO arrives. If a connection ends
  * before GO, the prepared guest is thrown away: it never ran here.
+ *
+ * Page batches come on the data connection, sealed: this thread hands them
+ * to the guest's worker as they are, which opens them (sealed-frames.ts).
  */
 import type { TLSSocket } from 'node:tls';
 import { GuestHandle } from '../host/guest-handle.js';
@@ -12,7 +15,10 @@ import type { GuestNetConfig } from '../host/worker-protocol.js';
 import { moduleDigest } from '../snapshot/directory.js';
 import { BatchBuffers } from './batch-buffers.js';
 import { failpoint } from './failpoints.js';
-import { FrameReader, MigrationError, Msg, type Frame, PROTOCOL, decodeImageBlocks, decodeState, parseJson, writeFrame, writeJson } from './wire.js';
+import type { DataChannel } from './listener.js';
+import { dataKey } from './sealed-frames.js';
+import { PageIntake } from './page-intake.js';
+import { FrameReader, MigrationError, Msg, type Frame, PROTOCOL, decodeImageBlocks, decodeState, parseJson, writeJson } from './wire.js';
 import { DISK_BLOCK, MAX_DISK_BYTES, MIN_DISK_BYTES } from '../wasi/disk.js';
 import { imagePath, readImageHeader } from '../wasi/disk-image-file.js';
 import type { DiskRefusal } from './progress.js';
@@ -47,6 +53,8 @@ export interface DestinationHost {
   net(id: string): GuestNetConfig | undefined;
   /** The shared directory of disk images this host sees, or null. */
   sharedDir: string | null;
+  /** A channel on the migration listener for the data connection (listener.ts). */
+  openChannel(timeoutMs: number): DataChannel;
 }
 
 interface Hello {
@@ -131,37 +139,20 @@ function refusal(hello: Hello, baseline: Baseline, policy: GuestPolicy, host: De
   return null;
 }
 
-/**
- * Hands a PAGES or DISK frame to the guest's worker, and acknowledges it to
- * the source once written there: the source measures bandwidth by these
- * acknowledgements and switches over when what is left fits the downtime
- * limit, so a worker that lags behind the link slows the rounds down
- * rather than leaving a backlog to be written during the guest's pause.
- * A batch the worker refuses ends the migration (the reader fails).
- */
-function applyBatch(socket: TLSSocket, reader: FrameReader, buffers: BatchBuffers, g: GuestHandle, of: 'memory' | 'disk', f: Frame): void {
-  // A page batch has a buffer of its own (wire.ts): it moves to the worker without a copy.
-  const records = f.owned ? f.payload : new Uint8Array(f.payload);
-  const compressed = f.type === Msg.PagesDeflated || f.type === Msg.DiskDeflated;
-  const wireBytes = f.payload.length;
-  g.ask({ type: 'pages', of, records, compressed }, 'applied', [records.buffer as ArrayBuffer]).then(
-    (applied) => {
-      // The worker gave the buffer back: a later batch is received into it.
-      buffers.give(applied.buffer);
-      const ack = Buffer.allocUnsafe(8);
-      ack.writeBigUInt64LE(BigInt(wireBytes));
-      void writeFrame(socket, Msg.Ack, ack).catch(() => undefined);
-    },
-    (err: Error & { code?: string }) => {
-      const what = of === 'disk' ? 'disk blocks' : 'pages';
-      reader.fail(new MigrationError(err.code ?? 'WASMOTION_ERR_MIGRATION_PROTOCOL', `a batch of ${what} could not be written: ${err.message}`, { cause: err }));
-    },
-  );
-}
-
 export async function receiveMigration(socket: TLSSocket, host: DestinationHost): Promise<void> {
-  const buffers = new BatchBuffers();
-  const reader = new FrameReader(socket, buffers);
+  const reader = new FrameReader(socket);
+  let channel: DataChannel | undefined;
+  let intake: PageIntake | undefined;
+  /** The next control message. The control connection is quiet while pages flow on the data connection: only a silence of both is a timeout. */
+  const next = async (): Promise<Frame> => {
+    for (;;) {
+      try {
+        return await reader.next(STEP_MS);
+      } catch (err) {
+        if ((err as MigrationError).code !== 'WASMOTION_ERR_MIGRATION_TIMEOUT' || !intake || intake.quietMs() >= STEP_MS) throw err;
+      }
+    }
+  };
   let g: GuestHandle | undefined;
   let started = false;
   let held: string | undefined;
@@ -187,7 +178,10 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
     const seen = image && 'path' in image ? image : undefined;
     /** The whole image was read from the file (the first DISK_IMAGE frame), so the disk can come from it. */
     let imageRead = false;
-    await writeJson(socket, Msg.Welcome, { accept: true, haveModule, ...(image && ('path' in image ? { diskMarker: image.marker } : { diskSharedRefused: image.refused })) });
+    // The source opens the data connection to this channel once it reads the WELCOME.
+    channel = host.openChannel(STEP_MS);
+    const shared = image && ('path' in image ? { diskMarker: image.marker } : { diskSharedRefused: image.refused });
+    await writeJson(socket, Msg.Welcome, { accept: true, haveModule, channel: channel.id.toString('hex'), ...shared });
     if (!haveModule) {
       const bytes = await reader.expect(Msg.Module, STEP_MS);
       if (moduleDigest(bytes) !== hello.guest.module) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'the module bytes do not have the announced sha256');
@@ -196,16 +190,14 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
     g = new GuestHandle(hello.guest.id, hello.guest.name, hello.guest.module, hello.guest.args, policy);
     g.state = 'incoming';
     // The worker checks the module itself against the baseline: a HELLO that understated what it uses ends here.
-    await g.prepare(host.module(hello.guest.module)!, host.limits(policy), baseline, host.net(hello.guest.id), hello.diskBytes ?? undefined);
+    await g.prepare(host.module(hello.guest.module)!, host.limits(policy), baseline, dataKey(socket), host.net(hello.guest.id), hello.diskBytes ?? undefined);
+    const data = await Promise.race([channel.socket, closed(socket)]);
+    intake = new PageIntake(data, socket, reader, new BatchBuffers(), g);
     // Only now does pre-copy start: the switchover must never wait for this host to get ready.
     await writeJson(socket, Msg.Prepared, {});
     for (;;) {
-      const f = await reader.next(STEP_MS);
-      if (f.type === Msg.Pages || f.type === Msg.PagesDeflated || f.type === Msg.Disk || f.type === Msg.DiskDeflated) {
-        const of = f.type === Msg.Disk || f.type === Msg.DiskDeflated ? 'disk' : 'memory';
-        if (of === 'disk' && g.diskBytes === null) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'disk blocks for a guest that has no disk');
-        applyBatch(socket, reader, buffers, g, of, f);
-      } else if (f.type === Msg.DiskImage) {
+      const f = await next();
+      if (f.type === Msg.DiskImage) {
         // The source wrote these blocks to the image file this host read the marker of: read them from there.
         if (!seen) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'disk image blocks for an image file this host does not see');
         const blocks = decodeImageBlocks(f.payload);
@@ -216,6 +208,8 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
       } else if (f.type === Msg.State) {
         failpoint('destination-state');
         const { meta, state } = decodeState(f.payload);
+        // Every sealed frame before STATE goes to the worker before the state does.
+        await intake.all((meta as { frames?: number }).frames ?? -1);
         const digest = Buffer.from(String((meta as { digest?: string }).digest ?? ''), 'hex');
         const diskDigest = Buffer.from(String((meta as { diskDigest?: string }).diskDigest ?? ''), 'hex');
         // The disk moved through the image file this host read the marker of: the worker loads it from there.
@@ -241,7 +235,7 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
       } else if (f.type === Msg.Abort) {
         return;
       } else {
-        throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', `unexpected message ${f.type}`);
+        unexpected(f);
       }
     }
   } catch (err) {
@@ -251,6 +245,19 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
     if (g && !started) g.stop();
     if (held) host.release(held);
     done?.();
+    channel?.close();
     socket.end();
   }
+}
+
+/** Rejects when `socket` closes. */
+function closed(socket: TLSSocket): Promise<never> {
+  const p = new Promise<never>((_, reject) => socket.once('close', () => reject(new MigrationError('WASMOTION_ERR_MIGRATION_CONNECTION', 'the migration connection closed'))));
+  p.catch(() => undefined);
+  return p;
+}
+
+function unexpected(f: Frame): never {
+  if (f.type === Msg.Abort) throw new MigrationError('WASMOTION_ERR_MIGRATION_ABORTED', 'the source aborted');
+  throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', `unexpected message ${f.type}`);
 }

@@ -4,15 +4,13 @@
  * for incoming guests, and fencing for a source in doubt.
  */
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:tls';
 import type { HostAgent } from '../host/agent.js';
 import { HttpError, readJson, sendJson, type Router } from '../host/http.js';
 import type { GuestPolicy } from '../host/policy.js';
 import { receiveMigration } from './destination.js';
 import { Migration } from './progress.js';
 import { MigrationSource } from './source.js';
-import { secureServer } from './transport.js';
+import { MigrationListener } from './listener.js';
 import { MigrationError, PROTOCOL } from './wire.js';
 
 const DEFAULT_DOWNTIME_MS = 300;
@@ -22,7 +20,7 @@ export class MigrationService {
   readonly migrations = new Map<string, Migration>();
   private readonly queue: (() => void)[] = [];
   private active = 0;
-  private server: Server | undefined;
+  private listener: MigrationListener | undefined;
   /** Guests fenced by a source in doubt, while their incoming migration is under way. */
   private readonly fences = new Set<string>();
   /** Incoming migrations under way, by guest id. */
@@ -37,24 +35,24 @@ export class MigrationService {
   async listen(): Promise<void> {
     const secret = this.agent.config.secret;
     if (!secret) return;
-    this.server = secureServer(
+    this.listener = new MigrationListener(
       secret,
       (socket) => {
         receiveMigration(socket, this.destinationHost()).catch((err) => this.agent.emit('migration-in-failed', { error: (err as Error).message }));
       },
       (reason, remote) => this.agent.emit('peer-refused', { remote, reason }),
     );
-    await new Promise<void>((resolve) => this.server!.listen(0, this.agent.config.host, () => resolve()));
+    await this.listener.listen(this.agent.config.host);
   }
 
   endpoint(): { host: string; port: number; protocol: number; state: string } | null {
-    if (!this.server) return null;
-    return { host: this.agent.config.host, port: (this.server.address() as AddressInfo).port, protocol: PROTOCOL, state: '1.0' };
+    if (!this.listener) return null;
+    return { host: this.agent.config.host, port: this.listener.port, protocol: PROTOCOL, state: '1.0' };
   }
 
   async close(): Promise<void> {
     for (const m of this.migrations.values()) m.cancelRequested = true;
-    if (this.server) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    await this.listener?.close();
   }
 
   private destinationHost() {
@@ -89,6 +87,7 @@ export class MigrationService {
       },
       net: (id: string) => a.netConfig(id),
       sharedDir: a.sharedDir(),
+      openChannel: (timeoutMs: number) => this.listener!.openChannel(timeoutMs),
     };
   }
 

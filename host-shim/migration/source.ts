@@ -1,7 +1,8 @@
 /**
  * The sending side of a live migration (pre-copy, as QEMU and vMotion do):
  *
- *   handshake   HELLO → WELCOME (the destination checks compatibility)
+ *   handshake   HELLO → WELCOME (the destination checks compatibility and
+ *               names a data channel); the data connection opens
  *   module      MODULE, only if the destination lacks it; then PREPARED once
  *               the destination has the guest instantiated
  *   pre-copy    PAGES and DISK rounds while the guest runs: every page of
@@ -19,17 +20,25 @@
  * DISK_IMAGE frame (round 1: every block) for the destination to read
  * from the file; the switchover does the same for the last ones.
  *
+ * PAGES and DISK frames go on the data connection, sealed in the guest's
+ * worker under a key from the control connection's TLS session
+ * (sealed-frames.ts); everything else, acknowledgements included, on the
+ * control connection. STATE names how many sealed frames preceded it.
+ *
  * Failure contract: before GO, any failure resumes the guest here,
  * unchanged. After GO and before STARTED the outcome is unknown: the guest
  * stays paused here until the destination says whether it runs it.
  */
+import { connect, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { GuestHandle } from '../host/guest-handle.js';
 import type { CollectedBatch, DiskFlushed, PagesOf } from '../host/worker-protocol.js';
 import type { DiskRefusal, Migration } from './progress.js';
 import { WasmotionError } from '../errors.js';
+import { dataPreamble } from './listener.js';
+import { dataKey } from './sealed-frames.js';
 import { secureConnect } from './transport.js';
-import { FrameReader, MigrationError, Msg, PROTOCOL, encodeImageBlocks, encodeState, parseJson, writeFrame, writeJson } from './wire.js';
+import { FrameReader, MigrationError, Msg, PROTOCOL, encodeImageBlocks, encodeState, pageFrameType, parseJson, writeFrame, writeJson } from './wire.js';
 import { DISK_BLOCK } from '../wasi/disk.js';
 import { renewMarker } from '../wasi/disk-image-file.js';
 
@@ -51,6 +60,8 @@ const HANDSHAKE_MS = 10_000;
 const REPLY_MS = 30_000;
 /** The destination starts a worker and instantiates the guest before pre-copy. */
 const PREPARE_MS = 60_000;
+/** How long a failed connection waits for the destination's reason on the control connection. */
+const ABORT_GRACE_MS = 500;
 /** How long the source keeps asking an unreachable destination whether it runs the guest. */
 const IN_DOUBT_MS = 30_000;
 /** Auto-converge: the first throttle, its step, its bound (QEMU: 20%, 10%, 99%). */
@@ -78,9 +89,35 @@ async function destinationInfo(to: string): Promise<{ migration: { host: string;
   return { migration: info.migration, switch: info.switch ?? null };
 }
 
+/** A plain TCP connection to host:port carrying the preamble of data channel `channel` (listener.ts). */
+function dataConnect(host: string, port: number, channel: Uint8Array, timeoutMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port, noDelay: true });
+    const fail = (message: string, cause?: unknown) => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(new MigrationError('WASMOTION_ERR_MIGRATION_CONNECTION', message, { cause }));
+    };
+    const timer = setTimeout(() => fail(`no data connection to ${host}:${port} within ${timeoutMs} ms`), timeoutMs);
+    socket.once('error', (err) => fail(`cannot open the data connection to ${host}:${port}: ${err.message}`, err));
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.write(dataPreamble(channel));
+      resolve(socket);
+    });
+  });
+}
+
 export class MigrationSource {
+  /** The control connection (TLS). */
   private socket: TLSSocket | undefined;
   private reader: FrameReader | undefined;
+  /** The data connection: sealed PAGES and DISK frames. */
+  private data: Socket | undefined;
+  /** Sealed frames written to the data connection. */
+  private sealedFrames = 0;
+  /** STATE is written: from then on the destination reports on the control connection what became of the data. */
+  private stateSent = false;
   private transferred = 0;
   private copyStart: number | undefined;
   private copyEnd: number | undefined;
@@ -118,7 +155,6 @@ export class MigrationSource {
       goSent = await this.switchover(stats);
     } catch (err) {
       if (goSent || (err instanceof MigrationError && err.code === 'WASMOTION_ERR_MIGRATION_IN_DOUBT')) throw err;
-      this.socket?.destroy();
       // The guest exited (or trapped) on its own while its pages were copied: nothing to move.
       if (this.g.ended && !(err instanceof MigrationError)) throw this.guestEnded();
       // Nothing reached the point of no return: the guest goes on here.
@@ -126,9 +162,12 @@ export class MigrationSource {
         this.g.send({ type: 'resume' });
         this.g.state = 'running';
       }
-      throw err;
+      // A destination that gives up says why on the control connection, which may come after its data connection closed here.
+      const why = (err as MigrationError).code === 'WASMOTION_ERR_MIGRATION_CONNECTION' ? await this.reader?.abortedWith(ABORT_GRACE_MS) : undefined;
+      throw why ?? err;
     } finally {
       this.socket?.destroy();
+      this.data?.destroy();
     }
   }
 
@@ -160,9 +199,11 @@ export class MigrationSource {
       state: '1.0',
     });
     const welcome = parseJson(await this.reader.expect(Msg.Welcome, HANDSHAKE_MS)) as {
-      accept: boolean; haveModule?: boolean; reason?: string; code?: string; diskMarker?: unknown; diskSharedRefused?: unknown;
+      accept: boolean; haveModule?: boolean; reason?: string; code?: string; diskMarker?: unknown; diskSharedRefused?: unknown; channel?: unknown;
     };
     if (!welcome.accept) throw new MigrationError(welcome.code ?? 'WASMOTION_ERR_MIGRATION_REFUSED', `the destination refused: ${welcome.reason}`);
+    if (typeof welcome.channel !== 'string' || !/^[0-9a-f]{32}$/.test(welcome.channel)) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'a WELCOME without a data channel');
+    await this.openData(host, port, Buffer.from(welcome.channel, 'hex'));
     // The destination sees the image file only if it read back the marker just written: a matching path proves nothing.
     this.diskShared = marker.marker !== null && welcome.diskMarker === marker.marker;
     let refused = marker.refused;
@@ -170,6 +211,22 @@ export class MigrationSource {
     this.m.update({ disk: this.g.diskBytes === null ? null : this.diskShared ? 'shared' : 'copied', diskSharedRefused: refused });
     if (!welcome.haveModule) await writeFrame(this.socket, Msg.Module, this.ctx.moduleBytes);
     await this.reader.expect(Msg.Prepared, PREPARE_MS);
+  }
+
+  /**
+   * Opens the data connection to the channel the destination named, and
+   * has the guest's worker seal its batches under this TLS session's key.
+   * A data connection that closes before STATE is sent ends the migration;
+   * after that, the destination says on the control connection whether it
+   * had every frame.
+   */
+  private async openData(host: string, port: number, channel: Buffer): Promise<void> {
+    this.data = await dataConnect(host, port, channel, HANDSHAKE_MS);
+    this.data.on('error', () => undefined);
+    this.data.on('close', () => {
+      if (!this.stateSent) this.reader!.fail(new MigrationError('WASMOTION_ERR_MIGRATION_CONNECTION', 'the migration data connection closed'));
+    });
+    this.g.send({ type: 'seal', key: dataKey(this.socket!) });
   }
 
   /**
@@ -244,17 +301,18 @@ export class MigrationSource {
     }
   }
 
-  /** Sends a batch of pages (PAGES) or disk blocks (DISK), unless it is empty. */
+  /** Sends a sealed batch of pages (PAGES) or disk blocks (DISK) on the data connection, unless it is empty. */
   private async sendBatch(batch: CollectedBatch): Promise<void> {
     this.transferred += batch.bytes;
     if (batch.of === 'disk') this.diskTransferred += batch.bytes;
     if (batch.count === 0) return;
-    const [plain, deflated] = batch.of === 'memory' ? [Msg.Pages, Msg.PagesDeflated] : [Msg.Disk, Msg.DiskDeflated];
+    if (!batch.tag) throw new MigrationError('WASMOTION_ERR_INTERNAL', 'the worker collected a batch it did not seal');
     this.copyStart ??= performance.now();
-    // Counted first: once written out, the batch's buffer goes back to the worker to collect another into.
-    this.sentFrameBytes += batch.records.length;
+    // Counted first: once written out, the batch's buffer goes back to the worker (whose heap it then burdens, not this one's).
+    this.sentFrameBytes += batch.records.length + batch.tag.length;
+    this.sealedFrames++;
     const buffer = batch.records.buffer as ArrayBuffer;
-    await writeFrame(this.socket!, batch.compressed ? deflated : plain, batch.records, () => this.g.send({ type: 'recycle', buffer }, [buffer]));
+    await writeFrame(this.data!, pageFrameType(batch.of, batch.compressed), [batch.records, batch.tag], () => this.g.send({ type: 'recycle', buffer }, [buffer]));
   }
 
   /** Page bytes per second over the pre-copy rounds, up to the destination's acknowledgement of each. */
@@ -321,7 +379,9 @@ export class MigrationSource {
     mark('pages', t);
     t = performance.now();
     await writeFrame(this.socket!, Msg.Console, this.g.console.read());
-    const meta = { digest: Buffer.from(ck.digest).toString('hex'), diskDigest: Buffer.from(ck.diskDigest).toString('hex'), pages: ck.pages, steps: this.g.steps };
+    // `frames`: the destination loads the state only once it has opened that many sealed frames.
+    const meta = { digest: Buffer.from(ck.digest).toString('hex'), diskDigest: Buffer.from(ck.diskDigest).toString('hex'), pages: ck.pages, steps: this.g.steps, frames: this.sealedFrames };
+    this.stateSent = true;
     // "image": the destination fills the disk from the shared image file before it loads the state.
     await writeFrame(this.socket!, Msg.State, encodeState(this.diskShared ? { ...meta, diskFrom: 'image' } : meta, ck.state));
     mark('state', t);

@@ -5,7 +5,8 @@
  *   | u32 size  | u8 type| payload (size - 1)  |   little-endian
  *   +-----------+--------+---------------------+
  *
- * Control messages carry JSON; PAGES and DISK a MEMORY payload (snapshot/memory.ts);
+ * Control messages carry JSON; PAGES and DISK a MEMORY payload (snapshot/memory.ts),
+ * sealed on the data connection (sealed-frames.ts: ciphertext, then tag);
  * MODULE and CONSOLE raw bytes; STATE a u32 JSON length, the JSON, then the
  * VMM checkpoint state. A reader refuses a frame over MAX_FRAME.
  */
@@ -16,8 +17,10 @@ import type { BatchBuffers } from './batch-buffers.js';
 /**
  * 2: the memory digest is kept as pages change (migration/pages.ts).
  * 3: the guest's disk moves in pre-copy (DISK frames) and has its own digest.
+ * 4: PAGES and DISK frames travel on a data connection of their own, sealed
+ *    in the guests' workers (listener.ts, sealed-frames.ts).
  */
-export const PROTOCOL = 3;
+export const PROTOCOL = 4;
 export const MAX_FRAME = 80 << 20;
 
 export const Msg = {
@@ -72,16 +75,26 @@ export class MigrationError extends WasmotionError {
 }
 
 /**
- * Writes one frame, waiting for the socket to drain when its buffer is full.
- * `written` is called once the socket holds no reference to `payload`
- * (also when the write failed): the caller may then reuse its buffer.
+ * Writes one frame, its payload in one piece or several (a sealed batch:
+ * ciphertext, then tag), waiting for the socket to drain when its buffer is
+ * full. `written` is called once the socket holds no reference to the
+ * payload (also when the write failed): the caller may then reuse its buffer.
  */
-export async function writeFrame(socket: Socket, type: number, payload: Uint8Array, written?: () => void): Promise<void> {
+export async function writeFrame(socket: Socket, type: number, payload: Uint8Array | readonly Uint8Array[], written?: () => void): Promise<void> {
+  const parts = payload instanceof Uint8Array ? [payload] : payload;
+  let size = 1;
+  for (const part of parts) size += part.length;
   const header = Buffer.allocUnsafe(5);
-  header.writeUInt32LE(payload.length + 1, 0);
+  header.writeUInt32LE(size, 0);
   header.writeUInt8(type, 4);
+  // One writev for the frame: a frame split across segments would wait on Nagle's delay where it is on.
+  socket.cork();
   socket.write(header);
-  const flushed = socket.write(payload, written && (() => written()));
+  let flushed = true;
+  parts.forEach((part, i) => {
+    flushed = socket.write(part, i === parts.length - 1 && written ? () => written() : undefined);
+  });
+  socket.uncork();
   if (!flushed && !socket.destroyed) {
     await new Promise<void>((resolve, reject) => {
       const done = () => {
@@ -98,6 +111,12 @@ export async function writeFrame(socket: Socket, type: number, payload: Uint8Arr
     });
   }
   if (socket.destroyed) throw new MigrationError('WASMOTION_ERR_MIGRATION_CONNECTION', 'the migration connection closed');
+}
+
+/** The frame type of a batch of memory pages or disk blocks, deflated or not. */
+export function pageFrameType(of: 'memory' | 'disk', compressed: boolean): number {
+  if (of === 'memory') return compressed ? Msg.PagesDeflated : Msg.Pages;
+  return compressed ? Msg.DiskDeflated : Msg.Disk;
 }
 
 export function writeJson(socket: Socket, type: number, value: unknown): Promise<void> {
@@ -120,18 +139,24 @@ export class FrameReader {
   /** Bytes the peer acknowledged (Ack frames, taken out of the stream as they come). */
   acked = 0;
   private ended: Error | undefined;
+  /** The socket itself closed: every frame it carried is read. */
+  private closed = false;
+  private malformed = false;
   private waiter: (() => void) | undefined;
 
   /** With `buffers`, large frames are received into reused buffers (batch-buffers.ts), given back by whoever consumed them. */
   constructor(socket: Socket, private readonly buffers?: BatchBuffers) {
     socket.on('data', (chunk: Buffer) => {
-      if (this.ended) return;
+      // After a malformed frame nothing that follows can be split into frames. (A reader failed
+      // from outside reads on: an ABORT may still come that says why, abortedWith.)
+      if (this.malformed) return;
       const before = this.frames.length;
       const acked = this.acked;
       try {
         this.receive(chunk);
       } catch (err) {
-        this.ended = err as Error;
+        this.malformed = true;
+        this.ended ??= err as Error;
       }
       // Woken only by what a reader waits for: a frame, an acknowledgement, the end.
       if (this.frames.length !== before || this.acked !== acked || this.ended) this.wake();
@@ -140,7 +165,10 @@ export class FrameReader {
       this.ended ??= err ?? new MigrationError('WASMOTION_ERR_MIGRATION_CONNECTION', 'the migration connection closed');
       this.wake();
     };
-    socket.on('close', () => end());
+    socket.on('close', () => {
+      this.closed = true;
+      end();
+    });
     socket.on('error', (err) => end(new MigrationError('WASMOTION_ERR_MIGRATION_CONNECTION', `migration connection: ${err.message}`, { cause: err })));
   }
 
@@ -213,10 +241,31 @@ export class FrameReader {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const f = this.frames.shift();
-      if (f) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', `expected acknowledgements, got message ${f.type}`);
+      if (f) {
+        if (f.type === Msg.Abort) throw peerAborted(f);
+        throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', `expected acknowledgements, got message ${f.type}`);
+      }
       if (this.acked >= bytes) return;
       if (this.ended) throw this.ended;
       await this.wait(deadline);
+    }
+  }
+
+  /**
+   * The error of an ABORT from the peer among the frames not read yet, or
+   * arriving within `graceMs` while the socket stays open; undefined if none.
+   */
+  async abortedWith(graceMs: number): Promise<MigrationError | undefined> {
+    const deadline = Date.now() + graceMs;
+    for (;;) {
+      const abort = this.frames.find((f) => f.type === Msg.Abort);
+      if (abort) return peerAborted(abort);
+      if (this.closed) return undefined;
+      try {
+        await this.wait(deadline);
+      } catch {
+        return undefined;
+      }
     }
   }
 
@@ -245,13 +294,17 @@ export class FrameReader {
   /** The next frame, which must be of `type` (an Abort from the peer becomes its error). */
   async expect(type: number, timeoutMs: number): Promise<Buffer> {
     const f = await this.next(timeoutMs);
-    if (f.type === Msg.Abort) {
-      const why = parseJson(f.payload) as { code?: string; message?: string };
-      throw new MigrationError(why.code ?? 'WASMOTION_ERR_MIGRATION_ABORTED', `the peer aborted: ${why.message ?? 'no reason'}`);
-    }
+    if (f.type === Msg.Abort) throw peerAborted(f);
     if (f.type !== type) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', `expected message ${type}, got ${f.type}`);
     return f.payload;
   }
+}
+
+/** The error an ABORT frame carries: the peer's code and reason. */
+function peerAborted(f: Frame): MigrationError {
+  const why = parseJson(f.payload) as { code?: unknown; message?: unknown } | null;
+  const code = typeof why?.code === 'string' && why.code.startsWith('WASMOTION_ERR_') ? why.code : 'WASMOTION_ERR_MIGRATION_ABORTED';
+  return new MigrationError(code, `the peer aborted: ${typeof why?.message === 'string' ? why.message : 'no reason'}`);
 }
 
 export function parseJson(payload: Buffer): unknown {

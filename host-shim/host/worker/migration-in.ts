@@ -1,6 +1,7 @@
 /**
  * The destination end of a migration, in the guest's worker: page batches
- * written into the prepared guest's memory and disk, the checksum of every
+ * opened (migration/sealed-frames.ts) and written into the prepared
+ * guest's memory and disk, the checksum of every
  * page as written (migration/pages.ts), blocks read from the shared
  * directory's image file, and the state loaded once the digests match.
  * The agent's side is migration/destination.ts.
@@ -8,7 +9,10 @@
 import { inflateRawSync } from 'node:zlib';
 import { WasmotionError } from '../../errors.js';
 import type { GuestSession } from '../../guest/session.js';
+import { BATCH_BUFFER_BYTES } from '../../migration/batch-buffers.js';
 import { DestinationPages } from '../../migration/pages.js';
+import { FrameOpener } from '../../migration/sealed-frames.js';
+import { pageFrameType } from '../../migration/wire.js';
 import { sameChecksum } from '../../snapshot/checksum.js';
 import { applyMemory, memoryPagesOf } from '../../snapshot/memory.js';
 import { loadImageBlocks, loadImageFile } from '../../wasi/disk-image-file.js';
@@ -23,11 +27,22 @@ export class MigrationIn {
   /** Why reading the disk from its image file failed, reported at load. */
   private imageFailure: WasmotionError | undefined;
 
-  constructor(private readonly session: GuestSession) {}
+  private readonly opener: FrameOpener;
+  /** The opened batch: one at a time, into the same buffer. */
+  private plaintext = Buffer.alloc(0);
 
-  /** Writes a batch of pages (or disk blocks) into the guest. */
-  apply(of: PagesOf, records: Uint8Array, compressed: boolean): void {
+  /** `dataKey`: the key the batches are sealed under. */
+  constructor(private readonly session: GuestSession, dataKey: Uint8Array) {
+    this.opener = new FrameOpener(dataKey);
+  }
+
+  /** Opens a sealed batch of pages (or disk blocks) and writes it into the guest. */
+  apply(of: PagesOf, sealed: Uint8Array, compressed: boolean): void {
     const s = this.session;
+    const bytes = FrameOpener.plaintextBytes(sealed);
+    if (bytes > this.plaintext.length) this.plaintext = Buffer.alloc(Math.max(bytes, BATCH_BUFFER_BYTES));
+    // Nothing is written unless the whole batch is authentic.
+    const records = this.opener.open(pageFrameType(of, compressed), sealed, this.plaintext);
     const payload = compressed ? inflateRawSync(records, { maxOutputLength: MAX_BATCH }) : records;
     if (of === 'memory') s.ensurePages(Math.ceil(memoryPagesOf(payload, 'migration pages') / 16));
     // The disk has its size from the HELLO: a batch for a larger one is refused by applyMemory.

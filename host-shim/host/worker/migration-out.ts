@@ -2,13 +2,17 @@
  * The source end of a migration, in the guest's worker: dirty pages of
  * memory and blocks of the disk collected in batches (migration/pages.ts)
  * into buffers the agent gives back once written out
- * (migration/batch-buffers.ts), and the digests the destination checks at
+ * (migration/batch-buffers.ts) and sealed for the data connection
+ * (migration/sealed-frames.ts), and the digests the destination checks at
  * the switchover. The agent's side is migration/source.ts.
  */
 import { deflateRawSync } from 'node:zlib';
+import { WasmotionError } from '../../errors.js';
 import type { GuestSession } from '../../guest/session.js';
 import { BatchBuffers } from '../../migration/batch-buffers.js';
 import { SourcePages } from '../../migration/pages.js';
+import { FrameSealer } from '../../migration/sealed-frames.js';
+import { pageFrameType } from '../../migration/wire.js';
 import type { DiskDirtyUsers } from '../../wasi/disk-dirty.js';
 import type { CollectedBatch, PagesOf } from '../worker-protocol.js';
 
@@ -16,8 +20,14 @@ export class MigrationOut {
   /** What the destination holds, for memory and for the disk, each with its own dirty map (pages.ts). */
   private sent = { memory: new SourcePages(), disk: new SourcePages() };
   private readonly buffers = new BatchBuffers();
+  private sealer: FrameSealer | undefined;
 
   constructor(private readonly session: GuestSession, private readonly diskDirty: DiskDirtyUsers) {}
+
+  /** Seals the batches of a new migration under `key`. */
+  sealWith(key: Uint8Array): void {
+    this.sealer = new FrameSealer(key);
+  }
 
   /**
    * Dirty pages of memory or of the disk, up to `maxBytes` of page data,
@@ -26,6 +36,8 @@ export class MigrationOut {
    */
   collect(of: PagesOf, maxBytes: number, all: boolean, compress: boolean): CollectedBatch {
     const s = this.session;
+    const sealer = this.sealer;
+    if (!sealer) throw new WasmotionError('WASMOTION_ERR_INTERNAL', 'a migration collects pages only once its batches are sealed (seal)');
     if (all) this.sent[of] = new SourcePages();
     // The disk's map is the migration's own: the write-back takes from the same VMM map.
     const dirty = of === 'memory' ? s.dirtyMap() : this.diskDirty.of('migration');
@@ -34,7 +46,17 @@ export class MigrationOut {
     if (of === 'memory') s.commitDirty(dirty as Buffer);
     // Level 1: the fastest deflate; compression pays only on links slower than it.
     const records = compress ? new Uint8Array(deflateRawSync(batch.records, { level: 1 })) : batch.records;
-    return { of, records, compressed: compress, count: batch.count, bytes: batch.bytes, dirtyLeft: batch.dirtyLeft, pages: batch.pages };
+    const done = { of, compressed: compress, count: batch.count, bytes: batch.bytes, dirtyLeft: batch.dirtyLeft, pages: batch.pages };
+    // An empty batch is not sent: sealed, it would take a frame number the destination never sees.
+    if (batch.count === 0) {
+      if (!compress) this.buffers.give(batch.records.buffer as ArrayBuffer);
+      return { ...done, records: new Uint8Array(0) };
+    }
+    // The ciphertext goes to the agent, which gives its buffer back once written out; the plaintext's stays here for the next batch.
+    const ciphertext = this.buffers.take(records.length);
+    const tag = sealer.seal(pageFrameType(of, compress), records, ciphertext);
+    if (!compress) this.buffers.give(batch.records.buffer as ArrayBuffer);
+    return { ...done, records: ciphertext, tag };
   }
 
   /** A batch's buffer, written out by the agent: a later batch is collected into it. */
@@ -64,3 +86,4 @@ export class MigrationOut {
     return { memory: this.sent.memory.digest(pages), disk: this.sent.disk.digest(this.session.disk().length / 4096), pages };
   }
 }
+
