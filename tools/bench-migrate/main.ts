@@ -12,13 +12,16 @@
  *
  * Downtime is measured by the source: from the guest's pause to the
  * destination's STARTED. Throughput is page bytes over the pre-copy rounds,
- * up to the destination's acknowledgement of each. Bytes sent are the PAGES
+ * up to the destination's acknowledgement of each. "Main busy" is the share
+ * of each migration's time the main thread (both hosts' here) was busy:
+ * what the hosts' APIs and other guests had to wait behind. Bytes sent are the PAGES
  * frames on the wire. A row "z" measures the optional compression; the rows
  * "v8→wt" and "wt→v8" move the 64 MiB guest between a host on V8 and one
  * whose VMMs run on wasmtime (--engine wasmtime), each row the hops in its
  * direction, when wasmtime can run here.
  */
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HostAgent } from '../../host-shim/host/agent.js';
@@ -43,6 +46,8 @@ interface Result {
   bytesPerTouched: number;
   throughput: number;
   failures: string[];
+  /** The main thread's utilization over each migration, 0 to 1. */
+  mainBusy: number[];
   /** Where the downtime went in the slowest switchover. */
   phases: Record<string, number>;
 }
@@ -69,8 +74,10 @@ async function runConfig(a: HostAgent, b: HostAgent, module: Uint8Array, c: Conf
   for (let rep = 0; rep < (c.acrossEngines ? 2 * REPS : REPS); rep++) {
     const direction = c.acrossEngines ? `${short(here)}→${short(there)}` : 'a→b';
     let result = results.get(direction);
-    if (!result) results.set(direction, (result = { downtimes: [], totals: [], bytesPerTouched: 0, throughput: 0, failures: [], phases: {} }));
+    if (!result) results.set(direction, (result = { downtimes: [], totals: [], bytesPerTouched: 0, throughput: 0, failures: [], mainBusy: [], phases: {} }));
+    const loop = performance.eventLoopUtilization();
     const last = await migrate(here, there, info.id, { downtimeLimitMs: DOWNTIME_LIMIT_MS, compress: c.compress });
+    result.mainBusy.push(performance.eventLoopUtilization(loop).utilization);
     if (last.state !== 'completed') {
       result.failures.push(`${last.state}: ${last.error?.message}`);
       break;
@@ -112,7 +119,7 @@ async function main(): Promise<number> {
   let failed = false;
   try {
     await api(a.url, `/v1/modules/${moduleDigest(module)}`, { method: 'PUT', body: module });
-    process.stdout.write('guest                downtime p50   p99     total p50   bytes/touched   throughput  of tcp  of tls\n');
+    process.stdout.write('guest                downtime p50   p99     total p50   bytes/touched   throughput  of tcp  of tls  main busy\n');
     const runs: { c: Config; to: HostAgent }[] = CONFIGS.map((c) => ({ c, to: b }));
     if (w) runs.push({ c: ACROSS, to: w });
     else process.stdout.write(`64MiB@10MB/s v8→wt skipped: ${noWasmtime}\n`);
@@ -127,7 +134,7 @@ async function main(): Promise<number> {
       const p99 = percentile(r.downtimes, 99);
       process.stdout.write(
         `${label.padEnd(20)} ${p50.toFixed(1).padStart(9)} ms ${p99.toFixed(1).padStart(6)} ms ${percentile(r.totals, 50).toFixed(0).padStart(8)} ms ` +
-          `${r.bytesPerTouched.toFixed(2).padStart(14)} ${(r.throughput / 1e6).toFixed(0).padStart(9)} MB/s ${(r.throughput / tcp).toFixed(2).padStart(6)} ${(r.throughput / tls).toFixed(2).padStart(6)}` +
+          `${r.bytesPerTouched.toFixed(2).padStart(14)} ${(r.throughput / 1e6).toFixed(0).padStart(9)} MB/s ${(r.throughput / tcp).toFixed(2).padStart(6)} ${(r.throughput / tls).toFixed(2).padStart(6)} ${(percentile(r.mainBusy, 50) * 100).toFixed(0).padStart(8)}%` +
           `   slowest switchover: ${Object.entries(r.phases).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')} ms\n`,
       );
       if (c.mib === 64 && c.rate === 10 && !c.compress && !c.acrossEngines) {
