@@ -38,7 +38,7 @@ export class PageIntake {
     private readonly buffers: BatchBuffers,
     private readonly g: GuestHandle,
   ) {
-    const reader = new FrameReader(data, buffers);
+    const reader = new FrameReader(data, buffers, 'the migration data connection');
     // The listener hands the connection over paused (listener.ts).
     data.resume();
     void this.run(reader);

@@ -144,8 +144,12 @@ export class FrameReader {
   private malformed = false;
   private waiter: (() => void) | undefined;
 
-  /** With `buffers`, large frames are received into reused buffers (batch-buffers.ts), given back by whoever consumed them. */
-  constructor(socket: Socket, private readonly buffers?: BatchBuffers) {
+  /**
+   * With `buffers`, large frames are received into reused buffers
+   * (batch-buffers.ts), given back by whoever consumed them. `name` names
+   * the connection in errors.
+   */
+  constructor(socket: Socket, private readonly buffers?: BatchBuffers, name = 'the migration connection') {
     socket.on('data', (chunk: Buffer) => {
       // After a malformed frame nothing that follows can be split into frames. (A reader failed
       // from outside reads on: an ABORT may still come that says why, abortedWith.)
@@ -162,14 +166,14 @@ export class FrameReader {
       if (this.frames.length !== before || this.acked !== acked || this.ended) this.wake();
     });
     const end = (err?: Error) => {
-      this.ended ??= err ?? new MigrationError('WASMOTION_ERR_MIGRATION_CONNECTION', 'the migration connection closed');
+      this.ended ??= err ?? new MigrationError('WASMOTION_ERR_MIGRATION_CONNECTION', `${name} closed`);
       this.wake();
     };
     socket.on('close', () => {
       this.closed = true;
       end();
     });
-    socket.on('error', (err) => end(new MigrationError('WASMOTION_ERR_MIGRATION_CONNECTION', `migration connection: ${err.message}`, { cause: err })));
+    socket.on('error', (err) => end(new MigrationError('WASMOTION_ERR_MIGRATION_CONNECTION', `${name}: ${err.message}`, { cause: err })));
   }
 
   private wake(): void {
