@@ -5,6 +5,7 @@
  * created (32 random bytes, mode 0600) when it does not exist yet: copy it to
  * every host.
  */
+import { ApiToken } from '../net/api-token.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
@@ -23,6 +24,7 @@ export interface ClusterStartOptions {
   automation?: string;
   balanceInterval?: string;
   heartbeatInterval?: string;
+  apiTokenFile?: string;
 }
 
 function positiveInteger(text: string | undefined, option: string): number | undefined {
@@ -55,6 +57,7 @@ export async function clusterStartCommand(options: ClusterStartOptions): Promise
     token: readToken(options.token),
     settings: settingsFrom(options),
     heartbeatIntervalMs: positiveInteger(options.heartbeatInterval, '--heartbeat-interval'),
+    apiToken: options.apiTokenFile !== undefined ? ApiToken.fromFile(options.apiTokenFile) : undefined,
   });
   for (const e of manager.events.since(0).slice(-1)) process.stderr.write(eventLine(e));
   const abort = new AbortController();

@@ -2,6 +2,7 @@
  * `wasmotion cluster ...`, `host maintenance ...` and `guest start --cluster`:
  * the operator's side of the cluster manager (docs/cluster.md).
  */
+import { apiTokenOption } from '../net/api-token.js';
 import { readFile } from 'node:fs/promises';
 import { UsageError, WasmotionError } from '../errors.js';
 import { ClusterClient, type MaintenanceAction } from '../client/cluster-client.js';
@@ -17,11 +18,12 @@ export const DEFAULT_CLUSTER_URL = 'http://127.0.0.1:7100';
 
 export interface ClusterOptions {
   cluster?: string;
+  apiTokenFile?: string;
   json?: boolean;
 }
 
 export function clusterClient(options: ClusterOptions): ClusterClient {
-  return new ClusterClient(options.cluster ?? (process.env.WASMOTION_CLUSTER || undefined) ?? DEFAULT_CLUSTER_URL);
+  return new ClusterClient(options.cluster ?? (process.env.WASMOTION_CLUSTER || undefined) ?? DEFAULT_CLUSTER_URL, { apiToken: apiTokenOption(options.apiTokenFile) });
 }
 
 export async function clusterStatusCommand(options: ClusterOptions): Promise<number> {

@@ -10,6 +10,8 @@ import { HostAgent, type HostConfig } from '../host/agent.js';
 import { deriveKeys, readToken } from '../cluster/auth.js';
 import { parseHostPort, parseSize } from './values.js';
 import { checkEngine } from '../vmm/open.js';
+import { ApiToken } from '../net/api-token.js';
+import { isLoopbackAddress } from '../net/loopback.js';
 
 export interface HostStartOptions {
   listen: string;
@@ -26,6 +28,7 @@ export interface HostStartOptions {
   switch?: string;
   engine?: string;
   sharedDir?: string;
+  apiTokenFile?: string;
 }
 
 /** --listen HOST:PORT (port 0 picks a free one). */
@@ -87,8 +90,10 @@ export async function hostStartCommand(options: HostStartOptions): Promise<numbe
     capacity: { cpu: options.cpus !== undefined ? parseCpus(options.cpus) : undefined, memory },
     switch: options.switch !== undefined ? parseHostPort('--switch', options.switch) : undefined,
     sharedDir: options.sharedDir,
+    apiToken: options.apiTokenFile !== undefined ? ApiToken.fromFile(options.apiTokenFile) : undefined,
   });
   log('engine', { engine: agent.engine, runner: agent.engineRunner });
+  if (options.apiTokenFile === undefined && !isLoopbackAddress(host === 'localhost' ? '127.0.0.1' : host)) log('api-open', { listen: agent.url, warning: 'the control API answers anyone who reaches this address: give --api-token-file' });
   for (const event of ['guest-end', 'guest-arrived', 'peer-refused', 'migration-in-failed', 'cluster-joined', 'cluster-unreachable', 'cluster-reachable', 'cluster-error']) agent.on(event, (d) => log(event, d));
   process.stdout.write(`host ${agent.config.name} ready at ${agent.url}\n`);
   await new Promise<void>((resolve) => {

@@ -1,18 +1,21 @@
 /**
  * `wasmotion host info`, and what every command that talks to a host agent
- * shares: which host (--host, else $WASMOTION_HOST, else the default) and
- * how to print (--json: one JSON value per line).
+ * shares: which host (--host, else $WASMOTION_HOST, else the default), its
+ * API token if it has one (--api-token-file, else
+ * $WASMOTION_API_TOKEN_FILE), and how to print (--json: one JSON value per line).
  */
 import { HostClient, resolveHostUrl } from '../client/index.js';
+import { apiTokenOption } from '../net/api-token.js';
 import { hostDetails, jsonLine } from './render.js';
 
 export interface HostOptions {
   host?: string;
+  apiTokenFile?: string;
   json?: boolean;
 }
 
 export function connect(options: HostOptions): HostClient {
-  return new HostClient(resolveHostUrl(options.host));
+  return new HostClient(resolveHostUrl(options.host), { apiToken: apiTokenOption(options.apiTokenFile) });
 }
 
 /** Writes to stdout, waiting when the reader is slower than the host. */

@@ -101,6 +101,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--memory <size>', 'memory the host offers its guests, e.g. 8GiB (default: 3/4 of the machine\'s)')
     .option('--switch <host:port>', 'the virtual switch that publishes guests\' services (needs --secret-file or --cluster and --token)')
     .option('--shared-dir <dir>', 'a directory other hosts see too (NFS, say): guests started with --disk-shared keep their disk image there, and move it through there')
+    .option('--api-token-file <file>', 'answer only API requests that prove this token (16 bytes or more); the calls this host makes to other hosts carry it too: give every host of a cluster the same one')
     .addOption(new Option('--engine <name>', 'the wasm engine that runs each guest\'s VMM: v8 (default) or wasmtime (a process per guest)').choices(['v8', 'wasmtime']))
     .action(async (options: HostStartOptions) => setExit(await hostStartCommand(options)));
 
@@ -137,6 +138,7 @@ function program(setExit: (code: number) => void): Command {
 function clusterCommand(command: Command): Command {
   return command
     .option('--cluster <url>', 'the cluster manager (default: $WASMOTION_CLUSTER, else http://127.0.0.1:7100)')
+    .option('--api-token-file <file>', 'the API token of hosts and managers started with one (default: $WASMOTION_API_TOKEN_FILE)')
     .option('--json', 'print JSON, one value per line');
 }
 
@@ -148,6 +150,7 @@ function declareClusterCommands(cli: Command, setExit: (code: number) => void): 
     .option('--listen <host:port>', 'where the manager API listens (port 0 picks a free one)', '127.0.0.1:7100')
     .option('--data-dir <dir>', 'where the manager keeps its state (it survives a restart)', 'wasmotion-cluster')
     .requiredOption('--token <file>', 'the cluster token; created (32 random bytes) if the file does not exist')
+    .option('--api-token-file <file>', 'answer operators only when they prove this token (the hosts\' API token: the manager\'s calls to hosts carry it)')
     .option('--baseline <name>', 'the EVC baseline hosts must present and guests must fit (default wasm2)')
     .addOption(new Option('--threshold <1-5>', 'DRS migration threshold: 1 conservative .. 5 aggressive (default 3)'))
     .addOption(new Option('--automation <level>', 'DRS automation level (default fully-automated)').choices(['manual', 'partially-automated', 'fully-automated']))
@@ -192,6 +195,7 @@ function declareClusterCommands(cli: Command, setExit: (code: number) => void): 
 function apiCommand(command: Command): Command {
   return command
     .option('--host <url>', 'the host agent (default: $WASMOTION_HOST, else http://127.0.0.1:7000)')
+    .option('--api-token-file <file>', 'the API token of hosts and managers started with one (default: $WASMOTION_API_TOKEN_FILE)')
     .option('--json', 'print JSON, one value per line');
 }
 

@@ -4,6 +4,7 @@
  * (host/cluster-member.ts), with signed requests.
  */
 import { protocolError } from './errors.js';
+import type { ApiToken } from '../net/api-token.js';
 import { HostHttp, type RequestOptions } from './http.js';
 import { ndjson } from './ndjson.js';
 import { normalizeHostUrl } from './url.js';
@@ -28,9 +29,10 @@ export class ClusterClient {
   readonly url: string;
   private readonly http: HostHttp;
 
-  constructor(url: string, timeoutMs = DEFAULT_TIMEOUT_MS) {
+  /** `apiToken`: the manager's, if it was started with one (net/api-token.ts). */
+  constructor(url: string, options: { timeoutMs?: number; apiToken?: ApiToken } = {}) {
     this.url = normalizeHostUrl(url);
-    this.http = new HostHttp(this.url, timeoutMs);
+    this.http = new HostHttp(this.url, options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.apiToken);
   }
 
   status(options?: RequestOptions): Promise<ClusterStatus> {

@@ -13,14 +13,14 @@ import { isFinalGuestState, type GuestInfo } from './types.js';
 export interface FollowOptions {
   /** Told each time the guest is found on another host. */
   onMove?: (to: string) => void;
-  /** How to reach another host (a HostClient with default options unless given). */
+  /** How to reach another host (a HostClient with the first one's options unless given). */
   connect?: (url: string) => HostClient;
   signal?: AbortSignal;
 }
 
 /** Waits for the guest to end on whichever host it ends on. */
 export async function waitFollowing(client: HostClient, id: string, options: FollowOptions = {}): Promise<{ info: GuestInfo; host: HostClient }> {
-  const connect = options.connect ?? ((url: string) => new HostClient(url));
+  const connect = options.connect ?? ((url: string) => client.at(url));
   for (;;) {
     try {
       return { info: await client.wait(id, { signal: options.signal }), host: client };
@@ -44,7 +44,7 @@ const MAX_EMPTY_RECONNECTS = 50;
  * stream begins where the last one stopped.
  */
 export async function* logsFollowing(client: HostClient, id: string, options: LogOptions & FollowOptions = {}): AsyncGenerator<Buffer> {
-  const connect = options.connect ?? ((url: string) => new HostClient(url));
+  const connect = options.connect ?? ((url: string) => client.at(url));
   let delivered = options.from ?? 0;
   let emptyReconnects = 0;
   for (;;) {

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { UsageError, WasmotionError } from '../errors.js';
+import type { ApiToken } from '../net/api-token.js';
 import { protocolError, HOST_TIMEOUT } from './errors.js';
 import { HostHttp, type RequestOptions } from './http.js';
 import { ndjson } from './ndjson.js';
@@ -13,6 +14,8 @@ import type { GuestInfo, HostInfo, MigrateRequest, MigrationEvent, MigrationStar
 export interface HostClientOptions {
   /** Default timeout of a request, in ms (10 s). Calls that wait on the guest (wait, followed logs, events) have none by default. */
   timeoutMs?: number;
+  /** The API token of hosts started with one (net/api-token.ts). */
+  apiToken?: ApiToken;
 }
 
 export interface LogOptions extends RequestOptions {
@@ -37,9 +40,14 @@ export class HostClient {
   readonly url: string;
   private readonly http: HostHttp;
 
-  constructor(url: string, options: HostClientOptions = {}) {
+  constructor(url: string, private readonly options: HostClientOptions = {}) {
     this.url = normalizeHostUrl(url);
-    this.http = new HostHttp(this.url, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.http = new HostHttp(this.url, options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.apiToken);
+  }
+
+  /** A client of another host with this one's options (its token, say): where a guest moved to. */
+  at(url: string): HostClient {
+    return new HostClient(url, this.options);
   }
 
   host(options?: RequestOptions): Promise<HostInfo> {

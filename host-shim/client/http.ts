@@ -6,6 +6,7 @@
  */
 import { HostApiError, HOST_PROTOCOL, HOST_TIMEOUT, protocolError, timedOut, undiciCode, unreachable } from './errors.js';
 import { WasmotionError } from '../errors.js';
+import type { ApiToken } from '../net/api-token.js';
 
 export interface RequestOptions {
   /**
@@ -42,9 +43,11 @@ interface Sent {
 }
 
 export class HostHttp {
+  /** `apiToken`: sent with every request, for an API that asks for it (net/api-token.ts). */
   constructor(
     readonly baseUrl: string,
     private readonly defaultTimeoutMs: number,
+    private readonly apiToken?: ApiToken,
   ) {}
 
   /**
@@ -69,6 +72,7 @@ export class HostHttp {
       failure: (err) => this.failure(url, err, expired, timeoutMs, outer),
     };
     const headers: Record<string, string> = { ...exchange.headers };
+    if (this.apiToken) headers.authorization = this.apiToken.header;
     if (exchange.contentType) headers['content-type'] = exchange.contentType;
     if (exchange.accept) headers.accept = exchange.accept;
     try {

@@ -21,6 +21,7 @@ import { ModuleStore, moduleRoutes } from './modules.js';
 import { maxMemoryPagesOf, parsePolicy, type GuestPolicy } from './policy.js';
 import type { GuestLimits, GuestNetConfig } from './worker-protocol.js';
 import { MigrationService } from '../migration/service.js';
+import type { ApiToken } from '../net/api-token.js';
 import { ClusterMember } from './cluster-member.js';
 import { hostOffer, startBaseline } from './offer.js';
 import { presentable, type Baseline } from '../cluster/evc/index.js';
@@ -54,6 +55,11 @@ export interface HostConfig {
    * migrating between two hosts that both see it takes its disk through it.
    */
   sharedDir?: string;
+  /**
+   * Only holders of this token may use the control API (net/api-token.ts);
+   * calls this host makes to other hosts (migrations) carry it too.
+   */
+  apiToken?: ApiToken;
 }
 
 export const VERSION = '0.1.0';
@@ -71,7 +77,7 @@ export class HostAgent extends EventEmitter {
   /** What runs each guest's VMM process on the wasmtime engine (the CLI or the Python embedding); null on V8. */
   readonly engineRunner: WasmtimeRunner | null;
   private readonly server: Server;
-  private readonly router = new Router();
+  private readonly router: Router;
   private member: ClusterMember | undefined;
   url = '';
 
@@ -90,6 +96,7 @@ export class HostAgent extends EventEmitter {
     const living = () => [...this.guests.values()].filter((g) => !g.ended);
     this.admission = new Admission(capacity, () => living().map((g) => ({ policy: g.policy, diskBytes: g.diskBytes ?? 0 })));
     this.cpu = new CpuScheduler(capacity.cpu, living);
+    this.router = new Router(config.apiToken ? { token: config.apiToken } : undefined);
     this.server = createServer((req, res) => void this.router.handle(req, res));
     this.routes();
   }

@@ -77,6 +77,8 @@ export class GuestHandle extends EventEmitter {
   exitCode: number | null = null;
   error: { code: string; message: string } | null = null;
   migration: { id: string; to: string } | null = null;
+  /** The migration that brought the guest here, by its source's id; a fence names it (migration/service.ts). */
+  arrivedBy: string | null = null;
   /** Set by start(), or by a migration's handshake for a guest arriving here. */
   baseline: Baseline | null = null;
   uses: Uses | null = null;

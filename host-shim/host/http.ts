@@ -1,10 +1,12 @@
 /**
  * A small router for the host API: JSON in and out, errors as
  * `{"error": {"code", "message"}}` with their HTTP status, request bodies
- * bounded and checked strictly (unknown keys refused).
+ * bounded and checked strictly (unknown keys refused), and with an API
+ * token (net/api-token.ts) every request checked for it first.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WasmotionError } from '../errors.js';
+import type { ApiToken } from '../net/api-token.js';
 
 export class HttpError extends WasmotionError {
   constructor(
@@ -26,8 +28,16 @@ interface Route {
   handler: Handler;
 }
 
+/** Who may use an API: holders of `token`, and anyone on the routes `open` names (requests that prove themselves otherwise). */
+export interface ApiAccess {
+  token: ApiToken;
+  open?: (method: string, path: string) => boolean;
+}
+
 export class Router {
   private readonly routes: Route[] = [];
+
+  constructor(private readonly access?: ApiAccess) {}
 
   on(method: string, path: string, handler: Handler): this {
     const pattern = new RegExp(`^${path.replace(/:[a-z]+/g, '([^/]+)')}$`);
@@ -38,6 +48,12 @@ export class Router {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://host');
     try {
+      // Before any route is matched: without the token, not even which paths exist is told.
+      const { access } = this;
+      if (access && !access.open?.(req.method ?? '', url.pathname) && !access.token.admits(req.headers.authorization)) {
+        res.setHeader('www-authenticate', 'Bearer realm="wasmotion"');
+        throw new HttpError(401, 'WASMOTION_ERR_UNAUTHENTICATED', req.headers.authorization ? 'the API token does not match this one\'s' : 'this API needs its token (--api-token-file)');
+      }
       let pathMatched = false;
       for (const r of this.routes) {
         const m = r.pattern.exec(url.pathname);

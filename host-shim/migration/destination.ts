@@ -59,6 +59,8 @@ export interface DestinationHost {
 
 interface Hello {
   protocol: number;
+  /** The source's id of the migration, which a fence from a source in doubt names. */
+  migration?: string;
   /** `policy` (host/policy.ts) is enforced here as at the source; absent means the default policy. */
   guest: { id: string; name: string | null; module: string; args: string[]; policy?: unknown };
   /** The wasm features the guest's module uses. */
@@ -228,6 +230,7 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
         // and the CPU scheduler gives it its duty cycle before it runs.
         started = true;
         g.state = 'running';
+        g.arrivedBy = typeof hello.migration === 'string' ? hello.migration : null;
         host.adopt(g);
         g.send({ type: 'resume' });
         await writeJson(socket, Msg.Started, {}).catch(() => undefined);

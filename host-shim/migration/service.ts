@@ -133,13 +133,15 @@ export class MigrationService {
       }
       res.end();
     });
-    r.on('POST', '/v1/guests/:id/fence', async (_req, res, [id]) => {
+    r.on('POST', '/v1/guests/:id/fence', async (req, res, [id]) => {
+      const { migration } = await readJson(req, ['migration']);
+      if (migration !== undefined && typeof migration !== 'string') throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"migration" must be a migration id');
       const g = this.agent.guests.get(id);
-      if (g && (g.state === 'running' || g.ended)) {
-        sendJson(res, 200, { state: g.state === 'running' ? 'running' : g.state });
-        return;
-      }
-      // With no incoming migration under way, nothing here can start the guest: there is nothing to hold back.
+      if (g?.state === 'running') return sendJson(res, 200, { state: 'running' });
+      // The guest arrived by that migration and ended here since, or moved on: it ran here.
+      if (g && migration !== undefined && g.arrivedBy === migration) return sendJson(res, 200, { state: g.state, adopted: true });
+      // Whatever else this host holds of the guest (an earlier stay, say), it does not run it. An
+      // incoming migration under way never starts it now; with none, nothing here can start it.
       if (this.receiving.has(id)) this.fences.add(id);
       sendJson(res, 200, { state: 'fenced' });
     });
@@ -158,7 +160,7 @@ export class MigrationService {
       if (m.done) return;
       const g = this.agent.guest(m.guest);
       const moduleBytes = this.agent.modules.get(g.module)!;
-      await new MigrationSource(m, g, { secret: this.agent.config.secret!, moduleBytes, switch: this.agent.switchEndpoint() }).run();
+      await new MigrationSource(m, g, { secret: this.agent.config.secret!, moduleBytes, switch: this.agent.switchEndpoint(), apiToken: this.agent.config.apiToken }).run();
     } catch (err) {
       const code = err instanceof MigrationError || (err as { code?: string }).code ? (err as { code: string }).code : 'WASMOTION_ERR_INTERNAL';
       const state = code === 'WASMOTION_ERR_MIGRATION_CANCELLED' ? 'cancelled' : 'failed';

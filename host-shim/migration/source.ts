@@ -35,6 +35,7 @@ import type { GuestHandle } from '../host/guest-handle.js';
 import type { CollectedBatch, DiskFlushed, PagesOf } from '../host/worker-protocol.js';
 import type { DiskRefusal, Migration } from './progress.js';
 import { WasmotionError } from '../errors.js';
+import type { ApiToken } from '../net/api-token.js';
 import { dataPreamble } from './listener.js';
 import { dataKey } from './sealed-frames.js';
 import { secureConnect } from './transport.js';
@@ -47,6 +48,8 @@ export interface SourceContext {
   moduleBytes: Uint8Array;
   /** This host's virtual switch (HOST:PORT), which a guest with a service needs at the destination too. */
   switch: string | null;
+  /** This host's API token, which its calls to the destination's API carry (a cluster shares one). */
+  apiToken?: ApiToken;
 }
 
 /**
@@ -77,14 +80,22 @@ function whyNotShared(refusal: unknown, marker: unknown): DiskRefusal {
   return { code: 'WASMOTION_ERR_DISK_NOT_SHARED', message: what };
 }
 
-async function destinationInfo(to: string): Promise<{ migration: { host: string; port: number }; switch: string | null }> {
-  let info: { migration?: { host: string; port: number } | null; switch?: string | null };
+/** The request headers of this host's calls to another host's API: its API token, if it has one. */
+function apiHeaders(token: ApiToken | undefined): Record<string, string> {
+  return token ? { authorization: token.header } : {};
+}
+
+async function destinationInfo(to: string, token: ApiToken | undefined): Promise<{ migration: { host: string; port: number }; switch: string | null }> {
+  let res: Response;
+  let info: { migration?: { host: string; port: number } | null; switch?: string | null; error?: { code?: string; message?: string } };
   try {
-    const res = await fetch(new URL('/v1/host', to), { signal: AbortSignal.timeout(HANDSHAKE_MS) });
+    res = await fetch(new URL('/v1/host', to), { headers: apiHeaders(token), signal: AbortSignal.timeout(HANDSHAKE_MS) });
     info = (await res.json()) as typeof info;
   } catch (err) {
     throw new MigrationError('WASMOTION_ERR_HOST_UNREACHABLE', `cannot reach the destination ${to}: ${(err as Error).message}`, { cause: err });
   }
+  if (res.status === 401) throw new MigrationError('WASMOTION_ERR_UNAUTHENTICATED', `${to} refused this host's API token: ${info.error?.message ?? 'unauthorized'}`);
+  if (!res.ok) throw new MigrationError('WASMOTION_ERR_HOST_UNREACHABLE', `${to} answered ${res.status}: ${info.error?.message ?? 'an error'}`);
   if (!info.migration) throw new MigrationError('WASMOTION_ERR_MIGRATION_REFUSED', `${to} takes no migrations (it has no cluster secret)`);
   return { migration: info.migration, switch: info.switch ?? null };
 }
@@ -173,7 +184,7 @@ export class MigrationSource {
 
   private async handshake(): Promise<void> {
     this.m.update({ state: 'handshake' });
-    const dest = await destinationInfo(this.m.to);
+    const dest = await destinationInfo(this.m.to, this.ctx.apiToken);
     // A published service stays where its clients reach it: on this host's virtual switch.
     if (this.g.listens && dest.switch !== this.ctx.switch) {
       throw new MigrationError('WASMOTION_ERR_MIGRATION_SWITCH', `the guest's service is published on the switch ${this.ctx.switch}; ${this.m.to} is attached to ${dest.switch ?? 'no switch'}`);
@@ -189,6 +200,7 @@ export class MigrationSource {
     // What the guest uses and the baseline it was shown: the destination must offer both.
     await writeJson(this.socket, Msg.Hello, {
       protocol: PROTOCOL,
+      migration: this.m.id,
       guest: { id: info.id, name: info.name, module: info.module, args: info.args, startedAt: info.startedAt, policy: info.policy },
       features: uses.features,
       capabilities: uses.capabilities,
@@ -422,11 +434,18 @@ export class MigrationSource {
     for (let attempt = 0; Date.now() < deadline; attempt++) {
       try {
         // Fencing is atomic on the destination: either it runs the guest already, or it never will.
-        const res = await fetch(new URL(`/v1/guests/${this.g.id}/fence`, this.m.to), { method: 'POST', signal: AbortSignal.timeout(5_000) });
-        const info = (await res.json()) as { state?: string };
-        if (info.state === 'running') return;
+        const res = await fetch(new URL(`/v1/guests/${this.g.id}/fence`, this.m.to), {
+          method: 'POST',
+          headers: { ...apiHeaders(this.ctx.apiToken), 'content-type': 'application/json' },
+          body: JSON.stringify({ migration: this.m.id }),
+          signal: AbortSignal.timeout(5_000),
+        });
+        const info = (await res.json()) as { state?: string; adopted?: boolean };
+        // It runs there, or ran there since this migration brought it (and ended or moved on): it is not this host's any more.
+        if (res.ok && (info.state === 'running' || info.adopted === true)) return;
         // The destination does not run it: it never got GO, and no GO can come on a closed connection.
-        throw new MigrationError('WASMOTION_ERR_MIGRATION_CONNECTION', `the destination did not start the guest: ${(cause as Error).message}`, { cause });
+        if (res.ok && info.state === 'fenced') throw new MigrationError('WASMOTION_ERR_MIGRATION_CONNECTION', `the destination did not start the guest: ${(cause as Error).message}`, { cause });
+        // Any other answer (an error, a refused token) says nothing of the guest: ask again.
       } catch (err) {
         if (err instanceof MigrationError) throw err;
         await new Promise((resolve) => setTimeout(resolve, Math.min(200 * 2 ** attempt, 5_000)));

@@ -1,13 +1,13 @@
 // wasmotion as separate processes, driven through the CLI the way an operator
 // drives it: long-running ones (cluster managers, hosts, switches) and
-// commands run to their end. The environment's default host and cluster
-// are cleared, so every command names its own.
+// commands run to their end. The environment's default host, cluster and
+// API token are cleared, so every command names its own.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
 export const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'wasmotion.js');
-const env = { ...process.env, WASMOTION_HOST: '', WASMOTION_CLUSTER: '' };
+const env = { ...process.env, WASMOTION_HOST: '', WASMOTION_CLUSTER: '', WASMOTION_API_TOKEN_FILE: '' };
 
 export interface Finished {
   code: number | null;
@@ -48,9 +48,9 @@ export function cli(args: string[], timeout = 120_000): Finished {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Runs `wasmotion ARGS` to its end without blocking this process (a host in it keeps answering). */
-export function cliAsync(args: string[]): Promise<Finished> {
-  const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs `wasmotion ARGS` to its end without blocking this process (a host in it keeps answering); `more` adds to its environment. */
+export function cliAsync(args: string[], more: Record<string, string> = {}): Promise<Finished> {
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...env, ...more }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d));

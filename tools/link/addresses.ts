@@ -5,22 +5,13 @@
  */
 import { isIP } from 'node:net';
 import { UsageError } from '../../host-shim/errors.js';
+import { isLoopbackAddress } from '../../host-shim/net/loopback.js';
+
+export { isLoopbackAddress };
 
 export interface Endpoint {
   host: string;
   port: number;
-}
-
-/** True for 127.0.0.0/8, ::1 and the IPv4-mapped form of 127.x.x.x. */
-export function isLoopbackAddress(host: string): boolean {
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  if (isIP(bare) === 4) return bare.startsWith('127.');
-  if (isIP(bare) === 6) {
-    const lower = bare.toLowerCase();
-    if (lower === '::1' || lower === '0:0:0:0:0:0:0:1') return true;
-    return lower.startsWith('::ffff:127.');
-  }
-  return false;
 }
 
 /**

@@ -5,7 +5,9 @@
  * the one before (a guest ended, a host went silent) and turns it all into the
  * DRS model the scheduler reads.
  */
+import { HostClient } from '../../client/host-client.js';
 import type { GuestInfo } from '../../client/types.js';
+import type { ApiToken } from '../../net/api-token.js';
 import type { ClusterGuest, ClusterHost, Enrollment } from '../../client/cluster-types.js';
 import type { Cluster, Guest, Rule } from '../drs/index.js';
 import { DEFAULT_BANDWIDTH } from '../drs/index.js';
@@ -34,9 +36,11 @@ export type InventoryEvent = { type: string; message: string; host?: string; gue
 export class Inventory {
   private readonly live = new Map<string, LiveHost>();
 
+  /** `apiToken`: the hosts' API token, which the manager's calls to them carry. */
   constructor(
     private readonly store: ClusterStore,
     private readonly emit: (event: InventoryEvent) => void,
+    private readonly apiToken?: ApiToken,
   ) {
     // Hosts enrolled before a restart are known but silent until they heartbeat again.
     for (const name of Object.keys(store.state.hosts)) this.live.set(name, { lastHeartbeat: null, connected: false, guests: new Map() });
@@ -125,6 +129,12 @@ export class Inventory {
 
   enrollment(name: string): Enrollment | undefined {
     return this.store.state.hosts[name]?.enrollment;
+  }
+
+  /** A client of enrolled host `name`'s API, or undefined for a host not enrolled. */
+  client(name: string): HostClient | undefined {
+    const enrollment = this.enrollment(name);
+    return enrollment && new HostClient(enrollment.url, { apiToken: this.apiToken });
   }
 
   /**

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { ClusterConfig } from '../../client/cluster-types.js';
 import { ModuleStore } from '../../host/modules.js';
 import { Router } from '../../host/http.js';
+import type { ApiToken } from '../../net/api-token.js';
 import { deriveKeys, SignatureVerifier } from '../auth.js';
 import { Balancer } from './balancer.js';
 import { ModuleUses, namedBaseline } from './baseline.js';
@@ -27,12 +28,23 @@ export interface ManagerConfig {
   port: number;
   dataDir: string;
   token: Buffer;
+  /**
+   * Only holders of this token may use the operators' API (net/api-token.ts;
+   * enrollments and heartbeats prove the cluster token by their signature);
+   * the manager's calls to hosts carry it too.
+   */
+  apiToken?: ApiToken;
   /** Settings for a new cluster; for an existing one, the ones given replace the stored ones. */
   settings?: Partial<ClusterConfig>;
   /** How often hosts report (told to them when they enroll). */
   heartbeatIntervalMs?: number;
   /** A host silent for this long is disconnected. */
   heartbeatTimeoutMs?: number;
+}
+
+/** The routes hosts call with a signature of the cluster token (cluster/auth.ts), not the API token. */
+function signedRoute(method: string, path: string): boolean {
+  return method === 'POST' && (path === '/v1/cluster/enroll' || path === '/v1/cluster/heartbeat');
 }
 
 export const DEFAULT_SETTINGS: ClusterConfig = { baseline: 'wasm2', threshold: 3, automation: 'fully-automated', balanceIntervalMs: 60_000 };
@@ -57,7 +69,7 @@ export class ClusterManager {
   private constructor(readonly config: ManagerConfig) {
     this.store = ClusterStore.open(config.dataDir, { ...DEFAULT_SETTINGS, ...this.given() });
     this.events = new EventLog(this.store);
-    this.inventory = new Inventory(this.store, (e) => this.events.add(e));
+    this.inventory = new Inventory(this.store, (e) => this.events.add(e), config.apiToken);
     this.modules = new ModuleStore(join(config.dataDir, 'modules'));
     this.moves = new MoveRunner(this.inventory, this.events);
     this.evacuations = new Evacuations(this.store, this.inventory, this.moves, this.events);
@@ -66,7 +78,7 @@ export class ClusterManager {
     this.verifier = new SignatureVerifier(deriveKeys(config.token).requestKey);
     this.heartbeatIntervalMs = config.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_MS;
     this.heartbeatTimeoutMs = config.heartbeatTimeoutMs ?? 5 * this.heartbeatIntervalMs;
-    const router = new Router();
+    const router = new Router(config.apiToken ? { token: config.apiToken, open: signedRoute } : undefined);
     routes(this, router);
     this.server = createServer((req, res) => void router.handle(req, res));
   }

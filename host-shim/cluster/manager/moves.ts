@@ -4,7 +4,7 @@
  * contract of live migration (docs/migration.md) is what makes this safe: a
  * move that fails leaves the guest running where it was.
  */
-import { HostClient } from '../../client/host-client.js';
+import type { HostClient } from '../../client/host-client.js';
 import { describeFailure, type MigrationEvent } from '../../client/types.js';
 import type { Recommendation } from '../drs/index.js';
 import type { EventLog } from './events.js';
@@ -33,11 +33,10 @@ export class MoveRunner {
 
   async run(move: Recommendation): Promise<MoveOutcome> {
     const outcome: MoveOutcome = { guest: move.guest, from: move.from, to: move.to, ok: false };
-    const source = this.inventory.enrollment(move.from);
+    const from = this.inventory.client(move.from);
     const target = this.inventory.enrollment(move.to);
-    if (!source || !target) return { ...outcome, error: 'a host of the move is no longer enrolled' };
+    if (!from || !target) return { ...outcome, error: 'a host of the move is no longer enrolled' };
     if (this.inFlight.has(move.guest)) return { ...outcome, error: 'the guest is already moving' };
-    const from = new HostClient(source.url);
     const entry = { from, migration: null as string | null, cancelled: false };
     this.inFlight.set(move.guest, entry);
     this.events.add({ type: 'migration-started', guest: move.guest, host: move.from, message: `moving ${move.guest} from ${move.from} to ${move.to}: ${move.reason}`, detail: { to: move.to, reason: move.reason, cost: move.cost, benefit: move.benefit } });

@@ -17,7 +17,6 @@
  * recommendation.
  */
 import { HostApiError } from '../../client/errors.js';
-import { HostClient } from '../../client/host-client.js';
 import type { ClusterGuest, PlaceGuestRequest } from '../../client/cluster-types.js';
 import type { GuestInfo } from '../../client/types.js';
 import { HttpError } from '../../host/http.js';
@@ -106,9 +105,8 @@ export class Placement {
 
   /** Starts the guest on the chosen host; a refusal there (its switch's port taken, say) keeps the host's code and status. */
   private async startOn(host: string, request: PlaceGuestRequest, bytes: Uint8Array, baseline: string): Promise<GuestInfo> {
-    const url = this.inventory.enrollment(host)!.url;
     try {
-      return await new HostClient(url).startGuest({
+      return await this.inventory.client(host)!.startGuest({
         module: bytes,
         args: request.args,
         env: request.env,
