@@ -93,7 +93,8 @@ export async function hostStartCommand(options: HostStartOptions): Promise<numbe
     apiToken: options.apiTokenFile !== undefined ? ApiToken.fromFile(options.apiTokenFile) : undefined,
   });
   log('engine', { engine: agent.engine, runner: agent.engineRunner });
-  if (options.apiTokenFile === undefined && !isLoopbackAddress(host === 'localhost' ? '127.0.0.1' : host)) log('api-open', { listen: agent.url, warning: 'the control API answers anyone who reaches this address: give --api-token-file' });
+  const loopback = host === 'localhost' || isLoopbackAddress(host);
+  if (options.apiTokenFile === undefined && !loopback) log('api-open', { listen: agent.url, warning: 'the control API answers anyone who reaches this address: give --api-token-file' });
   for (const event of ['guest-end', 'guest-arrived', 'peer-refused', 'migration-in-failed', 'cluster-joined', 'cluster-unreachable', 'cluster-reachable', 'cluster-error']) agent.on(event, (d) => log(event, d));
   process.stdout.write(`host ${agent.config.name} ready at ${agent.url}\n`);
   await new Promise<void>((resolve) => {
