@@ -135,7 +135,7 @@ async function handle(m: ToWorker): Promise<void> {
       const diskDigest = (m.diskFromImage ? g.disk.digest() : undefined) ?? sums.disk;
       const transfer = batches.map((b) => b.records.buffer as ArrayBuffer);
       if (flushed) transfer.push(flushed.written.buffer as ArrayBuffer);
-      post({ type: 'checkpoint', pausedAt, steps: g.session.steps().toString(), state, digest: sums.memory, pages: sums.pages, diskDigest, batches, flushed }, transfer);
+      post({ type: 'checkpoint', pausedAt, postedAt: clock(), steps: g.session.steps().toString(), state, digest: sums.memory, pages: sums.pages, diskDigest, batches, flushed }, transfer);
       return;
     }
     case 'resume': {

@@ -140,8 +140,11 @@ export type FromWorker =
   /** The batch of a `pages` is written into the guest's memory or disk. */
   /** `buffer`: the batch's, back to the agent to receive the next one in (migration/batch-buffers.ts). */
   | { type: 'applied'; buffer: ArrayBuffer }
-  /** `pausedAt`: when the guest stopped, in epoch ms; `flushed`: the disk's write-back, for `diskFromImage`. */
-  | { type: 'checkpoint'; pausedAt: number; steps: string; state: Uint8Array; digest: Uint8Array; pages: number; diskDigest: Uint8Array; batches: CollectedBatch[]; flushed?: DiskFlushed }
+  /**
+   * `pausedAt`: when the guest stopped, `postedAt`: when this answer was
+   * posted, both in epoch ms; `flushed`: the disk's write-back, for `diskFromImage`.
+   */
+  | { type: 'checkpoint'; pausedAt: number; postedAt: number; steps: string; state: Uint8Array; digest: Uint8Array; pages: number; diskDigest: Uint8Array; batches: CollectedBatch[]; flushed?: DiskFlushed }
   /**
    * `listens`: the loaded guest has a listening socket (its service follows
    * it here); `code`: why it failed when that is not a verification failure

@@ -381,7 +381,9 @@ export class MigrationSource {
     const pausedAt = ck.pausedAt - performance.timeOrigin;
     const phases: Record<string, number> = {};
     const mark = (name: string, since: number) => (phases[name] = Math.round((performance.now() - since) * 1000) / 1000);
-    let t = pausedAt;
+    // The worker's part: the last pages (and blocks) collected and sealed, the checkpoint taken.
+    phases.checkpoint = Math.round((ck.postedAt - ck.pausedAt) * 1000) / 1000;
+    let t = ck.postedAt - performance.timeOrigin;
     if (ck.flushed) await this.sendImageBlocks(ck.flushed, false);
     let lastBytes = 0;
     for (const batch of ck.batches) {
