@@ -8,6 +8,7 @@
  * to the guest's worker as they are, which opens them (sealed-frames.ts).
  */
 import type { TLSSocket } from 'node:tls';
+import { collectGarbage } from '../host/collect-garbage.js';
 import { GuestHandle } from '../host/guest-handle.js';
 import { parsePolicy, type GuestPolicy } from '../host/policy.js';
 import type { GuestLimits } from '../host/worker-protocol.js';
@@ -205,6 +206,10 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
         const blocks = decodeImageBlocks(f.payload);
         imageRead ||= blocks === null;
         g.send({ type: 'image-blocks', path: seen.path, blocks }, blocks ? [blocks.buffer as ArrayBuffer] : []);
+      } else if (f.type === Msg.Switchover) {
+        // The guest pauses next: this thread collects garbage now rather than inside the pause.
+        collectGarbage();
+        await writeJson(socket, Msg.Switchover, {});
       } else if (f.type === Msg.Console) {
         g.console.append(f.payload);
       } else if (f.type === Msg.State) {

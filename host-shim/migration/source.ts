@@ -35,6 +35,7 @@ import type { GuestHandle } from '../host/guest-handle.js';
 import type { CollectedBatch, DiskFlushed, PagesOf } from '../host/worker-protocol.js';
 import type { DiskRefusal, Migration } from './progress.js';
 import { WasmotionError } from '../errors.js';
+import { collectGarbage } from '../host/collect-garbage.js';
 import type { ApiToken } from '../net/api-token.js';
 import { dataPreamble } from './listener.js';
 import { dataKey } from './sealed-frames.js';
@@ -374,6 +375,10 @@ export class MigrationSource {
   private async switchover(stats: { bandwidth: number }): Promise<boolean> {
     this.checkCancel();
     this.m.update({ state: 'switchover', throughput: this.throughput() });
+    // Garbage is collected on both hosts' main threads now, while the guest runs, not inside its pause.
+    await writeJson(this.socket!, Msg.Switchover, {});
+    await this.reader!.expect(Msg.Switchover, REPLY_MS);
+    collectGarbage();
     // One request: the worker pauses the guest, writes a shared disk back, collects the last dirty pages (and blocks), and takes the checkpoint.
     const last = { maxBytes: BATCH_BYTES, compress: this.m.compress };
     const ck = await this.g.ask({ type: 'checkpoint', diskFromImage: this.diskShared, last }, 'checkpoint');

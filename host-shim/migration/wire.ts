@@ -51,6 +51,12 @@ export const Msg = {
    * block data; not acknowledged.
    */
   DiskImage: 16,
+  /**
+   * Source: the guest pauses next; the destination collects garbage on its
+   * main thread, then answers SWITCHOVER, and the source does the same:
+   * no collection lands in the pause (host/collect-garbage.ts).
+   */
+  Switchover: 17,
 } as const;
 
 export interface Frame {
