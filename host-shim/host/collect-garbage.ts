@@ -7,7 +7,7 @@
  * 2-core machine the benchmarks ran on it landed inside about one
  * switchover in three: the downtime's tail was mostly that. A collection on
  * both hosts' main threads just before the guest pauses (migration/source.ts)
- * took the tail of 24 hops from 14 ms to 6. It costs the guest nothing: it
+ * took the slowest of 24 hops from 11-15 ms to 6-8. It costs the guest nothing: it
  * runs in its own worker meanwhile. (Its worker is left alone: a collection
  * there before the pause would stall the guest as much as one inside it.)
  *
