@@ -1,14 +1,16 @@
 /**
- * `npm run cluster -- --hosts 3 [--netns | --switch] [--shared-dir]`: an emulated cluster on
+ * `npm run cluster -- --hosts 3 [--netns | --switch] [--shared-dir] [--api-token]`: an emulated cluster on
  * one machine, N host agents as separate processes sharing a fresh cluster
  * secret: on loopback, or with --netns each in its own network namespace with
  * its own address (root and iproute2; see netns.ts; drive them from the
  * client namespace it prints). With --switch (loopback only) a virtual switch
  * process comes first and every host publishes guest services on it. With
  * --shared-dir every host gets the same directory for guest disk images
- * (host start --shared-dir), as hosts mounting one share would. Prints
- * the switch and each host's URL as they come up, then `cluster ready: URL
- * URL ...`, and runs until SIGINT or SIGTERM, which stop every process and
+ * (host start --shared-dir), as hosts mounting one share would. With
+ * --api-token every host takes the same fresh API token (host start
+ * --api-token-file) and the launcher prints `api token FILE`, for
+ * $WASMOTION_API_TOKEN_FILE. Prints the switch and each host's URL as they
+ * come up, then `cluster ready: URL URL ...`, and runs until SIGINT or SIGTERM, which stop every process and
  * remove the namespaces.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -63,8 +65,9 @@ async function main(): Promise<number> {
     .option('--netns', 'each host in its own network namespace (root and iproute2)')
     .option('--switch', 'a virtual switch for guest services (loopback only)')
     .option('--shared-dir', 'one directory of guest disk images that every host sees (guest start --disk-shared)')
+    .option('--api-token', 'every host answers only holders of one fresh API token (its file is printed)')
     .parse(process.argv)
-    .opts<{ hosts: string; netns?: boolean; switch?: boolean; sharedDir?: boolean }>();
+    .opts<{ hosts: string; netns?: boolean; switch?: boolean; sharedDir?: boolean; apiToken?: boolean }>();
   const n = Number(opts.hosts);
   if (!Number.isInteger(n) || n < 1 || n > 32) {
     process.stderr.write('cluster: --hosts must be 1 to 32\n');
@@ -95,9 +98,14 @@ async function main(): Promise<number> {
       mkdirSync(shared);
       process.stdout.write(`shared dir ${shared}\n`);
     }
+    const tokenFile = opts.apiToken ? join(dir, 'api-token') : undefined;
+    if (tokenFile) {
+      writeFileSync(tokenFile, randomBytes(32), { mode: 0o600 });
+      process.stdout.write(`api token ${tokenFile}\n`);
+    }
     for (let i = 1; i <= n; i++) {
       const h = await startHost(`host${i}`, secretFile, join(dir, `host${i}`), topology?.hosts[i - 1], {
-        args: [...(sw ? ['--switch', sw.endpoint] : []), ...(shared ? ['--shared-dir', shared] : [])],
+        args: [...(sw ? ['--switch', sw.endpoint] : []), ...(shared ? ['--shared-dir', shared] : []), ...(tokenFile ? ['--api-token-file', tokenFile] : [])],
       });
       hosts.push(h);
       process.stdout.write(`host${i} ${h.url}\n`);
