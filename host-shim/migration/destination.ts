@@ -243,7 +243,7 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
       } else if (f.type === Msg.Abort) {
         return;
       } else {
-        unexpected(f);
+        throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', `unexpected message ${f.type}`);
       }
     }
   } catch (err) {
@@ -263,9 +263,4 @@ function closed(socket: TLSSocket): Promise<never> {
   const p = new Promise<never>((_, reject) => socket.once('close', () => reject(new MigrationError('WASMOTION_ERR_MIGRATION_CONNECTION', 'the migration connection closed'))));
   p.catch(() => undefined);
   return p;
-}
-
-function unexpected(f: Frame): never {
-  if (f.type === Msg.Abort) throw new MigrationError('WASMOTION_ERR_MIGRATION_ABORTED', 'the source aborted');
-  throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', `unexpected message ${f.type}`);
 }

@@ -86,4 +86,3 @@ export class MigrationOut {
     return { memory: this.sent.memory.digest(pages), disk: this.sent.disk.digest(this.session.disk().length / 4096), pages };
   }
 }
-
