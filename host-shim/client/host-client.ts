@@ -9,7 +9,7 @@ import { protocolError, HOST_TIMEOUT } from './errors.js';
 import { HostHttp, type RequestOptions } from './http.js';
 import { ndjson } from './ndjson.js';
 import { normalizeHostUrl } from './url.js';
-import type { GuestInfo, HostInfo, MigrateRequest, MigrationEvent, MigrationStarted, StartGuestRequest } from './types.js';
+import type { FenceAnswer, GuestInfo, HostInfo, MigrateRequest, MigrationEvent, MigrationStarted, StartGuestRequest } from './types.js';
 
 export interface HostClientOptions {
   /** Default timeout of a request, in ms (10 s). Calls that wait on the guest (wait, followed logs, events) have none by default. */
@@ -154,6 +154,17 @@ export class HostClient {
 
   async cancelMigration(id: string, options?: RequestOptions): Promise<void> {
     await this.http.json('POST', `${migrationPath(id)}/cancel`, options);
+  }
+
+  /**
+   * Asks whether the host runs guest `id`, for a source in doubt after GO
+   * of `migration`; an answer other than running binds the host never to
+   * start the guest in that migration (docs/host-api.md, fence).
+   */
+  async fence(id: string, migration: string, options?: RequestOptions): Promise<FenceAnswer> {
+    const answer = await this.http.json<FenceAnswer>('POST', `${guestPath(id)}/fence`, jsonBody({ migration }, options));
+    if (typeof answer?.state !== 'string') throw protocolError(this.url, 'the fence answer has no state');
+    return answer;
   }
 }
 

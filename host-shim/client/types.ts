@@ -17,7 +17,8 @@ export interface HostInfo {
   capabilities?: string[];
   /** The named baselines it can present (wasm1, wasm2). */
   baselines?: string[];
-  migration: { host: string; port: number; protocol: number; state: string };
+  /** Where it takes migrations; null for a host without a cluster secret. */
+  migration: { host: string; port: number; protocol: number; state: string } | null;
   limits: { maxMemoryPages: number; maxMigrations: number };
   guests: number;
   /** What the host offers its guests (CPU in cores, memory in bytes), and the sum of their reservations. */
@@ -27,6 +28,16 @@ export interface HostInfo {
   switch?: string | null;
   /** The shared directory that holds its guests' disk image files, or null. */
   sharedDir?: string | null;
+}
+
+/**
+ * A host's answer to a fence: it runs the guest (`running`), the migration
+ * named brought the guest and it ran there since (`adopted`, with the state
+ * it is in now), or it will not start it (`fenced`).
+ */
+export interface FenceAnswer {
+  state: string;
+  adopted?: boolean;
 }
 
 export type GuestState = 'starting' | 'running' | 'migrating' | 'exited' | 'trapped' | 'stopped' | 'migrated';

@@ -8,6 +8,7 @@ import type { HostAgent } from '../host/agent.js';
 import { HttpError, readJson, sendJson, type Router } from '../host/http.js';
 import type { GuestPolicy } from '../host/policy.js';
 import { receiveMigration } from './destination.js';
+import { normalizeHostUrl } from '../client/url.js';
 import { Migration } from './progress.js';
 import { MigrationSource } from './source.js';
 import { MigrationListener } from './listener.js';
@@ -96,6 +97,7 @@ export class MigrationService {
       const body = await readJson(req, ['to', 'downtimeLimitMs', 'policy', 'compress']);
       const g = this.agent.guest(id);
       if (typeof body.to !== 'string' || !/^https?:\/\//.test(body.to)) throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"to" must be the URL of the destination host');
+      const to = destinationUrl(body.to);
       const downtime = body.downtimeLimitMs ?? DEFAULT_DOWNTIME_MS;
       if (typeof downtime !== 'number' || !(downtime > 0)) throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"downtimeLimitMs" must be a positive number');
       const policy = body.policy ?? 'abort';
@@ -105,7 +107,7 @@ export class MigrationService {
       if (!this.agent.config.secret) throw new HttpError(409, 'WASMOTION_ERR_MIGRATION_REFUSED', 'this host has no cluster secret: it takes no part in migrations');
       if (g.state !== 'running') throw new HttpError(409, 'WASMOTION_ERR_BUSY', `guest ${id} is ${g.state}, not running`);
       if ([...this.migrations.values()].some((m) => m.guest === id && !m.done)) throw new HttpError(409, 'WASMOTION_ERR_BUSY', `guest ${id} is already migrating`);
-      const m = new Migration(`m-${randomBytes(4).toString('hex')}`, id, body.to, downtime, policy, compress);
+      const m = new Migration(`m-${randomBytes(4).toString('hex')}`, id, to, downtime, policy, compress);
       this.migrations.set(m.id, m);
       void this.schedule(m);
       sendJson(res, 202, { id: m.id, guest: id, to: m.to, state: m.last.state });
@@ -169,5 +171,14 @@ export class MigrationService {
       this.active--;
       this.queue.shift()?.();
     }
+  }
+}
+
+/** The destination's URL as the source calls it; a malformed one is the caller's mistake. */
+function destinationUrl(text: string): string {
+  try {
+    return normalizeHostUrl(text);
+  } catch (err) {
+    throw new HttpError(400, 'WASMOTION_ERR_USAGE', `"to": ${(err as Error).message}`);
   }
 }

@@ -37,6 +37,9 @@ import type { DiskRefusal, Migration } from './progress.js';
 import { WasmotionError } from '../errors.js';
 import { collectGarbage } from '../host/collect-garbage.js';
 import type { ApiToken } from '../net/api-token.js';
+import { HostClient } from '../client/host-client.js';
+import { HostApiError } from '../client/errors.js';
+import type { HostInfo } from '../client/types.js';
 import { dataPreamble } from './listener.js';
 import { dataKey } from './sealed-frames.js';
 import { secureConnect } from './transport.js';
@@ -81,23 +84,17 @@ function whyNotShared(refusal: unknown, marker: unknown): DiskRefusal {
   return { code: 'WASMOTION_ERR_DISK_NOT_SHARED', message: what };
 }
 
-/** The request headers of this host's calls to another host's API: its API token, if it has one. */
-function apiHeaders(token: ApiToken | undefined): Record<string, string> {
-  return token ? { authorization: token.header } : {};
-}
-
-async function destinationInfo(to: string, token: ApiToken | undefined): Promise<{ migration: { host: string; port: number }; switch: string | null }> {
-  let res: Response;
-  let info: { migration?: { host: string; port: number } | null; switch?: string | null; error?: { code?: string; message?: string } };
+/** What the source needs of the destination's host info (GET /v1/host): where it takes migrations, and its switch. */
+async function destinationInfo(dest: HostClient): Promise<{ migration: { host: string; port: number }; switch: string | null }> {
+  let info: HostInfo;
   try {
-    res = await fetch(new URL('/v1/host', to), { headers: apiHeaders(token), signal: AbortSignal.timeout(HANDSHAKE_MS) });
-    info = (await res.json()) as typeof info;
+    info = await dest.host({ timeoutMs: HANDSHAKE_MS });
   } catch (err) {
-    throw new MigrationError('WASMOTION_ERR_HOST_UNREACHABLE', `cannot reach the destination ${to}: ${(err as Error).message}`, { cause: err });
+    if (err instanceof HostApiError && err.status === 401) throw new MigrationError('WASMOTION_ERR_UNAUTHENTICATED', `${dest.url} refused this host's API token: ${err.message}`, { cause: err });
+    if (err instanceof HostApiError) throw new MigrationError('WASMOTION_ERR_HOST_UNREACHABLE', `${dest.url} answered ${err.status}: ${err.message}`, { cause: err });
+    throw new MigrationError('WASMOTION_ERR_HOST_UNREACHABLE', `cannot reach the destination ${dest.url}: ${(err as Error).message}`, { cause: err });
   }
-  if (res.status === 401) throw new MigrationError('WASMOTION_ERR_UNAUTHENTICATED', `${to} refused this host's API token: ${info.error?.message ?? 'unauthorized'}`);
-  if (!res.ok) throw new MigrationError('WASMOTION_ERR_HOST_UNREACHABLE', `${to} answered ${res.status}: ${info.error?.message ?? 'an error'}`);
-  if (!info.migration) throw new MigrationError('WASMOTION_ERR_MIGRATION_REFUSED', `${to} takes no migrations (it has no cluster secret)`);
+  if (!info.migration) throw new MigrationError('WASMOTION_ERR_MIGRATION_REFUSED', `${dest.url} takes no migrations (it has no cluster secret)`);
   return { migration: info.migration, switch: info.switch ?? null };
 }
 
@@ -142,12 +139,16 @@ export class MigrationSource {
   private diskShared = false;
   private diskTransferred = 0;
   private diskFlushed = 0;
+  /** The destination's API: its host info, and the fence of a source in doubt. */
+  private readonly destination: HostClient;
 
   constructor(
     private readonly m: Migration,
     private readonly g: GuestHandle,
     private readonly ctx: SourceContext,
-  ) {}
+  ) {
+    this.destination = new HostClient(m.to, { apiToken: ctx.apiToken });
+  }
 
   private guestEnded(): MigrationError {
     return new MigrationError('WASMOTION_ERR_MIGRATION_GUEST_ENDED', `the guest ended (${this.g.state}) before the migration could complete`);
@@ -185,7 +186,7 @@ export class MigrationSource {
 
   private async handshake(): Promise<void> {
     this.m.update({ state: 'handshake' });
-    const dest = await destinationInfo(this.m.to, this.ctx.apiToken);
+    const dest = await destinationInfo(this.destination);
     // A published service stays where its clients reach it: on this host's virtual switch.
     if (this.g.listens && dest.switch !== this.ctx.switch) {
       throw new MigrationError('WASMOTION_ERR_MIGRATION_SWITCH', `the guest's service is published on the switch ${this.ctx.switch}; ${this.m.to} is attached to ${dest.switch ?? 'no switch'}`);
@@ -441,22 +442,17 @@ export class MigrationSource {
     for (let attempt = 0; Date.now() < deadline; attempt++) {
       try {
         // Fencing is atomic on the destination: either it runs the guest already, or it never will.
-        const res = await fetch(new URL(`/v1/guests/${this.g.id}/fence`, this.m.to), {
-          method: 'POST',
-          headers: { ...apiHeaders(this.ctx.apiToken), 'content-type': 'application/json' },
-          body: JSON.stringify({ migration: this.m.id }),
-          signal: AbortSignal.timeout(5_000),
-        });
-        const info = (await res.json()) as { state?: string; adopted?: boolean };
+        const answer = await this.destination.fence(this.g.id, this.m.id, { timeoutMs: 5_000 });
         // It runs there, or ran there since this migration brought it (and ended or moved on): it is not this host's any more.
-        if (res.ok && (info.state === 'running' || info.adopted === true)) return;
+        if (answer.state === 'running' || answer.adopted === true) return;
         // The destination does not run it: it never got GO, and no GO can come on a closed connection.
-        if (res.ok && info.state === 'fenced') throw new MigrationError('WASMOTION_ERR_MIGRATION_CONNECTION', `the destination did not start the guest: ${(cause as Error).message}`, { cause });
-        // Any other answer (an error, a refused token) says nothing of the guest: ask again.
+        if (answer.state === 'fenced') throw new MigrationError('WASMOTION_ERR_MIGRATION_CONNECTION', `the destination did not start the guest: ${(cause as Error).message}`, { cause });
+        // Any other answer says nothing of the guest: ask again.
       } catch (err) {
+        // An error (unreachable, a refused token) says nothing of it either.
         if (err instanceof MigrationError) throw err;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(200 * 2 ** attempt, 5_000)));
       }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(200 * 2 ** attempt, 5_000)));
     }
     throw new MigrationError('WASMOTION_ERR_MIGRATION_IN_DOUBT', `the destination cannot be asked whether it runs the guest; the guest stays paused here until it can`, { cause });
   }

@@ -103,4 +103,17 @@ describe.skipIf(!existsSync(counter))('live migration between two hosts', () => 
     await api(a.url, `/v1/guests/${id}/stop`, { method: 'POST' });
     expect(before).toBeGreaterThanOrEqual(0);
   });
+
+  test('a destination that is not a host URL is refused before anything starts', async () => {
+    const a = await host('a');
+    const id = await startGuest(a, bytes, ['0', '64', '5']);
+    for (const to of ['http://[not-a-host', 'http://127.0.0.1:7000/?x=1', 'ftp://127.0.0.1:7000']) {
+      const m = await api(a.url, `/v1/guests/${id}/migrate`, { method: 'POST', body: JSON.stringify({ to }) });
+      expect(m.status, to).toBe(400);
+      expect(m.body.error.code).toBe('WASMOTION_ERR_USAGE');
+    }
+    expect((await api(a.url, '/v1/migrations')).body).toEqual([]);
+    expect((await api(a.url, `/v1/guests/${id}`)).body.state).toBe('running');
+    await api(a.url, `/v1/guests/${id}/stop`, { method: 'POST' });
+  });
 });
