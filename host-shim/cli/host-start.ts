@@ -8,16 +8,19 @@ import { hostname } from 'node:os';
 import { UsageError } from '../errors.js';
 import { HostAgent, type HostConfig } from '../host/agent.js';
 import { deriveKeys, readToken } from '../cluster/auth.js';
-import { parseHostPort, parseSize } from './values.js';
+import { parseHostPort, parsePort, parseSize } from './values.js';
 import { checkEngine } from '../vmm/open.js';
 import { ApiToken } from '../net/api-token.js';
 import { isLoopbackAddress } from '../net/loopback.js';
+import { isWildcardAddress } from '../net/wildcard.js';
 
 export interface HostStartOptions {
   listen: string;
   name?: string;
   dataDir?: string;
   secretFile?: string;
+  migrationPort?: string;
+  migrationAdvertise?: string;
   maxMigrations?: string;
   maxMemory?: string;
   cluster?: string;
@@ -70,6 +73,19 @@ function parseCpus(text: string): number {
   return cpus;
 }
 
+/** --migration-port and --migration-advertise, which only a host taking part in migrations has. */
+function migrationAddress(options: HostStartOptions): Pick<HostConfig, 'migrationPort' | 'migrationAdvertise'> {
+  const { migrationPort, migrationAdvertise } = options;
+  if ((migrationPort !== undefined || migrationAdvertise !== undefined) && !options.secretFile && !options.token) {
+    throw new UsageError(`${migrationPort !== undefined ? '--migration-port' : '--migration-advertise'} needs --secret-file (or --cluster and --token): without the cluster secret a host takes no part in migrations`);
+  }
+  const advertise = migrationAdvertise !== undefined ? parseHostPort('--migration-advertise', migrationAdvertise) : undefined;
+  if (advertise && (advertise.port === 0 || isWildcardAddress(advertise.host))) {
+    throw new UsageError(`--migration-advertise ${migrationAdvertise}: other hosts connect there, so it names a reachable address and a port other than 0`);
+  }
+  return { migrationPort: migrationPort !== undefined ? parsePort('--migration-port', migrationPort) : undefined, migrationAdvertise: advertise };
+}
+
 export async function hostStartCommand(options: HostStartOptions): Promise<number> {
   const { host, port } = parseListen(options.listen);
   const memory = options.memory !== undefined ? parseSize(options.memory) : undefined;
@@ -77,12 +93,14 @@ export async function hostStartCommand(options: HostStartOptions): Promise<numbe
   const maxMigrations = options.maxMigrations !== undefined ? Number(options.maxMigrations) : undefined;
   if (maxMigrations !== undefined && !(Number.isInteger(maxMigrations) && maxMigrations > 0)) throw new UsageError('--max-migrations must be a positive integer');
   if (options.switch !== undefined && !options.secretFile && !options.token) throw new UsageError('--switch needs --secret-file (or --cluster and --token): hosts reach the switch with the cluster secret');
+  const migration = migrationAddress(options);
   const agent = await HostAgent.start({
     name: options.name ?? hostname(),
     host,
     port,
     dataDir: options.dataDir,
     ...membership(options),
+    ...migration,
     maxMigrations,
     maxMemoryPages: options.maxMemory !== undefined ? Math.floor(parseSize(options.maxMemory) / 65536) : undefined,
     features: options.features,

@@ -92,6 +92,8 @@ function program(setExit: (code: number) => void): Command {
     .option('--name <name>', 'the host\'s name (default: the machine\'s hostname)')
     .option('--data-dir <dir>', 'where the host keeps modules')
     .option('--secret-file <file>', 'the cluster secret; hosts migrate guests only between holders of the same secret')
+    .option('--migration-port <port>', 'the port of the migration listener, on the --listen address (default: a free one, advertised in host info)')
+    .option('--migration-advertise <host:port>', 'where other hosts reach the migration listener, if not there: a NAT, a port forward or a proxy in between')
     .option('--max-migrations <n>', 'migrations this host sends at once; more wait their turn (default 2)')
     .addOption(new Option('--max-memory <size>', 'largest guest memory, e.g. 64MiB (default 1GiB)'))
     .option('--cluster <url>', 'enroll with this cluster manager and report to it (needs --token)')

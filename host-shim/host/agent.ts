@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError, WasmotionError } from '../errors.js';
 import { checkDiskBytes } from '../wasi/disk.js';
 import { imagePath } from '../wasi/disk-image-file.js';
 import type { Resources } from '../cluster/drs/model.js';
@@ -37,6 +37,14 @@ export interface HostConfig {
   dataDir?: string;
   /** The cluster secret for migration; without one the host takes no part in migrations. */
   secret?: Buffer;
+  /** The migration listener's port, on `host` (0, the default, picks a free one; a firewall wants it fixed). */
+  migrationPort?: number;
+  /**
+   * Where other hosts reach the migration listener, when not at `host` and
+   * its port: a NAT, a port forward or a proxy in between (GET /v1/host
+   * advertises it).
+   */
+  migrationAdvertise?: { host: string; port: number };
   maxMigrations?: number;
   maxMemoryPages?: number;
   /** The cluster manager to enroll with, and the key that signs requests to it (cluster/auth.ts). */
@@ -104,12 +112,17 @@ export class HostAgent extends EventEmitter {
   static async start(config: HostConfig): Promise<HostAgent> {
     const agent = new HostAgent(config);
     await new Promise<void>((resolve, reject) => {
-      agent.server.once('error', reject);
+      agent.server.once('error', (err: NodeJS.ErrnoException) => reject(listenError('the control API', config.host, config.port, err)));
       agent.server.listen(config.port, config.host, () => resolve());
     });
     const address = agent.server.address() as AddressInfo;
     agent.url = `http://${config.host}:${address.port}`;
-    await agent.migrations.listen();
+    try {
+      await agent.migrations.listen();
+    } catch (err) {
+      await agent.close();
+      throw listenError('the migration listener', config.host, config.migrationPort ?? 0, err as NodeJS.ErrnoException);
+    }
     if (config.cluster) {
       agent.member = new ClusterMember(agent, config.cluster.url, config.cluster.requestKey);
       try {
@@ -295,4 +308,9 @@ function checkSharedDir(dir: string): void {
     // reported below
   }
   if (!isDir) throw new UsageError(`the shared directory ${dir} does not exist or is not a directory`);
+}
+
+/** A listener that could not start: the address in use, or not this machine's. */
+function listenError(what: string, host: string, port: number, err: NodeJS.ErrnoException): WasmotionError {
+  return new WasmotionError('WASMOTION_ERR_LISTEN', `${what} cannot listen on ${host}:${port}: ${err.code ?? err.message}`, { cause: err });
 }

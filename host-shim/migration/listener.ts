@@ -51,10 +51,11 @@ export class MigrationListener {
     this.server = createServer((socket) => this.classify(socket));
   }
 
-  async listen(host: string): Promise<void> {
+  /** Listens on `host`:`port` (0: a free port). */
+  async listen(host: string, port = 0): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(0, host, () => {
+      this.server.listen(port, host, () => {
         this.server.off('error', reject);
         resolve();
       });

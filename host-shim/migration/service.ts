@@ -22,6 +22,8 @@ export class MigrationService {
   private readonly queue: (() => void)[] = [];
   private active = 0;
   private listener: MigrationListener | undefined;
+  /** Where other hosts reach the listener, if not at its own address (endpoint()). */
+  private advertised: { host: string; port: number } | undefined;
   /** Guests fenced by a source in doubt, while their incoming migration is under way. */
   private readonly fences = new Set<string>();
   /** Incoming migrations under way, by guest id. */
@@ -43,12 +45,25 @@ export class MigrationService {
       },
       (reason, remote) => this.agent.emit('peer-refused', { remote, reason }),
     );
-    await this.listener.listen(this.agent.config.host);
+    await this.listener.listen(this.agent.config.host, this.agent.config.migrationPort ?? 0);
+    this.advertised = this.agent.config.migrationAdvertise;
   }
 
+  /**
+   * Where other hosts reach the migration listener (GET /v1/host): the
+   * advertised address, else the listener's own. A host listening on a
+   * wildcard address (0.0.0.0, ::) names it as such, and a source then
+   * connects to the address it reached this host's API at (source.ts).
+   */
   endpoint(): { host: string; port: number; protocol: number; state: string } | null {
     if (!this.listener) return null;
-    return { host: this.agent.config.host, port: this.listener.port, protocol: PROTOCOL, state: '1.0' };
+    const at = this.advertised ?? { host: this.agent.config.host, port: this.listener.port };
+    return { ...at, protocol: PROTOCOL, state: '1.0' };
+  }
+
+  /** Advertises another address for the listener from now on (a proxy put in front of it); null: its own again. */
+  advertise(at: { host: string; port: number } | null): void {
+    this.advertised = at ?? undefined;
   }
 
   async close(): Promise<void> {

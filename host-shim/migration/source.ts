@@ -38,6 +38,7 @@ import { WasmotionError } from '../errors.js';
 import { collectGarbage } from '../host/collect-garbage.js';
 import type { ApiToken } from '../net/api-token.js';
 import { HostClient } from '../client/host-client.js';
+import { reachableHost } from '../net/wildcard.js';
 import { HostApiError } from '../client/errors.js';
 import type { HostInfo } from '../client/types.js';
 import { dataPreamble } from './listener.js';
@@ -191,7 +192,9 @@ export class MigrationSource {
     if (this.g.listens && dest.switch !== this.ctx.switch) {
       throw new MigrationError('WASMOTION_ERR_MIGRATION_SWITCH', `the guest's service is published on the switch ${this.ctx.switch}; ${this.m.to} is attached to ${dest.switch ?? 'no switch'}`);
     }
-    const { host, port } = dest.migration;
+    // A listener on every interface is reached where this host reached the destination's API.
+    const { port } = dest.migration;
+    const host = reachableHost(dest.migration.host, this.destination.url);
     this.checkCancel();
     this.socket = await secureConnect(this.ctx.secret, host, port, HANDSHAKE_MS);
     this.reader = new FrameReader(this.socket);

@@ -71,7 +71,7 @@ describe.skipIf(!existsSync(counter))('the data connection', () => {
     proxy.server.listen(0, '127.0.0.1');
     await new Promise((resolve) => proxy.server.once('listening', resolve));
     const via = proxy.server.address() as AddressInfo;
-    b.migrations.endpoint = () => ({ ...real, host: '127.0.0.1', port: via.port });
+    b.migrations.advertise({ host: '127.0.0.1', port: via.port });
     const bytes = readFileSync(counter);
     await api(a.url, `/v1/modules/${moduleDigest(bytes)}`, { method: 'PUT', body: bytes });
   }, 60_000);

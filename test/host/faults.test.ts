@@ -46,7 +46,7 @@ describe.skipIf(!existsSync(counter))('migration failure contract under cut conn
     proxy = new LinkProxy({ target: { host: real.host, port: real.port } });
     const via = await proxy.listen();
     // The source reaches b's migration listener only through the proxy.
-    b.migrations.endpoint = () => ({ ...real, host: via.host, port: via.port });
+    b.migrations.advertise({ host: via.host, port: via.port });
     await api(a.url, `/v1/modules/${moduleDigest(bytes)}`, { method: 'PUT', body: bytes });
   }, 60_000);
 
