@@ -21,9 +21,10 @@ export function secureServer(secret: Buffer, onSocket: (socket: tls.TLSSocket) =
 }
 
 export function secureConnect(secret: Buffer, host: string, port: number, timeoutMs: number): Promise<tls.TLSSocket> {
+  // Only a handshake that failed says the peer does not hold the secret.
   return pskConnect(migrationKey(secret), IDENTITY, host, port, timeoutMs, (kind, message, cause) =>
-    kind === 'timeout'
-      ? new MigrationError('WASMOTION_ERR_MIGRATION_CONNECTION', message)
-      : new MigrationError('WASMOTION_ERR_MIGRATION_AUTH', `migration: ${message}`, { cause }),
+    kind === 'error'
+      ? new MigrationError('WASMOTION_ERR_MIGRATION_AUTH', `migration: ${message}`, { cause })
+      : new MigrationError('WASMOTION_ERR_MIGRATION_CONNECTION', `migration: ${message}`, { cause }),
   );
 }

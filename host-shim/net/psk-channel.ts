@@ -9,7 +9,15 @@ import * as tls from 'node:tls';
 import { pskOptions } from './tls-psk.js';
 
 /** How a connection attempt failed: no handshake in time, or the connection or handshake failed. */
-export type DialFailure = (kind: 'timeout' | 'error', message: string, cause?: unknown) => Error;
+/**
+ * How a dial failed: `unreachable`, nothing answered at the address (no
+ * byte of TLS was exchanged, so it says nothing of the key); `timeout`;
+ * `error`, anything else, such as a handshake the peer refused.
+ */
+export type DialFailure = (kind: 'unreachable' | 'timeout' | 'error', message: string, cause?: unknown) => Error;
+
+/** Socket errors that come before any byte reaches the peer. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
 
 export function pskServer(key: Buffer, identity: string, onSocket: (socket: tls.TLSSocket) => void, onRefused: (reason: string, remote: string) => void): tls.Server {
   const server = tls.createServer(pskOptions(key, identity).server, (socket) => {
@@ -28,7 +36,7 @@ export function pskServer(key: Buffer, identity: string, onSocket: (socket: tls.
 export function pskConnect(key: Buffer, identity: string, host: string, port: number, timeoutMs: number, failure: DialFailure): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     const socket = tls.connect({ ...pskOptions(key, identity).client, host, port });
-    const fail = (kind: 'timeout' | 'error', message: string, cause?: unknown) => {
+    const fail = (kind: 'unreachable' | 'timeout' | 'error', message: string, cause?: unknown) => {
       clearTimeout(timer);
       socket.destroy();
       reject(failure(kind, message, cause));
@@ -39,6 +47,6 @@ export function pskConnect(key: Buffer, identity: string, host: string, port: nu
       socket.setNoDelay(true);
       resolve(socket);
     });
-    socket.once('error', (err) => fail('error', `cannot reach ${host}:${port}: ${err.message}`, err));
+    socket.once('error', (err: NodeJS.ErrnoException) => fail(UNREACHABLE.has(err.code ?? '') ? 'unreachable' : 'error', `cannot reach ${host}:${port}: ${err.message}`, err));
   });
 }

@@ -1,9 +1,11 @@
 /**
  * Listeners bound to every interface. A host started with `--listen
- * 0.0.0.0:7001` has its migration listener there too, and advertises that
- * address; a peer that connected to it would reach its own machine instead.
- * So a peer reaches such a listener at the address it reached the host's
- * API at.
+ * 0.0.0.0:7001` has its migration listener there too, and names that
+ * address in its host info and its cluster enrollment; a peer that
+ * connected to it would reach its own machine instead. So a peer reaches
+ * such a listener at the address it reached the host at: a migration source
+ * where it reached the host's API, the cluster manager where the host's
+ * enrollment came from.
  */
 import { isIP } from 'node:net';
 
@@ -19,4 +21,14 @@ export function isWildcardAddress(host: string): boolean {
 export function reachableHost(host: string, apiUrl: string): string {
   if (!isWildcardAddress(host)) return host;
   return new URL(apiUrl).hostname.replace(/^\[(.*)\]$/, '$1');
+}
+
+/** `url` (a host's API), its wildcard host put as `peer`, the address the host's request came from. */
+export function reachableUrl(url: string, peer: string | undefined): string {
+  const parsed = new URL(url);
+  if (!isWildcardAddress(parsed.hostname) || !peer) return url;
+  // An IPv4 peer on a dual-stack socket shows as ::ffff:a.b.c.d.
+  const address = peer.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
+  parsed.hostname = isIP(address) === 6 ? `[${address}]` : address;
+  return parsed.href.replace(/\/+$/, '');
 }

@@ -51,6 +51,19 @@ describe.skipIf(!existsSync(counter))('the migration listener\'s address', () =>
     }
   });
 
+  test('nothing listening where the destination advertises is a connection failure, not an authentication one', async () => {
+    const a = await host('a');
+    const b = await host('b', { migrationAdvertise: { host: '127.0.0.1', port: await freePort() } });
+    const id = (await start(a, readFileSync(counter), { args: ['0', '64', '5'] })).body.id;
+    const m = await api(a.url, `/v1/guests/${id}/migrate`, { method: 'POST', body: JSON.stringify({ to: b.url }) });
+    const events = (await (await fetch(new URL(`/v1/migrations/${m.body.id}/events`, a.url))).text()).trim().split('\n').map((l) => JSON.parse(l));
+    expect(events.at(-1).state).toBe('failed');
+    expect(events.at(-1).error.code).toBe('WASMOTION_ERR_MIGRATION_CONNECTION');
+    expect(events.at(-1).error.message).toContain('ECONNREFUSED');
+    expect((await api(a.url, `/v1/guests/${id}`)).body.state).toBe('running');
+    await api(a.url, `/v1/guests/${id}/stop`, { method: 'POST' });
+  });
+
   test('a migration port in use stops the host from starting, with WASMOTION_ERR_LISTEN', async () => {
     const taken = await holdPort();
     try {

@@ -1,7 +1,7 @@
 // Hosts in their own network namespaces, each with its own address, joined by
 // veth links: a guest started and migrated from a client namespace through
-// the CLI, as across real machines. Needs root and iproute2; otherwise the
-// test says why it is skipped.
+// the CLI, as across real machines, to a host listening on every interface.
+// Needs root and iproute2; otherwise the test says why it is skipped.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,12 +34,17 @@ describe.skipIf(!usable)('hosts in network namespaces', () => {
     topology = createTopology(2, `wmt${process.pid % 10000}`);
     const secret = join(dir, 'secret');
     writeFileSync(secret, 'network namespace cluster secret');
-    const hosts = [];
-    for (const [i, ns] of topology.hosts.entries()) {
+    // The second host listens on every interface of its namespace: a source reaches its
+    // migration listener (advertised as 0.0.0.0) where it reached its API.
+    const listens = [topology.hosts[0], { ...topology.hosts[1], address: '0.0.0.0' }];
+    const started = [];
+    for (const [i, ns] of listens.entries()) {
       const h = await startHost(`ns${i + 1}`, secret, join(dir, `h${i + 1}`), ns);
       procs.push(h.proc);
-      hosts.push(h.url);
+      started.push(h.url);
     }
+    expect(started).toEqual(['http://10.77.0.1:7000', 'http://0.0.0.0:7000']);
+    const hosts = topology.hosts.map((h) => `http://${h.address}:7000`);
     expect(hosts).toEqual(['http://10.77.0.1:7000', 'http://10.77.0.2:7000']);
     // 150 lines 20 ms apart: about three seconds, so the guest is still running when the migration starts.
     const id = cli(['guest', 'start', '--host', hosts[0], guest, '--', '150', '256', '20']).stdout.trim();

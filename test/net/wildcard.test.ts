@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { isWildcardAddress, reachableHost } from '../../host-shim/net/wildcard.js';
+import { isWildcardAddress, reachableHost, reachableUrl } from '../../host-shim/net/wildcard.js';
 
 describe('listeners on every interface', () => {
   test('0.0.0.0 and :: in any spelling are wildcards; other addresses and names are not', () => {
@@ -12,5 +12,15 @@ describe('listeners on every interface', () => {
     expect(reachableHost('::', 'http://[fd00::5]:7001')).toBe('fd00::5');
     expect(reachableHost('::', 'http://h7.example:7001')).toBe('h7.example');
     expect(reachableHost('10.9.9.9', 'http://10.1.2.3:7001')).toBe('10.9.9.9');
+  });
+});
+
+describe('a host enrolled at a wildcard address', () => {
+  test('its URL takes the address its enrollment came from; any other URL stays as it is', () => {
+    expect(reachableUrl('http://0.0.0.0:7001', '10.0.0.7')).toBe('http://10.0.0.7:7001');
+    expect(reachableUrl('http://0.0.0.0:7001', '::ffff:10.0.0.7')).toBe('http://10.0.0.7:7001');
+    expect(reachableUrl('http://[::]:7001', 'fd00::7')).toBe('http://[fd00::7]:7001');
+    expect(reachableUrl('http://10.0.0.9:7001', '10.0.0.7')).toBe('http://10.0.0.9:7001');
+    expect(reachableUrl('http://0.0.0.0:7001', undefined)).toBe('http://0.0.0.0:7001');
   });
 });

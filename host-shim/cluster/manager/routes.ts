@@ -14,6 +14,7 @@ import type { ClusterManager } from './manager.js';
 import { checkEnrollment, checkPlacement, checkRules, checkSettings } from './requests.js';
 import { ClusterState } from '../drs/state.js';
 import { DEFAULT_BANDWIDTH, targetImbalance } from '../drs/index.js';
+import { reachableUrl } from '../../net/wildcard.js';
 
 const MAX_HEARTBEAT_BYTES = 16 << 20;
 
@@ -69,7 +70,9 @@ async function signedBody(m: ClusterManager, req: IncomingMessage, limit: number
 }
 
 async function enroll(m: ClusterManager, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const enrollment: Enrollment = checkEnrollment(parseObjectBody(await signedBody(m, req, 1 << 20)));
+  const enrolled: Enrollment = checkEnrollment(parseObjectBody(await signedBody(m, req, 1 << 20)));
+  // A host listening on every interface is reached where its enrollment came from.
+  const enrollment = { ...enrolled, url: reachableUrl(enrolled.url, req.socket.remoteAddress) };
   try {
     admitHost(enrollment, m.store.state.config.baseline);
   } catch (err) {
