@@ -19,6 +19,16 @@
  * "v8→wt" and "wt→v8" move the 64 MiB guest between a host on V8 and one
  * whose VMMs run on wasmtime (--engine wasmtime), each row the hops in its
  * direction, when wasmtime can run here.
+ *
+ * "cpu s/GB" is the CPU time of this whole process (both hosts, the guests'
+ * workers, V8's helper threads) per GB of pages moved. On loopback the
+ * link costs CPU too, so this caps throughput: the "cpu" line takes the
+ * per-byte part (the 16 MiB row's cost taken from the largest row's) and
+ * prints the most this machine's cores could carry at that cost, busy all
+ * the time, as a ratio of raw TCP. The "link" line moves the 64 MiB guest
+ * (10 MB/s) over an emulated 1 Gbit/s link with 1 ms each way
+ * (tools/link), where the link and not the CPU is the bottleneck, and
+ * gives its throughput as a ratio of the link's rate.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -31,6 +41,8 @@ import { percentile } from '../bench/timing.js';
 import { api, migrate, waitForOutput } from './agent-calls.js';
 import { wasmtimeUnavailable } from '../../host-shim/vmm/wasmtime-runner.js';
 import { measureTcpThroughput } from '../link/throughput.js';
+import { LinkProxy } from '../link/proxy.js';
+import { availableParallelism } from 'node:os';
 
 interface Config {
   mib: number;
@@ -38,6 +50,8 @@ interface Config {
   compress?: boolean;
   /** Back and forth between the V8 host and the wasmtime host instead of two V8 hosts. */
   acrossEngines?: boolean;
+  /** Over the emulated link (LINK) instead of loopback. */
+  link?: boolean;
 }
 
 interface Result {
@@ -50,6 +64,9 @@ interface Result {
   mainBusy: number[];
   /** Where the downtime went in the slowest switchover. */
   phases: Record<string, number>;
+  /** This process's CPU seconds over each migration, and the page bytes it moved. */
+  cpu: number[];
+  moved: number[];
 }
 
 /** The hops of one run, by direction ("a→b" on one engine; "v8→wt" and "wt→v8" across). */
@@ -67,9 +84,16 @@ const CONFIGS: Config[] = quick
   ? [{ mib: 16, rate: 0 }, { mib: 64, rate: 10 }]
   : [...[16, 64, 256].flatMap((mib) => [0, 10, 100].map((rate) => ({ mib, rate }))), { mib: 64, rate: 10, compress: true }];
 const ACROSS: Config = { mib: 64, rate: 10, acrossEngines: true };
+/**
+ * The emulated link: 1 Gbit/s shared by both directions of every
+ * connection, 1 ms each way. Its downtime limit allows the switchover's
+ * round trips (STATE, READY, GO, STARTED), 4 ms of them.
+ */
+const LINK = { bytesPerSecond: 1e9 / 8, latencyMs: 1, downtimeLimitMs: 10 };
+const ON_LINK: Config = { mib: 64, rate: 10, link: true };
 
 /** The row of the last line, whose numbers are the targets. */
-const isHeadline = (c: Config) => c.mib === 64 && c.rate === 10 && !c.compress && !c.acrossEngines;
+const isHeadline = (c: Config) => c.mib === 64 && c.rate === 10 && !c.compress && !c.acrossEngines && !c.link;
 
 async function runConfig(a: HostAgent, b: HostAgent, module: Uint8Array, c: Config): Promise<Results> {
   const digest = moduleDigest(module);
@@ -82,9 +106,13 @@ async function runConfig(a: HostAgent, b: HostAgent, module: Uint8Array, c: Conf
   for (let rep = 0; rep < (c.acrossEngines ? 2 * REPS : isHeadline(c) ? HEADLINE_REPS : REPS); rep++) {
     const direction = c.acrossEngines ? `${short(here)}→${short(there)}` : 'a→b';
     let result = results.get(direction);
-    if (!result) results.set(direction, (result = { downtimes: [], totals: [], bytesPerTouched: 0, throughput: 0, failures: [], mainBusy: [], phases: {} }));
+    if (!result) results.set(direction, (result = { downtimes: [], totals: [], bytesPerTouched: 0, throughput: 0, failures: [], mainBusy: [], phases: {}, cpu: [], moved: [] }));
     const loop = performance.eventLoopUtilization();
-    const last = await migrate(here, there, info.id, { downtimeLimitMs: DOWNTIME_LIMIT_MS, compress: c.compress });
+    const cpu = process.cpuUsage();
+    const last = await migrate(here, there, info.id, { downtimeLimitMs: c.link ? LINK.downtimeLimitMs : DOWNTIME_LIMIT_MS, compress: c.compress });
+    const used = process.cpuUsage(cpu);
+    result.cpu.push((used.user + used.system) / 1e6);
+    result.moved.push(last.transferred ?? 0);
     result.mainBusy.push(performance.eventLoopUtilization(loop).utilization);
     if (last.state !== 'completed') {
       result.failures.push(`${last.state}: ${last.error?.message}`);
@@ -125,10 +153,11 @@ async function main(): Promise<number> {
   const w = noWasmtime ? undefined : await HostAgent.start({ name: 'bench-w', host: '127.0.0.1', port: 0, secret, engine: 'wasmtime' });
   let headline = '';
   let failed = false;
+  const rows: { c: Config; r: Result }[] = [];
   try {
     await api(a.url, `/v1/modules/${moduleDigest(module)}`, { method: 'PUT', body: module });
     process.stdout.write(`hops per row: ${REPS}; across engines ${REPS} each way; 64MiB@10MB/s ${HEADLINE_REPS}\n`);
-    process.stdout.write('guest                downtime p50   p99     total p50   bytes/touched   throughput  of tcp  of tls  main busy\n');
+    process.stdout.write('guest                downtime p50   p99     total p50   bytes/touched   throughput  of tcp  of tls  main busy  cpu s/GB\n');
     const runs: { c: Config; to: HostAgent }[] = CONFIGS.map((c) => ({ c, to: b }));
     if (w) runs.push({ c: ACROSS, to: w });
     else process.stdout.write(`64MiB@10MB/s v8→wt skipped: ${noWasmtime}\n`);
@@ -139,17 +168,22 @@ async function main(): Promise<number> {
         process.stdout.write(`${label.padEnd(20)} FAILED ${r.failures.join('; ')}\n`);
         continue;
       }
+      rows.push({ c, r });
       const p50 = percentile(r.downtimes, 50);
       const p99 = percentile(r.downtimes, 99);
       process.stdout.write(
         `${label.padEnd(20)} ${p50.toFixed(1).padStart(9)} ms ${p99.toFixed(1).padStart(6)} ms ${percentile(r.totals, 50).toFixed(0).padStart(8)} ms ` +
           `${r.bytesPerTouched.toFixed(2).padStart(14)} ${(r.throughput / 1e6).toFixed(0).padStart(9)} MB/s ${(r.throughput / tcp).toFixed(2).padStart(6)} ${(r.throughput / tls).toFixed(2).padStart(6)} ${(percentile(r.mainBusy, 50) * 100).toFixed(0).padStart(8)}%` +
-          `   slowest switchover: ${Object.entries(r.phases).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')} ms\n`,
+          `${(cpuPerByte(r) * 1e9).toFixed(2).padStart(10)}   slowest switchover: ${Object.entries(r.phases).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')} ms\n`,
       );
       if (isHeadline(c)) {
         headline = `migrate: 64MiB@10MB/s downtime p99 ${p99.toFixed(1)} ms, throughput ${(r.throughput / tcp).toFixed(2)} of tcp, ${r.bytesPerTouched.toFixed(2)} bytes/touched`;
       }
     }
+    process.stdout.write(`${cpuCeiling(rows, tcp)}\n`);
+    const link = await overLink(a, b, module);
+    failed ||= link.failed;
+    process.stdout.write(`${link.line}\n`);
   } finally {
     await a.close();
     await b.close();
@@ -157,6 +191,51 @@ async function main(): Promise<number> {
   }
   process.stdout.write(`${headline || 'migrate: 64MiB@10MB/s not measured'}\n`);
   return failed ? 1 : 0;
+}
+
+/** This process's CPU seconds per page byte moved over a row's hops (the median hop). */
+function cpuPerByte(r: Result): number {
+  return percentile(r.cpu.map((cpu, i) => cpu / Math.max(r.moved[i], 1)), 50);
+}
+
+/**
+ * The most this machine's cores could carry at the per-byte CPU cost the
+ * rows show: the cost of the largest still guest's hop less the 16 MiB
+ * guest's (what a hop costs whatever its size: workers, handshakes), per
+ * byte it moved more.
+ */
+function cpuCeiling(rows: { c: Config; r: Result }[], tcp: number): string {
+  const still = rows.filter(({ c }) => c.rate === 0 && !c.compress && !c.acrossEngines).sort((x, y) => x.c.mib - y.c.mib);
+  if (still.length < 2) return 'cpu: not measured (needs two rows of guests that dirty nothing)';
+  const [small, large] = [still[0], still[still.length - 1]];
+  const median = (xs: number[]) => percentile(xs, 50);
+  const perByte = (median(large.r.cpu) - median(small.r.cpu)) / Math.max(median(large.r.moved) - median(small.r.moved), 1);
+  const cores = availableParallelism();
+  const most = cores / perByte;
+  return `cpu: ${(perByte * 1e9).toFixed(2)} core-s per GB moved (${large.c.mib}MiB row less ${small.c.mib}MiB row); ${cores} cores busy all the time carry at most ${(most / 1e6).toFixed(0)} MB/s, ${(most / tcp).toFixed(2)} of tcp`;
+}
+
+/** The 64 MiB guest back and forth over the emulated link: both hosts' migration listeners behind a link proxy. */
+async function overLink(a: HostAgent, b: HostAgent, module: Uint8Array): Promise<{ line: string; failed: boolean }> {
+  const proxies: LinkProxy[] = [];
+  try {
+    for (const h of [a, b]) {
+      const real = h.migrations.endpoint()!;
+      const proxy = new LinkProxy({ target: { host: real.host, port: real.port }, shareBandwidth: true, limits: { bytesPerSecond: LINK.bytesPerSecond, latencyMs: LINK.latencyMs } });
+      proxies.push(proxy);
+      h.migrations.advertise(await proxy.listen());
+    }
+    const label = `link ${(LINK.bytesPerSecond * 8) / 1e9}Gbit/s ${LINK.latencyMs}ms: 64MiB@10MB/s`;
+    const r = (await runConfig(a, b, module, ON_LINK)).get('a→b')!;
+    if (r.failures.length || r.downtimes.length === 0) return { line: `${label} FAILED ${r.failures.join('; ')}`, failed: true };
+    return {
+      line: `${label} downtime p50 ${percentile(r.downtimes, 50).toFixed(1)} ms, p99 ${percentile(r.downtimes, 99).toFixed(1)} ms, throughput ${(r.throughput / 1e6).toFixed(0)} MB/s, ${(r.throughput / LINK.bytesPerSecond).toFixed(2)} of the link`,
+      failed: false,
+    };
+  } finally {
+    for (const h of [a, b]) h.migrations.advertise(null);
+    for (const p of proxies) await p.close();
+  }
 }
 
 process.exitCode = await main();
