@@ -3,11 +3,16 @@
  * migration benchmark sets. Prints "ready" once every page was written, then
  * one line per second with the pages it rewrote.
  *
- *   dirtier MEM_MIB DIRTY_MB SECONDS
+ *   dirtier MEM_MIB DIRTY_MB SECONDS [FILL]
+ *
+ * FILL is what the pages hold: "sparse" (the default), one byte written in
+ * each, the rest zeros; "random", every byte pseudo-random, which no
+ * compression shrinks.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #define PAGE 4096
@@ -29,7 +34,21 @@ int main(int argc, char **argv) {
     fprintf(stderr, "dirtier: cannot allocate %zu MiB\n", mib);
     return 1;
   }
-  for (size_t p = 0; p < pages; p++) buf[p * PAGE] = (uint8_t)(p | 1);
+  if (argc > 4 && strcmp(argv[4], "random") == 0) {
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    volatile uint64_t *words = (volatile uint64_t *)buf;
+    for (size_t w = 0; w < pages * PAGE / 8; w++) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      words[w] = x;
+    }
+  } else if (argc > 4 && strcmp(argv[4], "sparse") != 0) {
+    fprintf(stderr, "dirtier: FILL is sparse or random, not %s\n", argv[4]);
+    return 2;
+  } else {
+    for (size_t p = 0; p < pages; p++) buf[p * PAGE] = (uint8_t)(p | 1);
+  }
   printf("ready %zu pages\n", pages);
   fflush(stdout);
   double per_tick = rate * 1e6 / PAGE * TICK_MS / 1000.0;

@@ -68,7 +68,7 @@ export type ToWorker =
   /**
    * Source: dirty pages of memory or of the disk, up to `maxBytes`; answered
    * by `collected`. `all` marks every page dirty first; `compress` deflates
-   * the batch.
+   * the batch if that shrinks it (migration/batch-deflater.ts).
    */
   | { type: 'collect'; of: PagesOf; maxBytes: number; all: boolean; compress: boolean }
   /**
@@ -119,6 +119,7 @@ export interface CollectedBatch {
   records: Uint8Array;
   /** The GCM tag of a sealed batch; none on an empty one, which is not sent. */
   tag?: Uint8Array;
+  /** Deflated: asked for, and it shrank the batch (a PAGES_DEFLATED or DISK_DEFLATED frame). */
   compressed: boolean;
   count: number;
   bytes: number;

@@ -15,7 +15,10 @@
  * up to the destination's acknowledgement of each. "Main busy" is the share
  * of each migration's time the main thread (both hosts' here) was busy:
  * what the hosts' APIs and other guests had to wait behind. Bytes sent are the PAGES
- * frames on the wire. A row "z" measures the optional compression; the rows
+ * frames on the wire. The guest writes one byte in each page, the rest
+ * zeros, except in the rows "rnd", whose pages hold pseudo-random bytes.
+ * The rows "z" measure the optional compression: on the sparse pages its
+ * best case, on the random ones its worst (it shrinks nothing). The rows
  * "v8→wt" and "wt→v8" move the 64 MiB guest between a host on V8 and one
  * whose VMMs run on wasmtime (--engine wasmtime), each row the hops in its
  * direction, when wasmtime can run here.
@@ -52,6 +55,8 @@ interface Config {
   acrossEngines?: boolean;
   /** Over the emulated link (LINK) instead of loopback. */
   link?: boolean;
+  /** Pages of pseudo-random bytes (no compression shrinks them) instead of one byte each in zeros. */
+  random?: boolean;
 }
 
 interface Result {
@@ -82,7 +87,12 @@ const HEADLINE_REPS = quick ? 4 : 24;
 const DOWNTIME_LIMIT_MS = 5;
 const CONFIGS: Config[] = quick
   ? [{ mib: 16, rate: 0 }, { mib: 64, rate: 10 }]
-  : [...[16, 64, 256].flatMap((mib) => [0, 10, 100].map((rate) => ({ mib, rate }))), { mib: 64, rate: 10, compress: true }];
+  : [
+      ...[16, 64, 256].flatMap((mib) => [0, 10, 100].map((rate) => ({ mib, rate }))),
+      { mib: 64, rate: 10, compress: true },
+      { mib: 64, rate: 10, random: true },
+      { mib: 64, rate: 10, compress: true, random: true },
+    ];
 const ACROSS: Config = { mib: 64, rate: 10, acrossEngines: true };
 /**
  * The emulated link: 1 Gbit/s shared by both directions of every
@@ -93,11 +103,11 @@ const LINK = { bytesPerSecond: 1e9 / 8, latencyMs: 1, downtimeLimitMs: 10 };
 const ON_LINK: Config = { mib: 64, rate: 10, link: true };
 
 /** The row of the last line, whose numbers are the targets. */
-const isHeadline = (c: Config) => c.mib === 64 && c.rate === 10 && !c.compress && !c.acrossEngines && !c.link;
+const isHeadline = (c: Config) => c.mib === 64 && c.rate === 10 && !c.compress && !c.acrossEngines && !c.link && !c.random;
 
 async function runConfig(a: HostAgent, b: HostAgent, module: Uint8Array, c: Config): Promise<Results> {
   const digest = moduleDigest(module);
-  const info = await api(a.url, '/v1/guests', { method: 'POST', body: JSON.stringify({ module: digest, args: [String(c.mib), String(c.rate), '0'] }) });
+  const info = await api(a.url, '/v1/guests', { method: 'POST', body: JSON.stringify({ module: digest, args: [String(c.mib), String(c.rate), '0', c.random ? 'random' : 'sparse'] }) });
   await waitForOutput(a.url, info.id, 'ready');
   const results: Results = new Map();
   let here = a;
@@ -162,7 +172,7 @@ async function main(): Promise<number> {
     if (w) runs.push({ c: ACROSS, to: w });
     else process.stdout.write(`64MiB@10MB/s v8→wt skipped: ${noWasmtime}\n`);
     for (const { c, to } of runs) for (const [direction, r] of await runConfig(a, to, module, c)) {
-      const label = `${c.mib}MiB@${c.rate}MB/s${c.compress ? ' z' : ''}${c.acrossEngines ? ` ${direction}` : ''}`;
+      const label = `${c.mib}MiB@${c.rate}MB/s${c.compress ? ' z' : ''}${c.random ? ' rnd' : ''}${c.acrossEngines ? ` ${direction}` : ''}`;
       if (r.failures.length || r.downtimes.length === 0) {
         failed = true;
         process.stdout.write(`${label.padEnd(20)} FAILED ${r.failures.join('; ')}\n`);
@@ -205,7 +215,7 @@ function cpuPerByte(r: Result): number {
  * byte it moved more.
  */
 function cpuCeiling(rows: { c: Config; r: Result }[], tcp: number): string {
-  const still = rows.filter(({ c }) => c.rate === 0 && !c.compress && !c.acrossEngines).sort((x, y) => x.c.mib - y.c.mib);
+  const still = rows.filter(({ c }) => c.rate === 0 && !c.compress && !c.acrossEngines && !c.random).sort((x, y) => x.c.mib - y.c.mib);
   if (still.length < 2) return 'cpu: not measured (needs two rows of guests that dirty nothing)';
   const [small, large] = [still[0], still[still.length - 1]];
   const median = (xs: number[]) => percentile(xs, 50);

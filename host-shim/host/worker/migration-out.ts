@@ -6,10 +6,10 @@
  * (migration/sealed-frames.ts), and the digests the destination checks at
  * the switchover. The agent's side is migration/source.ts.
  */
-import { deflateRawSync } from 'node:zlib';
 import { WasmotionError } from '../../errors.js';
 import type { GuestSession } from '../../guest/session.js';
 import { BatchBuffers } from '../../migration/batch-buffers.js';
+import { BatchDeflater } from '../../migration/batch-deflater.js';
 import { SourcePages } from '../../migration/pages.js';
 import { FrameSealer } from '../../migration/sealed-frames.js';
 import { pageFrameType } from '../../migration/wire.js';
@@ -21,12 +21,14 @@ export class MigrationOut {
   private sent = { memory: new SourcePages(), disk: new SourcePages() };
   private readonly buffers = new BatchBuffers();
   private sealer: FrameSealer | undefined;
+  private deflater = new BatchDeflater();
 
   constructor(private readonly session: GuestSession, private readonly diskDirty: DiskDirtyUsers) {}
 
   /** Seals the batches of a new migration under `key`. */
   sealWith(key: Uint8Array): void {
     this.sealer = new FrameSealer(key);
+    this.deflater = new BatchDeflater();
   }
 
   /**
@@ -42,21 +44,22 @@ export class MigrationOut {
     // The disk's map is the migration's own: the write-back takes from the same VMM map.
     const dirty = of === 'memory' ? s.dirtyMap() : this.diskDirty.of('migration');
     if (all) dirty.fill(1);
-    const batch = this.sent[of].collect(of === 'memory' ? s.memory() : s.disk(), dirty, maxBytes, compress ? undefined : (bytes) => this.buffers.take(bytes));
+    const batch = this.sent[of].collect(of === 'memory' ? s.memory() : s.disk(), dirty, maxBytes, (bytes) => this.buffers.take(bytes));
     if (of === 'memory') s.commitDirty(dirty as Buffer);
-    // Level 1: the fastest deflate; compression pays only on links slower than it.
-    const records = compress ? new Uint8Array(deflateRawSync(batch.records, { level: 1 })) : batch.records;
-    const done = { of, compressed: compress, count: batch.count, bytes: batch.bytes, dirtyLeft: batch.dirtyLeft, pages: batch.pages };
+    const done = { of, count: batch.count, bytes: batch.bytes, dirtyLeft: batch.dirtyLeft, pages: batch.pages };
     // An empty batch is not sent: sealed, it would take a frame number the destination never sees.
     if (batch.count === 0) {
-      if (!compress) this.buffers.give(batch.records.buffer as ArrayBuffer);
-      return { ...done, records: new Uint8Array(0) };
+      this.buffers.give(batch.records.buffer as ArrayBuffer);
+      return { ...done, compressed: false, records: new Uint8Array(0) };
     }
+    // Deflated if asked and it shrinks the batch (batch-deflater.ts); the frame type says which.
+    const deflated = compress ? this.deflater.deflate(batch.records) : null;
+    const records = deflated ?? batch.records;
     // The ciphertext goes to the agent, which gives its buffer back once written out; the plaintext's stays here for the next batch.
     const ciphertext = this.buffers.take(records.length);
-    const tag = sealer.seal(pageFrameType(of, compress), records, ciphertext);
-    if (!compress) this.buffers.give(batch.records.buffer as ArrayBuffer);
-    return { ...done, records: ciphertext, tag };
+    const tag = sealer.seal(pageFrameType(of, deflated !== null), records, ciphertext);
+    this.buffers.give(batch.records.buffer as ArrayBuffer);
+    return { ...done, compressed: deflated !== null, records: ciphertext, tag };
   }
 
   /** A batch's buffer, written out by the agent: a later batch is collected into it. */
