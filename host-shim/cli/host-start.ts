@@ -22,6 +22,7 @@ export interface HostStartOptions {
   migrationPort?: string;
   migrationAdvertise?: string;
   maxMigrations?: string;
+  spareWorkers?: string;
   maxMemory?: string;
   cluster?: string;
   token?: string;
@@ -94,6 +95,8 @@ export async function hostStartCommand(options: HostStartOptions): Promise<numbe
   if (maxMigrations !== undefined && !(Number.isInteger(maxMigrations) && maxMigrations > 0)) throw new UsageError('--max-migrations must be a positive integer');
   if (options.switch !== undefined && !options.secretFile && !options.token) throw new UsageError('--switch needs --secret-file (or --cluster and --token): hosts reach the switch with the cluster secret');
   const migration = migrationAddress(options);
+  const spareWorkers = options.spareWorkers !== undefined ? Number(options.spareWorkers) : undefined;
+  if (spareWorkers !== undefined && !(Number.isInteger(spareWorkers) && spareWorkers >= 0 && spareWorkers <= 64)) throw new UsageError('--spare-workers must be an integer from 0 to 64');
   const agent = await HostAgent.start({
     name: options.name ?? hostname(),
     host,
@@ -102,6 +105,7 @@ export async function hostStartCommand(options: HostStartOptions): Promise<numbe
     ...membership(options),
     ...migration,
     maxMigrations,
+    spareWorkers,
     maxMemoryPages: options.maxMemory !== undefined ? Math.floor(parseSize(options.maxMemory) / 65536) : undefined,
     features: options.features,
     engine: options.engine !== undefined ? checkEngine(options.engine) : undefined,

@@ -15,7 +15,8 @@ import { imagePath } from '../wasi/disk-image-file.js';
 import type { Resources } from '../cluster/drs/model.js';
 import { Admission, defaultCapacity } from './admission.js';
 import { CpuScheduler } from './cpu-scheduler.js';
-import { GuestHandle } from './guest-handle.js';
+import { GUEST_WORKER_SCRIPT, GuestHandle } from './guest-handle.js';
+import { WorkerPool } from './worker-pool.js';
 import { HttpError, Router, readJson, sendJson } from './http.js';
 import { ModuleStore, moduleRoutes } from './modules.js';
 import { maxMemoryPagesOf, parsePolicy, type GuestPolicy } from './policy.js';
@@ -68,6 +69,8 @@ export interface HostConfig {
    * calls this host makes to other hosts (migrations) carry it too.
    */
   apiToken?: ApiToken;
+  /** Guest workers kept started and idle, for guests to come (worker-pool.ts); 1 by default. */
+  spareWorkers?: number;
 }
 
 export const VERSION = '0.1.0';
@@ -76,6 +79,8 @@ const DEFAULT_MAX_MEMORY_PAGES = 16384;
 export class HostAgent extends EventEmitter {
   readonly guests = new Map<string, GuestHandle>();
   readonly modules: ModuleStore;
+  /** Guest workers started ahead of need. */
+  readonly workers: WorkerPool;
   readonly migrations: MigrationService;
   /** What this host offers guests: wasm features and host capabilities (docs/evc.md). */
   readonly offer: Baseline;
@@ -104,6 +109,7 @@ export class HostAgent extends EventEmitter {
     const living = () => [...this.guests.values()].filter((g) => !g.ended);
     this.admission = new Admission(capacity, () => living().map((g) => ({ policy: g.policy, diskBytes: g.diskBytes ?? 0 })));
     this.cpu = new CpuScheduler(capacity.cpu, living);
+    this.workers = new WorkerPool(GUEST_WORKER_SCRIPT(), config.spareWorkers ?? 1, () => this.migrations.idle());
     this.router = new Router(config.apiToken ? { token: config.apiToken } : undefined);
     this.server = createServer((req, res) => void this.router.handle(req, res));
     this.routes();
@@ -138,6 +144,7 @@ export class HostAgent extends EventEmitter {
   async close(): Promise<void> {
     this.member?.close();
     this.cpu.close();
+    await this.workers.close();
     for (const g of this.guests.values()) if (!g.ended) g.stop();
     await this.migrations.close();
     this.server.closeAllConnections();
@@ -257,7 +264,7 @@ export class HostAgent extends EventEmitter {
     // Nothing awaits between this check and register(): no other start can slip in between.
     const refusal = this.admission.refusal({ policy, diskBytes: disk ?? 0 });
     if (refusal) throw new HttpError(409, 'WASMOTION_ERR_ADMISSION', `host ${this.config.name} cannot admit the guest: ${refusal}`);
-    const g = new GuestHandle(`g-${randomBytes(4).toString('hex')}`, (body.name as string | undefined) ?? null, digest, args as string[], policy);
+    const g = new GuestHandle(`g-${randomBytes(4).toString('hex')}`, (body.name as string | undefined) ?? null, digest, args as string[], policy, this.workers.take());
     this.register(g);
     try {
       const net = listen !== undefined ? this.netConfig(g.id, listen as number) : undefined;

@@ -64,7 +64,8 @@ type Reply<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
 /** The answer to every request the worker can no longer answer. */
 const GONE = { type: 'failed', code: 'WASMOTION_ERR_GUEST_GONE', message: 'the guest worker ended', trap: false } as const satisfies FromWorker;
 
-const WORKER = () => join(packageRoot(), 'dist', 'host-shim', 'host', 'guest-worker.js');
+/** The script of guest workers. */
+export const GUEST_WORKER_SCRIPT = () => join(packageRoot(), 'dist', 'host-shim', 'host', 'guest-worker.js');
 
 /** How long a stopped guest's worker may take to unpublish its service before it is terminated. */
 const STOP_GRACE_MS = 2_000;
@@ -108,9 +109,11 @@ export class GuestHandle extends EventEmitter {
     readonly module: string,
     readonly args: string[],
     readonly policy: GuestPolicy = DEFAULT_POLICY,
+    /** The thread to run it in: a guest worker not used before (worker-pool.ts), or a new one. */
+    worker: Worker = new Worker(GUEST_WORKER_SCRIPT()),
   ) {
     super();
-    this.worker = new Worker(WORKER());
+    this.worker = worker;
     this.worker.on('message', (m: FromWorker) => this.receive(m));
     this.worker.on('error', (err) => this.end('trapped', null, { code: 'WASMOTION_ERR_INTERNAL', message: err.message }));
     this.worker.on('exit', () => {

@@ -8,6 +8,7 @@
  * to the guest's worker as they are, which opens them (sealed-frames.ts).
  */
 import type { TLSSocket } from 'node:tls';
+import type { Worker } from 'node:worker_threads';
 import { collectGarbage } from '../host/collect-garbage.js';
 import { GuestHandle } from '../host/guest-handle.js';
 import { parsePolicy, type GuestPolicy } from '../host/policy.js';
@@ -29,6 +30,8 @@ import { describeMissing, fits, includes, missingFrom, parseBaseline, type Basel
 export interface DestinationHost {
   /** What this host offers guests (docs/evc.md). */
   offer: Baseline;
+  /** A thread for the arriving guest: a started one if the host keeps some (host/worker-pool.ts). */
+  worker(): Worker;
   hasModule(digest: string): boolean;
   module(digest: string): Uint8Array | undefined;
   putModule(bytes: Uint8Array): string;
@@ -190,7 +193,7 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
       if (moduleDigest(bytes) !== hello.guest.module) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'the module bytes do not have the announced sha256');
       host.putModule(bytes);
     }
-    g = new GuestHandle(hello.guest.id, hello.guest.name, hello.guest.module, hello.guest.args, policy);
+    g = new GuestHandle(hello.guest.id, hello.guest.name, hello.guest.module, hello.guest.args, policy, host.worker());
     g.state = 'incoming';
     // The worker checks the module itself against the baseline: a HELLO that understated what it uses ends here.
     await g.prepare(host.module(hello.guest.module)!, host.limits(policy), baseline, dataKey(socket), host.net(hello.guest.id), hello.diskBytes ?? undefined);

@@ -66,6 +66,11 @@ export class MigrationService {
     this.advertised = at ?? undefined;
   }
 
+  /** No migration under way, out of this host or into it. */
+  idle(): boolean {
+    return this.active === 0 && this.receiving.size === 0;
+  }
+
   async close(): Promise<void> {
     for (const m of this.migrations.values()) m.cancelRequested = true;
     await this.listener?.close();
@@ -78,6 +83,7 @@ export class MigrationService {
       limits: (policy: GuestPolicy) => a.limits(policy),
       admit: (id: string, policy: GuestPolicy, diskBytes: number) => a.admission.hold(id, { policy, diskBytes }),
       release: (id: string) => a.admission.release(id),
+      worker: () => a.workers.take(),
       hasModule: (d: string) => a.modules.has(d),
       module: (d: string) => a.modules.get(d),
       putModule: (b: Uint8Array) => a.modules.put(b),
