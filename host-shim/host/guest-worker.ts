@@ -16,6 +16,7 @@ import { GuestLink } from './worker/guest-link.js';
 import { GuestRun, type RunEnd } from './worker/guest-run.js';
 import { MigrationIn } from './worker/migration-in.js';
 import { MigrationOut } from './worker/migration-out.js';
+import { warmUpMigration } from './worker/migration-warm-up.js';
 
 /** How often the disk's written blocks go back to its image file (and are fsynced). */
 const WRITE_BACK_MS = 500;
@@ -59,6 +60,9 @@ async function ended(end: RunEnd): Promise<void> {
 
 async function handle(m: ToWorker): Promise<void> {
   switch (m.type) {
+    case 'warm-up':
+      warmUpMigration();
+      return;
     case 'start': {
       const disk = m.disk !== undefined ? { bytes: m.disk } : undefined;
       const session = GuestSession.start(m.module, { ...optionsFor(m.limits), programName: m.programName, args: m.args, env: m.env, baseline: m.baseline, disk });

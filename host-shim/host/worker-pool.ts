@@ -8,10 +8,13 @@
  * The pool keeps `size` idle workers. A guest takes one, or a new worker
  * when none is ready; the pool starts replacements once the host has been
  * quiet (no migration under way) for REFILL_MS, so that starting them does
- * not take CPU from the migration that took the last one. Idle workers do
- * not keep the process alive.
+ * not take CPU from the migration that took the last one. A started worker
+ * also compiles its migration paths before it is taken
+ * (worker/migration-warm-up.ts). Idle workers do not keep the process
+ * alive.
  */
 import { Worker } from 'node:worker_threads';
+import type { ToWorker } from './worker-protocol.js';
 
 /** How long the host must be quiet before the pool starts workers. */
 const REFILL_MS = 500;
@@ -75,6 +78,8 @@ export class WorkerPool {
       // A worker that fails or ends while idle is dropped; the next take starts another.
       const spare: Spare = { worker, gone: () => this.drop(spare) };
       worker.on('error', spare.gone).on('exit', spare.gone);
+      // Idle, it runs a small migration within itself, so that a real one finds its code compiled.
+      worker.postMessage({ type: 'warm-up' } satisfies ToWorker);
       worker.unref();
       this.idle.push(spare);
     }

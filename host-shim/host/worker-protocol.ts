@@ -33,6 +33,8 @@ export interface ServiceAddress {
 }
 
 export type ToWorker =
+  /** A spare worker, waiting for a guest: compile the migration paths now (worker/migration-warm-up.ts). */
+  | { type: 'warm-up' }
   /**
    * `disk`: bytes of a virtual disk preopened as /data (none when absent);
    * `diskImage`: the image file in the shared directory that backs it
