@@ -15,11 +15,14 @@ import { HEADER, TRAILER, indexBytes } from '../snapshot/memory.js';
 
 /** Room for a batch of 1 MiB of pages and a long index of zero pages; a larger batch gets a buffer of its own size. */
 export const BATCH_BUFFER_BYTES = HEADER + (1 << 20) + indexBytes(16384) + TRAILER;
-/** Free buffers kept: one being written, one being filled, and slack. */
-const KEEP = 4;
-
 export class BatchBuffers {
   private readonly free: ArrayBuffer[] = [];
+
+  /**
+   * `keep`: free buffers kept, as many as can be in use at once: by default
+   * one being written, one being filled, and slack.
+   */
+  constructor(private readonly keep = 4) {}
 
   /** `bytes` bytes at the start of a free buffer that holds them, or of a new one. */
   take(bytes: number): Buffer {
@@ -35,6 +38,6 @@ export class BatchBuffers {
    */
   give(buffer: ArrayBuffer): void {
     const size = buffer.byteLength;
-    if (size >= BATCH_BUFFER_BYTES && size <= 2 * BATCH_BUFFER_BYTES && this.free.length < KEEP) this.free.push(buffer);
+    if (size >= BATCH_BUFFER_BYTES && size <= 2 * BATCH_BUFFER_BYTES && this.free.length < this.keep) this.free.push(buffer);
   }
 }

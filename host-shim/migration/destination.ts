@@ -19,7 +19,7 @@ import { BatchBuffers } from './batch-buffers.js';
 import { failpoint } from './failpoints.js';
 import type { DataChannel } from './listener.js';
 import { dataKey } from './sealed-frames.js';
-import { PageIntake } from './page-intake.js';
+import { MAX_AT_WORKER, PageIntake } from './page-intake.js';
 import { FrameReader, MigrationError, Msg, type Frame, PROTOCOL, decodeImageBlocks, decodeState, parseJson, writeJson } from './wire.js';
 import { DISK_BLOCK, MAX_DISK_BYTES, MIN_DISK_BYTES } from '../wasi/disk.js';
 import { imagePath, readImageHeader } from '../wasi/disk-image-file.js';
@@ -198,7 +198,8 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
     // The worker checks the module itself against the baseline: a HELLO that understated what it uses ends here.
     await g.prepare(host.module(hello.guest.module)!, host.limits(policy), baseline, dataKey(socket), host.net(hello.guest.id), hello.diskBytes ?? undefined);
     const data = await Promise.race([channel.socket, closed(socket)]);
-    intake = new PageIntake(data, socket, reader, new BatchBuffers(), g);
+    // Buffers for every batch that can be at the worker, one being received, and one more.
+    intake = new PageIntake(data, socket, reader, new BatchBuffers(MAX_AT_WORKER + 2), g);
     // Only now does pre-copy start: the switchover must never wait for this host to get ready.
     await writeJson(socket, Msg.Prepared, {});
     for (;;) {

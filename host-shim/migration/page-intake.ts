@@ -21,6 +21,14 @@ import { FrameReader, MigrationError, Msg, writeFrame, type Frame } from './wire
 /** How long the data connection may stay quiet while a frame is due. */
 const FRAME_MS = 60_000;
 
+/**
+ * Batches handed to the worker and not yet written into the guest, beyond
+ * which the data connection is paused until the worker catches up: a link
+ * faster than the worker would otherwise pile batches up in the worker's
+ * queue, a fresh 1 MiB buffer each, as many as the round had.
+ */
+export const MAX_AT_WORKER = 8;
+
 export class PageIntake {
   /** Frames handed to the worker. */
   private handed = 0;
@@ -30,9 +38,11 @@ export class PageIntake {
   private due: number | undefined;
   private ended = false;
   private waiter: (() => void) | undefined;
+  /** Batches at the worker, not written into the guest yet. */
+  private atWorker = 0;
 
   constructor(
-    data: Socket,
+    private readonly data: Socket,
     private readonly control: TLSSocket,
     private readonly controlReader: FrameReader,
     private readonly buffers: BatchBuffers,
@@ -44,7 +54,7 @@ export class PageIntake {
     void this.run(reader);
   }
 
-  /** Milliseconds since the last frame came. */
+  /** Milliseconds since the last frame came or was written into the guest. */
   quietMs(): number {
     return performance.now() - this.lastFrameAt;
   }
@@ -93,8 +103,12 @@ export class PageIntake {
     const sealed = f.owned ? f.payload : new Uint8Array(f.payload);
     const compressed = f.type === Msg.PagesDeflated || f.type === Msg.DiskDeflated;
     const wireBytes = f.payload.length;
+    if (++this.atWorker >= MAX_AT_WORKER) this.data.pause();
     this.g.ask({ type: 'pages', of, sealed, compressed }, 'applied', [sealed.buffer as ArrayBuffer]).then(
       (applied) => {
+        this.lastFrameAt = performance.now();
+        // Half the backlog gone: the connection reads on (while the other half is written, the next batches arrive).
+        if (--this.atWorker <= MAX_AT_WORKER / 2 && this.data.isPaused()) this.data.resume();
         // The worker gave the buffer back: a later batch is received into it.
         this.buffers.give(applied.buffer);
         const ack = Buffer.allocUnsafe(8);
