@@ -197,7 +197,7 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
     g.state = 'incoming';
     // The worker checks the module itself against the baseline: a HELLO that understated what it uses ends here.
     await g.prepare(host.module(hello.guest.module)!, host.limits(policy), baseline, dataKey(socket), host.net(hello.guest.id), hello.diskBytes ?? undefined);
-    const data = await Promise.race([channel.socket, closed(socket)]);
+    const data = await Promise.race([channel.connection, closed(socket)]);
     // Buffers for every batch that can be at the worker, one being received, and one more.
     intake = new PageIntake(data, socket, reader, new BatchBuffers(MAX_AT_WORKER + 2), g);
     // Only now does pre-copy start: the switchover must never wait for this host to get ready.

@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { readsIntoOneBuffer } from '../net/reused-reads.js';
 import { secureServer } from './transport.js';
 import { MigrationError } from './wire.js';
 
@@ -27,16 +28,23 @@ const TLS_HANDSHAKE = 0x16;
 /** How long a new connection has to say what it is. */
 const PREAMBLE_MS = 10_000;
 
+/** A data connection, handed over paused: resume it once a reader is attached. */
+export interface DataConnection {
+  /**
+   * It reads into one buffer where Node allows (net/reused-reads.ts): a
+   * 'data' chunk is valid only until its handler returns.
+   */
+  socket: Socket;
+  /** What arrived after the preamble before the connection was handed over: the first bytes to read. */
+  head: Buffer;
+}
+
 /** A data channel of one incoming migration. */
 export interface DataChannel {
   /** Its id, for the WELCOME. */
   id: Buffer;
-  /**
-   * The data connection, once the source opened it. It comes paused, with
-   * whatever arrived after its preamble put back: resume it once a reader
-   * is attached.
-   */
-  socket: Promise<Socket>;
+  /** The data connection, once the source opened it. */
+  connection: Promise<DataConnection>;
   /** Forgets the channel (a connection naming it later is refused) and ends its connection. */
   close(): void;
 }
@@ -44,7 +52,7 @@ export interface DataChannel {
 export class MigrationListener {
   private readonly server: Server;
   private readonly tls;
-  private readonly channels = new Map<string, (socket: Socket) => void>();
+  private readonly channels = new Map<string, (connection: DataConnection) => void>();
 
   constructor(secret: Buffer, onControl: (socket: TLSSocket) => void, private readonly onRefused: (reason: string, remote: string) => void) {
     this.tls = secureServer(secret, onControl, onRefused);
@@ -76,22 +84,22 @@ export class MigrationListener {
     const key = id.toString('hex');
     let attached: Socket | undefined;
     let timer: NodeJS.Timeout | undefined;
-    const socket = new Promise<Socket>((resolve, reject) => {
+    const connection = new Promise<DataConnection>((resolve, reject) => {
       timer = setTimeout(() => {
         this.channels.delete(key);
         reject(new MigrationError('WASMOTION_ERR_MIGRATION_CONNECTION', `the source opened no data connection within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.channels.set(key, (s) => {
+      this.channels.set(key, (c) => {
         clearTimeout(timer);
-        attached = s;
-        resolve(s);
+        attached = c.socket;
+        resolve(c);
       });
     });
     // Nobody may wait on it (a migration that failed first): its rejection is not an error of its own.
-    socket.catch(() => undefined);
+    connection.catch(() => undefined);
     return {
       id,
-      socket,
+      connection,
       close: () => {
         clearTimeout(timer);
         this.channels.delete(key);
@@ -138,12 +146,13 @@ export class MigrationListener {
       this.channels.delete(channel);
       done();
       socket.pause();
-      if (head.length > PREAMBLE_BYTES) socket.unshift(head.subarray(PREAMBLE_BYTES));
+      // Every page of the migration comes this way: into one buffer, not a new one per read.
+      const data = readsIntoOneBuffer(socket) ?? socket;
       // The switchover's last frames must not wait for Nagle's delay.
-      socket.setNoDelay(true);
+      data.setNoDelay(true);
       // Its reader sees an error as the connection's end ('close'); until one is attached, nothing else must.
-      socket.on('error', () => undefined);
-      attach(socket);
+      data.on('error', () => undefined);
+      attach({ socket: data, head: Buffer.from(head.subarray(PREAMBLE_BYTES)) });
     };
     socket.on('data', onData);
     socket.on('error', onError);

@@ -16,6 +16,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { GuestHandle } from '../host/guest-handle.js';
 import type { BatchBuffers } from './batch-buffers.js';
+import type { DataConnection } from './listener.js';
 import { FrameReader, MigrationError, Msg, writeFrame, type Frame } from './wire.js';
 
 /** How long the data connection may stay quiet while a frame is due. */
@@ -41,16 +42,19 @@ export class PageIntake {
   /** Batches at the worker, not written into the guest yet. */
   private atWorker = 0;
 
+  private readonly data: Socket;
+
   constructor(
-    private readonly data: Socket,
+    connection: DataConnection,
     private readonly control: TLSSocket,
     private readonly controlReader: FrameReader,
     private readonly buffers: BatchBuffers,
     private readonly g: GuestHandle,
   ) {
-    const reader = new FrameReader(data, buffers, 'the migration data connection');
+    this.data = connection.socket;
+    const reader = new FrameReader(this.data, buffers, 'the migration data connection', connection.head);
     // The listener hands the connection over paused (listener.ts).
-    data.resume();
+    this.data.resume();
     void this.run(reader);
   }
 

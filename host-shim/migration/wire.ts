@@ -72,6 +72,7 @@ export interface Frame {
 
 /** Frames from this size on are received straight into a buffer of their own. */
 const OWN_BUFFER_BYTES = 64 << 10;
+const EMPTY = Buffer.alloc(0);
 
 export class MigrationError extends WasmotionError {
   constructor(code: string, message: string, options?: { cause?: unknown }) {
@@ -136,8 +137,8 @@ export function writeJson(socket: Socket, type: number, value: unknown): Promise
  * socket's chunks and can then move to a worker as it is.
  */
 export class FrameReader {
-  private buffered: Buffer[] = [];
-  private size = 0;
+  /** The start of the next frame, copied from the last chunk. */
+  private pending = EMPTY;
   /** The large frame being received: its buffer and the bytes filled. */
   private body: { buf: Buffer; filled: number } | undefined;
   /** Complete frames not read yet, Acks taken out. */
@@ -153,10 +154,10 @@ export class FrameReader {
   /**
    * With `buffers`, large frames are received into reused buffers
    * (batch-buffers.ts), given back by whoever consumed them. `name` names
-   * the connection in errors.
+   * the connection in errors; `head`, bytes of it read before (listener.ts).
    */
-  constructor(socket: Socket, private readonly buffers?: BatchBuffers, name = 'the migration connection') {
-    socket.on('data', (chunk: Buffer) => {
+  constructor(socket: Socket, private readonly buffers?: BatchBuffers, name = 'the migration connection', head?: Buffer) {
+    const onChunk = (chunk: Buffer) => {
       // After a malformed frame nothing that follows can be split into frames. (A reader failed
       // from outside reads on: an ABORT may still come that says why, abortedWith.)
       if (this.malformed) return;
@@ -170,7 +171,9 @@ export class FrameReader {
       }
       // Woken only by what a reader waits for: a frame, an acknowledgement, the end.
       if (this.frames.length !== before || this.acked !== acked || this.ended) this.wake();
-    });
+    };
+    if (head?.length) onChunk(head);
+    socket.on('data', onChunk);
     const end = (err?: Error) => {
       this.ended ??= err ?? new MigrationError('WASMOTION_ERR_MIGRATION_CONNECTION', `${name} closed`);
       this.wake();
@@ -188,16 +191,13 @@ export class FrameReader {
     w?.();
   }
 
-  private take(n: number): Buffer {
-    const all = this.buffered.length === 1 ? this.buffered[0] : Buffer.concat(this.buffered);
-    const out = all.subarray(0, n);
-    const rest = all.subarray(n);
-    this.buffered = rest.length ? [rest] : [];
-    this.size -= n;
-    return out;
-  }
-
-  /** Splits `chunk` into frames: the large frame under way first, then whole frames, then the start of the next. */
+  /**
+   * Splits `chunk` into frames: the large frame under way first, then whole
+   * frames, then the start of the next. The socket may read into the same
+   * buffer again once this returns (net/reused-reads.ts): what is kept of
+   * `chunk` is copied, and a large frame's bytes go straight into its own
+   * buffer.
+   */
   private receive(chunk: Buffer): void {
     if (this.body) {
       const { buf } = this.body;
@@ -210,29 +210,27 @@ export class FrameReader {
       chunk = chunk.subarray(n);
       if (chunk.length === 0) return;
     }
-    this.buffered.push(chunk);
-    this.size += chunk.length;
-    while (this.size >= 4) {
-      if (this.buffered[0].length < 4) this.buffered = [Buffer.concat(this.buffered)];
-      const length = this.buffered[0].readUInt32LE(0);
+    // A frame's start kept from the last chunk is a few bytes, or a small frame: joining them copies little.
+    const data = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.pending = EMPTY;
+    let at = 0;
+    while (data.length - at >= 4) {
+      const length = data.readUInt32LE(at);
       if (length < 1 || length > MAX_FRAME) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', `frame of ${length} bytes`);
-      if (this.size >= 4 + length) {
-        this.take(4);
-        this.deliver(this.take(length), false);
+      if (data.length - at - 4 >= length) {
+        this.deliver(Buffer.from(data.subarray(at + 4, at + 4 + length)), false);
+        at += 4 + length;
         continue;
       }
       if (length >= OWN_BUFFER_BYTES) {
-        this.take(4);
         // Not from Node's pool: the frame owns the whole ArrayBuffer.
         const buf = this.buffers ? this.buffers.take(length) : Buffer.allocUnsafeSlow(length);
-        let filled = 0;
-        for (const piece of this.buffered) filled += piece.copy(buf, filled);
-        this.buffered = [];
-        this.size = 0;
-        this.body = { buf, filled };
+        this.body = { buf, filled: data.copy(buf, 0, at + 4) };
+        return;
       }
-      return;
+      break;
     }
+    if (at < data.length) this.pending = Buffer.from(data.subarray(at));
   }
 
   private deliver(frame: Buffer, owned: boolean): void {

@@ -9,9 +9,10 @@ import { MigrationListener, dataPreamble } from '../../host-shim/migration/liste
 import { secureConnect } from '../../host-shim/migration/transport.js';
 
 /** Everything `socket` receives until it ends. */
+/** Everything `socket` carries until it ends; chunks are copied, as a data connection's are valid only in their handler. */
 async function drain(socket: Socket): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  socket.on('data', (c: Buffer) => chunks.push(c));
+  socket.on('data', (c: Buffer) => chunks.push(Buffer.from(c)));
   await once(socket, 'end');
   return Buffer.concat(chunks);
 }
@@ -72,20 +73,41 @@ describe('migration listener', () => {
       const channel = listener.openChannel(5_000);
       const stream = Buffer.concat([dataPreamble(channel.id), Buffer.from('page bytes')]);
       const { socket: client } = await dial(listener.port, cut === 0 ? [stream] : [stream.subarray(0, cut), stream.subarray(cut)]);
-      const socket = await channel.socket;
+      const { socket, head } = await channel.connection;
       const received = drain(socket);
       socket.resume();
       client.end();
-      expect(String(await received)).toBe('page bytes');
+      expect(String(Buffer.concat([head, await received]))).toBe('page bytes');
       channel.close();
     }
     expect(refused).toEqual([]);
   });
 
+  test('a data connection reads into one buffer, used again for every read', async () => {
+    const channel = listener.openChannel(5_000);
+    const { socket: client } = await dial(listener.port, [dataPreamble(channel.id)]);
+    const { socket } = await channel.connection;
+    const seen = new Set<ArrayBufferLike>();
+    let bytes = 0;
+    const total = 4 << 20;
+    const done = new Promise<void>((resolve) =>
+      socket.on('data', (c: Buffer) => {
+        seen.add(c.buffer);
+        bytes += c.length;
+        if (bytes === total) resolve();
+      }),
+    );
+    socket.resume();
+    for (let i = 0; i < 64; i++) client.write(Buffer.alloc(total / 64, i));
+    await done;
+    expect(seen.size).toBe(1);
+    channel.close();
+  });
+
   test('a channel takes one connection: its id seen on the wire opens nothing after', async () => {
     const channel = listener.openChannel(5_000);
     await dial(listener.port, [dataPreamble(channel.id)]);
-    await channel.socket;
+    await channel.connection;
     await (await dial(listener.port, [dataPreamble(channel.id)])).closed;
     expect(refused).toEqual(['a data connection for no migration under way']);
     channel.close();
@@ -99,7 +121,7 @@ describe('migration listener', () => {
 
   test('a channel nobody connects to fails after its time, and is forgotten', async () => {
     const channel = listener.openChannel(50);
-    await expect(channel.socket).rejects.toMatchObject({ code: 'WASMOTION_ERR_MIGRATION_CONNECTION' });
+    await expect(channel.connection).rejects.toMatchObject({ code: 'WASMOTION_ERR_MIGRATION_CONNECTION' });
     await (await dial(listener.port, [dataPreamble(channel.id)])).closed;
     expect(refused).toEqual(['a data connection for no migration under way']);
   });

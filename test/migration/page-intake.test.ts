@@ -44,7 +44,7 @@ test('a worker slower than the link holds at most MAX_AT_WORKER batches; the con
       }),
   } as unknown as GuestHandle;
   const controlReader = new FrameReader(control.receiving);
-  const intake = new PageIntake(data.receiving, control.receiving as TLSSocket, controlReader, new BatchBuffers(MAX_AT_WORKER + 2), worker);
+  const intake = new PageIntake({ socket: data.receiving, head: Buffer.alloc(0) }, control.receiving as TLSSocket, controlReader, new BatchBuffers(MAX_AT_WORKER + 2), worker);
   const batches = 3 * MAX_AT_WORKER;
   for (let i = 0; i < batches; i++) void writeFrame(data.sending, Msg.Pages, new Uint8Array(64 << 10).fill(i));
   const settle = async () => {
