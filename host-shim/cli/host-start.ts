@@ -11,8 +11,7 @@ import { deriveKeys, readToken } from '../cluster/auth.js';
 import { parseHostPort, parsePort, parseSize } from './values.js';
 import { checkEngine } from '../vmm/open.js';
 import { ApiToken } from '../net/api-token.js';
-import { isLoopbackAddress } from '../net/loopback.js';
-import { isWildcardAddress } from '../net/wildcard.js';
+import { isLoopbackAddress, isWildcardAddress } from '../net/addresses.js';
 
 export interface HostStartOptions {
   listen: string;

@@ -5,6 +5,7 @@
 import { UsageError } from '../errors.js';
 import type { ValType } from '../engine/types.js';
 import type { JsValue } from '../api.js';
+import { bareHost } from '../net/addresses.js';
 
 export function parseArg(type: ValType, text: string, index: number): JsValue {
   const where = `argument ${index + 1} (${type})`;
@@ -63,5 +64,5 @@ export function parsePort(flag: string, text: string): number {
 export function parseHostPort(flag: string, text: string): { host: string; port: number } {
   const m = /^(.+):(\d+)$/.exec(text);
   if (!m) throw new UsageError(`${flag} ${text} is not HOST:PORT`);
-  return { host: m[1].replace(/^\[(.*)\]$/, '$1'), port: parsePort(flag, m[2]) };
+  return { host: bareHost(m[1]), port: parsePort(flag, m[2]) };
 }

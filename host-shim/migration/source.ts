@@ -36,11 +36,11 @@ import type { CollectedBatch, DiskFlushed, PagesOf } from '../host/worker-protoc
 import type { DiskRefusal, Migration } from './progress.js';
 import { WasmotionError } from '../errors.js';
 import { collectGarbage } from '../host/collect-garbage.js';
-import type { ApiToken } from '../net/api-token.js';
-import { HostClient } from '../client/host-client.js';
-import { reachableHost } from '../net/wildcard.js';
 import { HostApiError } from '../client/errors.js';
+import { HostClient } from '../client/host-client.js';
 import type { HostInfo } from '../client/types.js';
+import { reachableHost } from '../net/addresses.js';
+import type { ApiToken } from '../net/api-token.js';
 import { dataPreamble } from './listener.js';
 import { dataKey } from './sealed-frames.js';
 import { secureConnect } from './transport.js';

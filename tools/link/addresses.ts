@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { UsageError } from '../../host-shim/errors.js';
-import { isLoopbackAddress } from '../../host-shim/net/loopback.js';
+import { isLoopbackAddress } from '../../host-shim/net/addresses.js';
 
 export { isLoopbackAddress };
 

@@ -14,7 +14,7 @@ import type { ClusterManager } from './manager.js';
 import { checkEnrollment, checkPlacement, checkRules, checkSettings } from './requests.js';
 import { ClusterState } from '../drs/state.js';
 import { DEFAULT_BANDWIDTH, targetImbalance } from '../drs/index.js';
-import { reachableUrl } from '../../net/wildcard.js';
+import { reachableUrl } from '../../net/addresses.js';
 
 const MAX_HEARTBEAT_BYTES = 16 << 20;
 

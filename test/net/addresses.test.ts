@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { isWildcardAddress, reachableHost, reachableUrl } from '../../host-shim/net/wildcard.js';
+import { isWildcardAddress, reachableHost, reachableUrl } from '../../host-shim/net/addresses.js';
 
 describe('listeners on every interface', () => {
   test('0.0.0.0 and :: in any spelling are wildcards; other addresses and names are not', () => {
