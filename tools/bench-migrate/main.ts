@@ -31,7 +31,10 @@
  * the time, as a ratio of raw TCP. The "link" line moves the 64 MiB guest
  * (10 MB/s) over an emulated 1 Gbit/s link with 1 ms each way
  * (tools/link), where the link and not the CPU is the bottleneck, and
- * gives its throughput as a ratio of the link's rate.
+ * gives its throughput as a ratio of the link's rate. The "floor" line
+ * (floor.ts) measures what no migration on loopback can do without (the TCP
+ * stream, sealing and opening, landing pages in fresh memory) and the most
+ * the cores could carry if that were all a migration cost.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -45,6 +48,7 @@ import { api, migrate, waitForOutput } from './agent-calls.js';
 import { wasmtimeUnavailable } from '../../host-shim/vmm/wasmtime-runner.js';
 import { measureTcpThroughput } from '../link/throughput.js';
 import { LinkProxy } from '../link/proxy.js';
+import { floorLine, measureFloor } from './floor.js';
 import { availableParallelism } from 'node:os';
 
 interface Config {
@@ -157,6 +161,7 @@ async function main(): Promise<number> {
   const tcp = await best(() => measureTcpThroughput(256 << 20));
   const tls = await best(() => measureTcpThroughput(256 << 20, { tls: { psk: secret, identity: 'bench' } }));
   process.stdout.write(`loopback: tcp ${(tcp / 1e6).toFixed(0)} MB/s, tls ${(tls / 1e6).toFixed(0)} MB/s\n`);
+  const floor = await measureFloor();
   const a = await HostAgent.start({ name: 'bench-a', host: '127.0.0.1', port: 0, secret });
   const b = await HostAgent.start({ name: 'bench-b', host: '127.0.0.1', port: 0, secret });
   const noWasmtime = wasmtimeUnavailable();
@@ -191,6 +196,7 @@ async function main(): Promise<number> {
       }
     }
     process.stdout.write(`${cpuCeiling(rows, tcp)}\n`);
+    process.stdout.write(`${floorLine(floor, availableParallelism(), tcp)}\n`);
     const link = await overLink(a, b, module);
     failed ||= link.failed;
     process.stdout.write(`${link.line}\n`);
