@@ -12,6 +12,15 @@ export class WasmotionError extends Error {
   }
 }
 
+/**
+ * The stable code of `err`: its own if it is a WasmotionError, else
+ * WASMOTION_ERR_INTERNAL (a bug, or an error of Node's that nothing caught
+ * to say what it means).
+ */
+export function errorCode(err: unknown): string {
+  return err instanceof WasmotionError && err.code.startsWith('WASMOTION_ERR_') ? err.code : 'WASMOTION_ERR_INTERNAL';
+}
+
 /** Why a module was refused: its bytes do not decode, or it does not validate. */
 export type ModuleErrorKind = 'malformed' | 'invalid' | 'unsupported';
 

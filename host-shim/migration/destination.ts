@@ -24,7 +24,7 @@ import { FrameReader, MigrationError, Msg, type Frame, PROTOCOL, decodeImageBloc
 import { DISK_BLOCK, MAX_DISK_BYTES, MIN_DISK_BYTES } from '../wasi/disk.js';
 import { imagePath, readImageHeader } from '../wasi/disk-image-file.js';
 import type { DiskRefusal } from './progress.js';
-import { WasmotionError } from '../errors.js';
+import { WasmotionError, errorCode } from '../errors.js';
 import { describeMissing, fits, includes, missingFrom, parseBaseline, type Baseline } from '../cluster/evc/index.js';
 
 export interface DestinationHost {
@@ -82,11 +82,31 @@ interface Hello {
 }
 
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
+/** Guest ids as hosts make them, and nothing a file name or a URL would read otherwise. */
+const GUEST_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const MODULE_DIGEST = /^[0-9a-f]{64}$/;
 
-/** Checks the shape of a HELLO; returns the guest's baseline (this host's offer when a source predating baselines sends none). */
+/**
+ * Why a HELLO of another protocol is refused, or null. Checked before its
+ * shape: another protocol's HELLO may have another shape, and its sender
+ * is told of the version, not of a malformed message.
+ */
+function versionRefusal(hello: unknown): Refusal | null {
+  if (typeof hello !== 'object' || hello === null || Array.isArray(hello)) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'a malformed HELLO');
+  const { protocol } = hello as { protocol?: unknown };
+  if (!Number.isSafeInteger(protocol)) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'a HELLO without a protocol version');
+  if (protocol !== PROTOCOL) return { code: 'WASMOTION_ERR_MIGRATION_VERSION', reason: `protocol ${protocol}, this host speaks ${PROTOCOL}` };
+  return null;
+}
+
+/** Checks the shape of a HELLO of this protocol; returns the guest's baseline (this host's offer when a source predating baselines sends none). */
 function helloBaseline(hello: Hello, host: DestinationHost): Baseline {
+  const guest = hello.guest as Partial<Hello['guest']> | undefined;
   if (
-    typeof hello !== 'object' || hello === null || typeof hello.guest?.id !== 'string' || typeof hello.guest.module !== 'string' ||
+    typeof guest !== 'object' || guest === null || typeof guest.id !== 'string' || !GUEST_ID.test(guest.id) ||
+    typeof guest.module !== 'string' || !MODULE_DIGEST.test(guest.module) || !isStringList(guest.args) || (guest.name !== null && typeof guest.name !== 'string') ||
+    (hello.migration !== undefined && typeof hello.migration !== 'string') || typeof hello.state !== 'string' ||
+    !Number.isSafeInteger(hello.memoryBytes) || hello.memoryBytes < 0 ||
     !isStringList(hello.features) || (hello.capabilities !== undefined && !isStringList(hello.capabilities)) ||
     (hello.diskBytes != null && !(Number.isSafeInteger(hello.diskBytes) && hello.diskBytes >= MIN_DISK_BYTES && hello.diskBytes <= MAX_DISK_BYTES && hello.diskBytes % DISK_BLOCK === 0)) ||
     (hello.diskShared !== undefined && typeof hello.diskShared !== 'boolean')
@@ -128,9 +148,20 @@ function sharedImage(hello: Hello, host: DestinationHost): { path: string; marke
   }
 }
 
+type Refusal = { code: string; reason: string };
+
+/** What a HELLO asks of this host: the guest's baseline and policy here, or why this host does not take it. */
+function consider(hello: Hello, host: DestinationHost): { refused: Refusal } | { refused: null; baseline: Baseline; policy: GuestPolicy } {
+  const version = versionRefusal(hello);
+  if (version) return { refused: version };
+  const baseline = helloBaseline(hello, host);
+  const policy = policyOf(hello);
+  const no = refusal(hello, baseline, policy, host);
+  return no ? { refused: no } : { refused: null, baseline, policy };
+}
+
 /** Why this host cannot take the guest, or null. */
-function refusal(hello: Hello, baseline: Baseline, policy: GuestPolicy, host: DestinationHost): { code: string; reason: string } | null {
-  if (hello.protocol !== PROTOCOL) return { code: 'WASMOTION_ERR_MIGRATION_VERSION', reason: `protocol ${hello.protocol}, this host speaks ${PROTOCOL}` };
+function refusal(hello: Hello, baseline: Baseline, policy: GuestPolicy, host: DestinationHost): Refusal | null {
   if (!STATE_VERSIONS.includes(hello.state)) return { code: 'WASMOTION_ERR_MIGRATION_VERSION', reason: `checkpoint state ${hello.state} is outside this host's window (${STATE_VERSIONS.join(', ')})` };
   // What the guest uses must run here, and what it was shown must stay true here (EVC).
   const uses = fits({ features: hello.features, capabilities: hello.capabilities ?? [] }, { ...host.offer, name: `what this host offers (${host.offer.name})` });
@@ -165,19 +196,19 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
   let done: (() => void) | undefined;
   try {
     const hello = parseJson(await reader.expect(Msg.Hello, STEP_MS)) as Hello;
-    const baseline = helloBaseline(hello, host);
-    const policy = policyOf(hello);
-    let no = refusal(hello, baseline, policy, host);
-    if (!no) {
-      // Admission control last: once it says yes, the guest's reservation is held here.
-      const full = host.admit(hello.guest.id, policy, hello.diskBytes ?? 0);
-      if (full) no = { code: 'WASMOTION_ERR_ADMISSION', reason: `this host cannot admit the guest: ${full}` };
-      else held = hello.guest.id;
-    }
-    if (no) {
-      await writeJson(socket, Msg.Welcome, { accept: false, ...no });
+    const asked = consider(hello, host);
+    if (asked.refused) {
+      await writeJson(socket, Msg.Welcome, { accept: false, ...asked.refused });
       return;
     }
+    const { baseline, policy } = asked;
+    // Admission control last: once it says yes, the guest's reservation is held here.
+    const full = host.admit(hello.guest.id, policy, hello.diskBytes ?? 0);
+    if (full) {
+      await writeJson(socket, Msg.Welcome, { accept: false, code: 'WASMOTION_ERR_ADMISSION', reason: `this host cannot admit the guest: ${full}` });
+      return;
+    }
+    held = hello.guest.id;
     done = host.receiving(hello.guest.id);
     const haveModule = host.hasModule(hello.guest.module);
     const image = hello.diskShared === true && hello.diskBytes != null ? sharedImage(hello, host) : undefined;
@@ -219,16 +250,14 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
       } else if (f.type === Msg.State) {
         failpoint('destination-state');
         const { meta, state } = decodeState(f.payload);
+        const { frames, digest, diskDigest, fromImage, steps } = stateMeta(meta);
         // Every sealed frame before STATE goes to the worker before the state does.
-        await intake.all((meta as { frames?: number }).frames ?? -1);
-        const digest = Buffer.from(String((meta as { digest?: string }).digest ?? ''), 'hex');
-        const diskDigest = Buffer.from(String((meta as { diskDigest?: string }).diskDigest ?? ''), 'hex');
+        await intake.all(frames);
         // The disk moved through the image file this host read the marker of: the worker loads it from there.
-        const fromImage = (meta as { diskFrom?: unknown }).diskFrom === 'image';
         if (fromImage && !imageRead) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'a STATE that takes the disk from an image file this host has not read');
         const loaded = await g.ask({ type: 'load', state: new Uint8Array(state), digest, diskDigest, diskImage: fromImage ? seen!.path : undefined }, 'loaded');
         if (loaded.ok && fromImage) g.diskImage = { path: seen!.path, error: null };
-        g.steps = String((meta as { steps?: string }).steps ?? '0');
+        g.steps = steps;
         await writeJson(socket, Msg.Ready, loaded.ok ? { ok: true } : { ok: false, reason: loaded.message, code: loaded.code });
         if (!loaded.ok) throw new MigrationError(loaded.code ?? 'WASMOTION_ERR_MIGRATION_VERIFY', loaded.message ?? 'verification failed');
         await reader.expect(Msg.Go, STEP_MS);
@@ -251,7 +280,7 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
       }
     }
   } catch (err) {
-    if (!socket.destroyed) await writeJson(socket, Msg.Abort, { code: (err as MigrationError).code, message: (err as Error).message }).catch(() => undefined);
+    if (!socket.destroyed) await writeJson(socket, Msg.Abort, { code: errorCode(err), message: (err as Error).message }).catch(() => undefined);
     throw err;
   } finally {
     if (g && !started) g.stop();
@@ -260,6 +289,39 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
     channel?.close();
     socket.end();
   }
+}
+
+/** What a STATE says besides the state itself (source.ts, switchover). */
+interface StateMeta {
+  /** Sealed frames sent before it. */
+  frames: number;
+  /** The digests of memory and disk as sent. */
+  digest: Buffer;
+  diskDigest: Buffer;
+  /** The disk is to be read from the shared image file. */
+  fromImage: boolean;
+  /** The guest's instruction count so far, in decimal. */
+  steps: string;
+}
+
+const HEX = /^(?:[0-9a-f]{2})*$/;
+
+function stateMeta(meta: unknown): StateMeta {
+  const m = meta as Record<string, unknown> | null;
+  if (
+    typeof m !== 'object' || m === null || !Number.isSafeInteger(m.frames) || (m.frames as number) < 0 ||
+    typeof m.digest !== 'string' || !HEX.test(m.digest) || typeof m.diskDigest !== 'string' || !HEX.test(m.diskDigest) ||
+    (m.steps !== undefined && !(typeof m.steps === 'string' && /^\d{1,20}$/.test(m.steps))) || (m.diskFrom !== undefined && m.diskFrom !== 'image')
+  ) {
+    throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'a malformed STATE');
+  }
+  return {
+    frames: m.frames as number,
+    digest: Buffer.from(m.digest, 'hex'),
+    diskDigest: Buffer.from(m.diskDigest, 'hex'),
+    fromImage: m.diskFrom === 'image',
+    steps: (m.steps as string | undefined) ?? '0',
+  };
 }
 
 /** Rejects when `socket` closes. */

@@ -12,7 +12,8 @@ import { normalizeHostUrl } from '../client/url.js';
 import { Migration } from './progress.js';
 import { MigrationSource } from './source.js';
 import { MigrationListener } from './listener.js';
-import { MigrationError, PROTOCOL } from './wire.js';
+import { PROTOCOL } from './wire.js';
+import { errorCode } from '../errors.js';
 
 const DEFAULT_DOWNTIME_MS = 300;
 const KEEP_ALIVE_MS = 15_000;
@@ -185,7 +186,7 @@ export class MigrationService {
       const moduleBytes = this.agent.modules.get(g.module)!;
       await new MigrationSource(m, g, { secret: this.agent.config.secret!, moduleBytes, switch: this.agent.switchEndpoint(), apiToken: this.agent.config.apiToken }).run();
     } catch (err) {
-      const code = err instanceof MigrationError || (err as { code?: string }).code ? (err as { code: string }).code : 'WASMOTION_ERR_INTERNAL';
+      const code = errorCode(err);
       const state = code === 'WASMOTION_ERR_MIGRATION_CANCELLED' ? 'cancelled' : 'failed';
       m.update({ state, error: { code, message: (err as Error).message } });
     } finally {

@@ -44,7 +44,7 @@ import type { ApiToken } from '../net/api-token.js';
 import { dataPreamble } from './listener.js';
 import { dataKey } from './sealed-frames.js';
 import { secureConnect } from './transport.js';
-import { FrameReader, MigrationError, Msg, PROTOCOL, encodeImageBlocks, encodeState, pageFrameType, parseJson, writeFrame, writeJson } from './wire.js';
+import { FrameReader, MigrationError, Msg, PROTOCOL, encodeImageBlocks, encodeState, pageFrameType, parseJson, peerCode, peerText, writeFrame, writeJson } from './wire.js';
 import { DISK_BLOCK } from '../wasi/disk.js';
 import { renewMarker } from '../wasi/disk-image-file.js';
 
@@ -95,8 +95,13 @@ async function destinationInfo(dest: HostClient): Promise<{ migration: { host: s
     if (err instanceof HostApiError) throw new MigrationError('WASMOTION_ERR_HOST_UNREACHABLE', `${dest.url} answered ${err.status}: ${err.message}`, { cause: err });
     throw new MigrationError('WASMOTION_ERR_HOST_UNREACHABLE', `cannot reach the destination ${dest.url}: ${(err as Error).message}`, { cause: err });
   }
-  if (!info.migration) throw new MigrationError('WASMOTION_ERR_MIGRATION_REFUSED', `${dest.url} takes no migrations (it has no cluster secret)`);
-  return { migration: info.migration, switch: info.switch ?? null };
+  if (typeof info !== 'object' || info === null || !info.migration) throw new MigrationError('WASMOTION_ERR_MIGRATION_REFUSED', `${dest.url} takes no migrations (it has no cluster secret)`);
+  const { host, port } = info.migration;
+  if (typeof host !== 'string' || host === '' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', `${dest.url} names no usable migration address: ${JSON.stringify(info.migration)}`);
+  }
+  if (info.switch != null && typeof info.switch !== 'string') throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', `${dest.url} names a malformed switch: ${JSON.stringify(info.switch)}`);
+  return { migration: { host, port }, switch: info.switch ?? null };
 }
 
 /** A plain TCP connection to host:port carrying the preamble of data channel `channel` (listener.ts). */
@@ -216,9 +221,10 @@ export class MigrationSource {
       state: '1.0',
     });
     const welcome = parseJson(await this.reader.expect(Msg.Welcome, HANDSHAKE_MS)) as {
-      accept: boolean; haveModule?: boolean; reason?: string; code?: string; diskMarker?: unknown; diskSharedRefused?: unknown; channel?: unknown;
-    };
-    if (!welcome.accept) throw new MigrationError(welcome.code ?? 'WASMOTION_ERR_MIGRATION_REFUSED', `the destination refused: ${welcome.reason}`);
+      accept?: unknown; haveModule?: unknown; reason?: unknown; code?: unknown; diskMarker?: unknown; diskSharedRefused?: unknown; channel?: unknown;
+    } | null;
+    if (typeof welcome !== 'object' || welcome === null || typeof welcome.accept !== 'boolean') throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'a malformed WELCOME');
+    if (!welcome.accept) throw new MigrationError(peerCode(welcome.code, 'WASMOTION_ERR_MIGRATION_REFUSED'), `the destination refused: ${peerText(welcome.reason)}`);
     if (typeof welcome.channel !== 'string' || !/^[0-9a-f]{32}$/.test(welcome.channel)) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'a WELCOME without a data channel');
     await this.openData(host, port, Buffer.from(welcome.channel, 'hex'));
     // The destination sees the image file only if it read back the marker just written: a matching path proves nothing.
@@ -226,7 +232,7 @@ export class MigrationSource {
     let refused = marker.refused;
     if (marker.marker !== null && !this.diskShared) refused = whyNotShared(welcome.diskSharedRefused, welcome.diskMarker);
     this.m.update({ disk: this.g.diskBytes === null ? null : this.diskShared ? 'shared' : 'copied', diskSharedRefused: refused });
-    if (!welcome.haveModule) await writeFrame(this.socket, Msg.Module, this.ctx.moduleBytes);
+    if (welcome.haveModule !== true) await writeFrame(this.socket, Msg.Module, this.ctx.moduleBytes);
     await this.reader.expect(Msg.Prepared, PREPARE_MS);
   }
 
@@ -409,13 +415,14 @@ export class MigrationSource {
     await writeFrame(this.socket!, Msg.State, encodeState(this.diskShared ? { ...meta, diskFrom: 'image' } : meta, ck.state));
     mark('state', t);
     t = performance.now();
-    const ready = parseJson(await this.reader!.expect(Msg.Ready, REPLY_MS)) as { ok: boolean; reason?: string; code?: unknown };
+    const ready = parseJson(await this.reader!.expect(Msg.Ready, REPLY_MS)) as { ok?: unknown; reason?: unknown; code?: unknown } | null;
     mark('verify', t);
     t = performance.now();
-    if (!ready.ok) {
+    // Only a READY that says so in as many words lets GO go out.
+    if (ready?.ok !== true) {
       // An image file the destination could not load keeps its own code; anything else is a verification failure.
-      const code = ready.code === 'WASMOTION_ERR_DISK_IMAGE' ? ready.code : 'WASMOTION_ERR_MIGRATION_VERIFY';
-      throw new MigrationError(code, `the destination could not verify the guest: ${ready.reason}`);
+      const code = ready?.code === 'WASMOTION_ERR_DISK_IMAGE' ? ready.code : 'WASMOTION_ERR_MIGRATION_VERIFY';
+      throw new MigrationError(code, `the destination could not verify the guest: ${peerText(ready?.reason)}`);
     }
     this.checkCancel();
     await writeJson(this.socket!, Msg.Go, {});

@@ -311,8 +311,18 @@ export class FrameReader {
 /** The error an ABORT frame carries: the peer's code and reason. */
 function peerAborted(f: Frame): MigrationError {
   const why = parseJson(f.payload) as { code?: unknown; message?: unknown } | null;
-  const code = typeof why?.code === 'string' && why.code.startsWith('WASMOTION_ERR_') ? why.code : 'WASMOTION_ERR_MIGRATION_ABORTED';
-  return new MigrationError(code, `the peer aborted: ${typeof why?.message === 'string' ? why.message : 'no reason'}`);
+  return new MigrationError(peerCode(why?.code, 'WASMOTION_ERR_MIGRATION_ABORTED'), `the peer aborted: ${peerText(why?.message)}`);
+}
+
+/** A code the peer sent (in an ABORT, a WELCOME), if it is one of ours; else `otherwise`. */
+export function peerCode(code: unknown, otherwise: string): string {
+  return typeof code === 'string' && /^WASMOTION_ERR_[A-Z0-9_]+$/.test(code) ? code : otherwise;
+}
+
+/** A reason the peer sent, as text of bounded length whatever it sent. */
+export function peerText(reason: unknown): string {
+  const text = typeof reason === 'string' ? reason : 'no reason given';
+  return text.length > 500 ? `${text.slice(0, 500)}...` : text;
 }
 
 export function parseJson(payload: Buffer): unknown {

@@ -3,7 +3,7 @@
  * (worker-protocol.ts): what it posts, and how it reports a failure.
  */
 import { parentPort } from 'node:worker_threads';
-import { WasmotionError } from '../../errors.js';
+import { errorCode } from '../../errors.js';
 import type { FromWorker } from '../worker-protocol.js';
 
 if (!parentPort) throw new Error('the guest worker runs in a worker thread');
@@ -15,7 +15,7 @@ export function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
 
 /** Reports `err`: the answer to the request under way, or else the guest's end. */
 export function fail(err: unknown): void {
-  const code = err instanceof WasmotionError ? err.code : 'WASMOTION_ERR_INTERNAL';
+  const code = errorCode(err);
   post({ type: 'failed', code, message: err instanceof Error ? err.message : String(err), trap: code === 'WASMOTION_ERR_TRAP' });
 }
 

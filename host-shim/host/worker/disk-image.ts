@@ -5,7 +5,7 @@
  * between slices only: on a timer, when the guest syncs a file, at a
  * migration's request, when the guest ends or is stopped.
  */
-import { WasmotionError } from '../../errors.js';
+import { errorCode } from '../../errors.js';
 import type { GuestSession } from '../../guest/session.js';
 import type { DestinationPages } from '../../migration/pages.js';
 import type { DiskDirtyUsers } from '../../wasi/disk-dirty.js';
@@ -87,7 +87,7 @@ export class GuestDiskImage {
   }
 
   private report(path: string, err: unknown): void {
-    const error = err ? { code: err instanceof WasmotionError ? err.code : 'WASMOTION_ERR_INTERNAL', message: err instanceof Error ? err.message : String(err) } : null;
+    const error = err ? { code: errorCode(err), message: err instanceof Error ? err.message : String(err) } : null;
     const key = `${path}\n${error?.message ?? ''}`;
     if (key === this.lastReport) return;
     this.lastReport = key;
