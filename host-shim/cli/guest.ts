@@ -101,8 +101,19 @@ export async function guestLogsCommand(id: string, options: GuestLogsOptions): P
   const signal = interruptSignal();
   const decoder = new StringDecoder('utf8');
   try {
-    const chunks = logsFollowing(client, id, { follow: options.follow, signal, onMove: (to) => note(`${id} moved to ${to}; following it there`) });
+    let dropped: { from: number; to: number } | undefined;
+    const chunks = logsFollowing(client, id, {
+      follow: options.follow,
+      signal,
+      onMove: (to) => note(`${id} moved to ${to}; following it there`),
+      onDropped: (from, to) => {
+        note(`${id}: the host no longer holds its output from byte ${from} to ${to} (a host keeps the last part of a guest's output, host start --console-history); going on from byte ${to}`);
+        dropped = { from, to };
+      },
+    });
     for await (const chunk of chunks) {
+      if (options.json && dropped) await out(jsonLine({ guest: id, dropped }));
+      dropped = undefined;
       if (!options.json) await out(chunk);
       else {
         const text = decoder.write(chunk);

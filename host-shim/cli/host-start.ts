@@ -22,6 +22,7 @@ export interface HostStartOptions {
   migrationAdvertise?: string;
   maxMigrations?: string;
   spareWorkers?: string;
+  consoleHistory?: string;
   maxMemory?: string;
   cluster?: string;
   token?: string;
@@ -105,6 +106,7 @@ export async function hostStartCommand(options: HostStartOptions): Promise<numbe
     ...migration,
     maxMigrations,
     spareWorkers,
+    consoleHistory: options.consoleHistory !== undefined ? parseSize(options.consoleHistory) : undefined,
     maxMemoryPages: options.maxMemory !== undefined ? Math.floor(parseSize(options.maxMemory) / 65536) : undefined,
     features: options.features,
     engine: options.engine !== undefined ? checkEngine(options.engine) : undefined,

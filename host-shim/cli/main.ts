@@ -96,6 +96,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--migration-advertise <host:port>', 'where other hosts reach the migration listener, if not there: a NAT, a port forward or a proxy in between')
     .option('--max-migrations <n>', 'migrations this host sends at once; more wait their turn (default 2)')
     .option('--spare-workers <n>', 'guest workers kept started and idle, so a guest starting or arriving by migration does not wait for one (default 1)')
+    .option('--console-history <size>', 'console output kept of each guest, the last bytes of it, e.g. 64MiB (default 16MiB)')
     .addOption(new Option('--max-memory <size>', 'largest guest memory, e.g. 64MiB (default 1GiB)'))
     .option('--cluster <url>', 'enroll with this cluster manager and report to it (needs --token)')
     .option('--token <file>', 'the cluster token, the same file as the manager\'s; it also keys migration')

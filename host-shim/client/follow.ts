@@ -40,17 +40,22 @@ const MAX_EMPTY_RECONNECTS = 50;
 
 /**
  * The guest's console output. With `follow`, goes on across migrations until
- * the guest ends: every host holds the output from the start, so each new
- * stream begins where the last one stopped.
+ * the guest ends: every host numbers the output's bytes from the guest's
+ * start, so each new stream begins where the last one stopped, or where
+ * the host's history begins if it no longer holds that byte (onDropped).
  */
 export async function* logsFollowing(client: HostClient, id: string, options: LogOptions & FollowOptions = {}): AsyncGenerator<Buffer> {
   const connect = options.connect ?? ((url: string) => client.at(url));
   let delivered = options.from ?? 0;
   let emptyReconnects = 0;
+  const onDropped = (from: number, to: number) => {
+    delivered = to;
+    options.onDropped?.(from, to);
+  };
   for (;;) {
     const before = delivered;
     try {
-      for await (const chunk of client.logs(id, { follow: options.follow, from: delivered, signal: options.signal })) {
+      for await (const chunk of client.logs(id, { follow: options.follow, from: delivered, signal: options.signal, onDropped })) {
         delivered += chunk.length;
         yield chunk;
       }

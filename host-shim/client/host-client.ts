@@ -23,9 +23,14 @@ export interface LogOptions extends RequestOptions {
   follow?: boolean;
   /** Start at this byte of the output (0). */
   from?: number;
+  /**
+   * Told when the host no longer holds the output from `from` on (it keeps
+   * the last part of a guest's output): what it sends starts at `to`.
+   */
+  onDropped?: (from: number, to: number) => void;
 }
 
-/** The header by which a host confirms it started the log at `from`; a host without it sends everything. */
+/** The header by which a host says at which byte the log it sends starts; a host without it sends everything. */
 const LOG_OFFSET_HEADER = 'x-wasmotion-log-offset';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -121,7 +126,12 @@ export class HostClient {
     const exchange = {
       timeoutMs: options.follow ? 0 : undefined,
       ...options,
-      onHeaders: (headers: Headers) => (skip = headers.get(LOG_OFFSET_HEADER) === String(from) ? 0 : from),
+      onHeaders: (headers: Headers) => {
+        const header = headers.get(LOG_OFFSET_HEADER);
+        const at = header !== null && /^\d{1,15}$/.test(header) ? Number(header) : 0;
+        if (at > from) options.onDropped?.(from, at);
+        skip = Math.max(0, from - at);
+      },
     };
     for await (const chunk of this.http.stream('GET', `${guestPath(id)}/logs${query ? `?${query}` : ''}`, exchange)) {
       let bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);

@@ -16,6 +16,7 @@ import type { Resources } from '../cluster/drs/model.js';
 import { Admission, defaultCapacity } from './admission.js';
 import { CpuScheduler } from './cpu-scheduler.js';
 import { GUEST_WORKER_SCRIPT, GuestHandle } from './guest-handle.js';
+import { DEFAULT_CONSOLE_HISTORY, MIN_CONSOLE_HISTORY } from './console.js';
 import { WorkerPool } from './worker-pool.js';
 import { HttpError, Router, readJson, sendJson } from './http.js';
 import { ModuleStore, moduleRoutes } from './modules.js';
@@ -71,6 +72,8 @@ export interface HostConfig {
   apiToken?: ApiToken;
   /** Guest workers kept started and idle, for guests to come (worker-pool.ts); 1 by default. */
   spareWorkers?: number;
+  /** Bytes of each guest's console output kept, the last ones (host/console.ts); 16 MiB by default. */
+  consoleHistory?: number;
 }
 
 export const VERSION = '0.1.0';
@@ -87,6 +90,8 @@ export class HostAgent extends EventEmitter {
   readonly admission: Admission;
   readonly cpu: CpuScheduler;
   readonly engine: WasmEngineName;
+  /** Bytes of each guest's console output kept here (HostConfig.consoleHistory). */
+  readonly consoleHistory: number;
   /** What runs each guest's VMM process on the wasmtime engine (the CLI or the Python embedding); null on V8. */
   readonly engineRunner: WasmtimeRunner | null;
   private readonly server: Server;
@@ -97,6 +102,10 @@ export class HostAgent extends EventEmitter {
   private constructor(readonly config: HostConfig) {
     super();
     this.engine = config.engine === undefined ? 'v8' : checkEngine(config.engine);
+    this.consoleHistory = config.consoleHistory ?? DEFAULT_CONSOLE_HISTORY;
+    if (!(Number.isSafeInteger(this.consoleHistory) && this.consoleHistory >= MIN_CONSOLE_HISTORY)) {
+      throw new UsageError(`a host keeps at least ${MIN_CONSOLE_HISTORY} bytes of each guest's console output, got ${config.consoleHistory}`);
+    }
     if (config.sharedDir !== undefined) checkSharedDir(config.sharedDir);
     this.engineRunner = this.engine === 'wasmtime' ? vmmRunner() : null;
     this.offer = hostOffer(config.features);
@@ -264,7 +273,7 @@ export class HostAgent extends EventEmitter {
     // Nothing awaits between this check and register(): no other start can slip in between.
     const refusal = this.admission.refusal({ policy, diskBytes: disk ?? 0 });
     if (refusal) throw new HttpError(409, 'WASMOTION_ERR_ADMISSION', `host ${this.config.name} cannot admit the guest: ${refusal}`);
-    const g = new GuestHandle(`g-${randomBytes(4).toString('hex')}`, (body.name as string | undefined) ?? null, digest, args as string[], policy, this.workers.take());
+    const g = new GuestHandle(`g-${randomBytes(4).toString('hex')}`, (body.name as string | undefined) ?? null, digest, args as string[], policy, this.workers.take(), this.consoleHistory);
     this.register(g);
     try {
       const net = listen !== undefined ? this.netConfig(g.id, listen as number) : undefined;
@@ -292,14 +301,16 @@ export class HostAgent extends EventEmitter {
     const g = this.guest(id);
     const from = Number(url.searchParams.get('from') ?? 0);
     if (!Number.isSafeInteger(from) || from < 0) throw new HttpError(400, 'WASMOTION_ERR_USAGE', '"from" must be a byte offset');
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-wasmotion-log-offset': String(from) });
+    // The body starts at `from`, or where the history held here starts if that is later: the header says which.
+    const at = Math.max(from, g.console.start);
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-wasmotion-log-offset': String(at) });
     if (url.searchParams.get('follow') !== '1') {
-      res.end(g.console.read(from));
+      res.end(g.console.read(at));
       return;
     }
     const abort = new AbortController();
     req.on('close', () => abort.abort());
-    for await (const chunk of g.console.follow(from, abort.signal)) {
+    for await (const chunk of g.console.follow(at, abort.signal)) {
       if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
     }
     res.end();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { WasmotionError } from '../errors.js';
 import { packageRoot } from '../paths.js';
-import { ConsoleLog } from './console.js';
+import { ConsoleLog, DEFAULT_CONSOLE_HISTORY } from './console.js';
 import { DEFAULT_POLICY, MAX_GUEST_CPU, type GuestPolicy } from './policy.js';
 import { DirtyRateMeter, UsageMeter } from './usage-meter.js';
 import type { FromWorker, GuestLimits, GuestNetConfig, ServiceAddress, ToWorker } from './worker-protocol.js';
@@ -71,7 +71,8 @@ export const GUEST_WORKER_SCRIPT = () => join(packageRoot(), 'dist', 'host-shim'
 const STOP_GRACE_MS = 2_000;
 
 export class GuestHandle extends EventEmitter {
-  readonly console = new ConsoleLog();
+  /** Its console output, the last `consoleHistory` bytes of it. */
+  readonly console: ConsoleLog;
   state: GuestState = 'starting';
   steps = '0';
   memoryBytes = 0;
@@ -111,8 +112,10 @@ export class GuestHandle extends EventEmitter {
     readonly policy: GuestPolicy = DEFAULT_POLICY,
     /** The thread to run it in: a guest worker not used before (worker-pool.ts), or a new one. */
     worker: Worker = new Worker(GUEST_WORKER_SCRIPT()),
+    consoleHistory = DEFAULT_CONSOLE_HISTORY,
   ) {
     super();
+    this.console = new ConsoleLog(consoleHistory);
     this.worker = worker;
     this.worker.on('message', (m: FromWorker) => this.receive(m));
     this.worker.on('error', (err) => this.end('trapped', null, { code: 'WASMOTION_ERR_INTERNAL', message: err.message }));

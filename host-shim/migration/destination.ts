@@ -20,7 +20,7 @@ import { failpoint } from './failpoints.js';
 import type { DataChannel } from './listener.js';
 import { dataKey } from './sealed-frames.js';
 import { MAX_AT_WORKER, PageIntake } from './page-intake.js';
-import { FrameReader, MigrationError, Msg, type Frame, PROTOCOL, decodeImageBlocks, decodeState, parseJson, writeJson } from './wire.js';
+import { FrameReader, MigrationError, Msg, type Frame, PROTOCOLS, decodeConsole, decodeImageBlocks, decodeState, parseJson, writeJson } from './wire.js';
 import { DISK_BLOCK, MAX_DISK_BYTES, MIN_DISK_BYTES } from '../wasi/disk.js';
 import { imagePath, readImageHeader } from '../wasi/disk-image-file.js';
 import type { DiskRefusal } from './progress.js';
@@ -32,6 +32,8 @@ export interface DestinationHost {
   offer: Baseline;
   /** A thread for the arriving guest: a started one if the host keeps some (host/worker-pool.ts). */
   worker(): Worker;
+  /** Bytes of a guest's console output kept here (host/console.ts). */
+  consoleHistory: number;
   hasModule(digest: string): boolean;
   module(digest: string): Uint8Array | undefined;
   putModule(bytes: Uint8Array): string;
@@ -95,7 +97,7 @@ function versionRefusal(hello: unknown): Refusal | null {
   if (typeof hello !== 'object' || hello === null || Array.isArray(hello)) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'a malformed HELLO');
   const { protocol } = hello as { protocol?: unknown };
   if (!Number.isSafeInteger(protocol)) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'a HELLO without a protocol version');
-  if (protocol !== PROTOCOL) return { code: 'WASMOTION_ERR_MIGRATION_VERSION', reason: `protocol ${protocol}, this host speaks ${PROTOCOL}` };
+  if (!PROTOCOLS.includes(protocol as number)) return { code: 'WASMOTION_ERR_MIGRATION_VERSION', reason: `protocol ${protocol}, this host speaks ${PROTOCOLS.join(' and ')}` };
   return null;
 }
 
@@ -224,7 +226,7 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
       if (moduleDigest(bytes) !== hello.guest.module) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'the module bytes do not have the announced sha256');
       host.putModule(bytes);
     }
-    g = new GuestHandle(hello.guest.id, hello.guest.name, hello.guest.module, hello.guest.args, policy, host.worker());
+    g = new GuestHandle(hello.guest.id, hello.guest.name, hello.guest.module, hello.guest.args, policy, host.worker(), host.consoleHistory);
     g.state = 'incoming';
     // The worker checks the module itself against the baseline: a HELLO that understated what it uses ends here.
     await g.prepare(host.module(hello.guest.module)!, host.limits(policy), baseline, dataKey(socket), host.net(hello.guest.id), hello.diskBytes ?? undefined);
@@ -246,7 +248,7 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
         collectGarbage();
         await writeJson(socket, Msg.Switchover, {});
       } else if (f.type === Msg.Console) {
-        g.console.append(f.payload);
+        appendConsole(g, f.payload, hello.protocol);
       } else if (f.type === Msg.State) {
         failpoint('destination-state');
         const { meta, state } = decodeState(f.payload);
@@ -289,6 +291,20 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
     channel?.close();
     socket.end();
   }
+}
+
+/**
+ * Adds a CONSOLE frame to the arriving guest's output. Protocol 4 sends the
+ * whole output at the switchover, from its first byte; 5 sends it in pieces
+ * during pre-copy, each saying where in the output it starts: after what
+ * came before, or later where the source no longer held the bytes between.
+ */
+function appendConsole(g: GuestHandle, payload: Buffer, protocol: number): void {
+  if (protocol === 4) return g.console.append(payload);
+  const { at, bytes } = decodeConsole(payload);
+  if (at < g.console.size) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', `console output from byte ${at} overlaps the ${g.console.size} bytes that came`);
+  g.console.continueAt(at);
+  g.console.append(bytes);
 }
 
 /** What a STATE says besides the state itself (source.ts, switchover). */

@@ -85,6 +85,7 @@ export class MigrationService {
       admit: (id: string, policy: GuestPolicy, diskBytes: number) => a.admission.hold(id, { policy, diskBytes }),
       release: (id: string) => a.admission.release(id),
       worker: () => a.workers.take(),
+      consoleHistory: a.consoleHistory,
       hasModule: (d: string) => a.modules.has(d),
       module: (d: string) => a.modules.get(d),
       putModule: (b: Uint8Array) => a.modules.put(b),

@@ -44,7 +44,7 @@ import type { ApiToken } from '../net/api-token.js';
 import { dataPreamble } from './listener.js';
 import { dataKey } from './sealed-frames.js';
 import { secureConnect } from './transport.js';
-import { FrameReader, MigrationError, Msg, PROTOCOL, encodeImageBlocks, encodeState, pageFrameType, parseJson, peerCode, peerText, writeFrame, writeJson } from './wire.js';
+import { FrameReader, MigrationError, Msg, PROTOCOL, PROTOCOLS, encodeConsole, encodeImageBlocks, encodeState, pageFrameType, parseJson, peerCode, peerText, writeFrame, writeJson } from './wire.js';
 import { DISK_BLOCK } from '../wasi/disk.js';
 import { renewMarker } from '../wasi/disk-image-file.js';
 
@@ -63,6 +63,8 @@ export interface SourceContext {
  * garbage collection at every batch, on both ends.
  */
 const BATCH_BYTES = 1 << 20;
+/** Console output per CONSOLE frame. */
+const CONSOLE_PIECE = 1 << 20;
 const MAX_ROUNDS = 40;
 const HANDSHAKE_MS = 10_000;
 const REPLY_MS = 30_000;
@@ -85,8 +87,8 @@ function whyNotShared(refusal: unknown, marker: unknown): DiskRefusal {
   return { code: 'WASMOTION_ERR_DISK_NOT_SHARED', message: what };
 }
 
-/** What the source needs of the destination's host info (GET /v1/host): where it takes migrations, and its switch. */
-async function destinationInfo(dest: HostClient): Promise<{ migration: { host: string; port: number }; switch: string | null }> {
+/** What the source needs of the destination's host info (GET /v1/host): where it takes migrations, the newest protocol it speaks, and its switch. */
+async function destinationInfo(dest: HostClient): Promise<{ migration: { host: string; port: number; protocol: number }; switch: string | null }> {
   let info: HostInfo;
   try {
     info = await dest.host({ timeoutMs: HANDSHAKE_MS });
@@ -96,12 +98,13 @@ async function destinationInfo(dest: HostClient): Promise<{ migration: { host: s
     throw new MigrationError('WASMOTION_ERR_HOST_UNREACHABLE', `cannot reach the destination ${dest.url}: ${(err as Error).message}`, { cause: err });
   }
   if (typeof info !== 'object' || info === null || !info.migration) throw new MigrationError('WASMOTION_ERR_MIGRATION_REFUSED', `${dest.url} takes no migrations (it has no cluster secret)`);
-  const { host, port } = info.migration;
+  const { host, port, protocol } = info.migration;
   if (typeof host !== 'string' || host === '' || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', `${dest.url} names no usable migration address: ${JSON.stringify(info.migration)}`);
   }
   if (info.switch != null && typeof info.switch !== 'string') throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', `${dest.url} names a malformed switch: ${JSON.stringify(info.switch)}`);
-  return { migration: { host, port }, switch: info.switch ?? null };
+  // A host that does not say speaks this one's protocol, or refuses it in its WELCOME.
+  return { migration: { host, port, protocol: Number.isSafeInteger(protocol) ? protocol : PROTOCOL }, switch: info.switch ?? null };
 }
 
 /** A plain TCP connection to host:port carrying the preamble of data channel `channel` (listener.ts). */
@@ -147,6 +150,10 @@ export class MigrationSource {
   private diskFlushed = 0;
   /** The destination's API: its host info, and the fence of a source in doubt. */
   private readonly destination: HostClient;
+  /** The protocol spoken with the destination (wire.ts, PROTOCOLS). */
+  private protocol = PROTOCOL;
+  /** The guest's console output went to the destination up to this byte (protocol 5). */
+  private consoleSent = 0;
 
   constructor(
     private readonly m: Migration,
@@ -200,6 +207,9 @@ export class MigrationSource {
     // A listener on every interface is reached where this host reached the destination's API.
     const { port } = dest.migration;
     const host = reachableHost(dest.migration.host, this.destination.url);
+    // The newest protocol both hosts speak; with none, this host's own, which the destination then refuses for its version.
+    const both = Math.min(PROTOCOL, dest.migration.protocol);
+    this.protocol = PROTOCOLS.includes(both) ? both : PROTOCOL;
     this.checkCancel();
     this.socket = await secureConnect(this.ctx.secret, host, port, HANDSHAKE_MS);
     this.reader = new FrameReader(this.socket);
@@ -209,7 +219,7 @@ export class MigrationSource {
     const marker = this.markImage();
     // What the guest uses and the baseline it was shown: the destination must offer both.
     await writeJson(this.socket, Msg.Hello, {
-      protocol: PROTOCOL,
+      protocol: this.protocol,
       migration: this.m.id,
       guest: { id: info.id, name: info.name, module: info.module, args: info.args, startedAt: info.startedAt, policy: info.policy },
       features: uses.features,
@@ -338,6 +348,22 @@ export class MigrationSource {
     await writeFrame(this.data!, pageFrameType(batch.of, batch.compressed), [batch.records, batch.tag], () => this.g.send({ type: 'recycle', buffer }, [buffer]));
   }
 
+  /**
+   * Protocol 5: the guest's console output since the last CONSOLE frame, in
+   * frames of at most CONSOLE_PIECE bytes, each naming the offset of its
+   * first byte: during pre-copy, so that the switchover sends only what was
+   * printed last, however long the guest's history.
+   */
+  private async sendConsole(): Promise<void> {
+    if (this.protocol === 4) return;
+    for (;;) {
+      const { at, bytes } = this.g.console.slice(this.consoleSent, CONSOLE_PIECE);
+      if (bytes.length === 0) return;
+      await writeFrame(this.socket!, Msg.Console, encodeConsole(at, bytes));
+      this.consoleSent = at + bytes.length;
+    }
+  }
+
   /** Page bytes per second over the pre-copy rounds, up to the destination's acknowledgement of each. */
   private throughput(): number {
     if (this.copyStart === undefined || this.copyEnd === undefined) return 0;
@@ -354,6 +380,7 @@ export class MigrationSource {
       // whose measure throttles it (a round 1 without bound never ended with such a guest when
       // its memory took more than one batch).
       const sent = await this.sendDirty(iteration === 1);
+      await this.sendConsole();
       // The round counts once the destination has it: bytes in socket buffers are not bandwidth.
       await this.reader!.awaitAcked(this.sentFrameBytes, REPLY_MS);
       this.copyEnd = performance.now();
@@ -407,7 +434,9 @@ export class MigrationSource {
     }
     mark('pages', t);
     t = performance.now();
-    await writeFrame(this.socket!, Msg.Console, this.g.console.read());
+    // What the guest printed since the last round (protocol 4: all of it, only now).
+    if (this.protocol === 4) await writeFrame(this.socket!, Msg.Console, this.g.console.read());
+    else await this.sendConsole();
     // `frames`: the destination loads the state only once it has opened that many sealed frames.
     const meta = { digest: Buffer.from(ck.digest).toString('hex'), diskDigest: Buffer.from(ck.diskDigest).toString('hex'), pages: ck.pages, steps: this.g.steps, frames: this.sealedFrames };
     this.stateSent = true;

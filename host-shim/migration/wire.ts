@@ -7,8 +7,10 @@
  *
  * Control messages carry JSON; PAGES and DISK a MEMORY payload (snapshot/memory.ts),
  * sealed on the data connection (sealed-frames.ts: ciphertext, then tag);
- * MODULE and CONSOLE raw bytes; STATE a u32 JSON length, the JSON, then the
- * VMM checkpoint state. A reader refuses a frame over MAX_FRAME.
+ * MODULE raw bytes; CONSOLE the u64 offset of its first byte in the guest's
+ * output, then the bytes (protocol 4: the bytes alone); STATE a u32 JSON
+ * length, the JSON, then the VMM checkpoint state. A reader refuses a frame
+ * over MAX_FRAME.
  */
 import type { Socket } from 'node:net';
 import { WasmotionError } from '../errors.js';
@@ -19,8 +21,17 @@ import type { BatchBuffers } from './batch-buffers.js';
  * 3: the guest's disk moves in pre-copy (DISK frames) and has its own digest.
  * 4: PAGES and DISK frames travel on a data connection of their own, sealed
  *    in the guests' workers (listener.ts, sealed-frames.ts).
+ * 5: the guest's console output moves in pre-copy, in CONSOLE frames that
+ *    say where in its output they start (a host keeps the last part of it).
  */
-export const PROTOCOL = 4;
+export const PROTOCOL = 5;
+/**
+ * The protocols this host speaks, oldest first: a destination takes a
+ * migration in any of them, and a source speaks the newest its destination
+ * does, so hosts of two versions next to each other migrate guests both
+ * ways while a cluster is upgraded one host at a time.
+ */
+export const PROTOCOLS: readonly number[] = [4, 5];
 export const MAX_FRAME = 80 << 20;
 
 export const Msg = {
@@ -355,6 +366,20 @@ export function decodeImageBlocks(payload: Buffer): Uint32Array | null {
     if (i > 0 && blocks[i] <= blocks[i - 1]) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'a DISK_IMAGE frame with blocks out of order');
   }
   return blocks;
+}
+
+/** CONSOLE payload (protocol 5): u64 offset of the first byte in the guest's output, then the bytes. */
+export function encodeConsole(at: number, bytes: Uint8Array): Buffer {
+  const head = Buffer.allocUnsafe(8);
+  head.writeBigUInt64LE(BigInt(at), 0);
+  return Buffer.concat([head, bytes]);
+}
+
+export function decodeConsole(payload: Buffer): { at: number; bytes: Buffer } {
+  if (payload.length < 8) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', 'a CONSOLE frame cut short');
+  const at = payload.readBigUInt64LE(0);
+  if (at > BigInt(Number.MAX_SAFE_INTEGER)) throw new MigrationError('WASMOTION_ERR_MIGRATION_PROTOCOL', `a CONSOLE frame at offset ${at}`);
+  return { at: Number(at), bytes: payload.subarray(8) };
 }
 
 /** STATE payload: u32 JSON length, the JSON, then the state bytes. */

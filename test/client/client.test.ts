@@ -154,6 +154,17 @@ describe('HostClient', () => {
     a.honorsLogOffset = true;
   });
 
+  test('logs from a byte the host no longer holds start where its history does, and say what was dropped', async () => {
+    a.holdsFrom = 4;
+    const g = a.addGuest({}, [Buffer.from('0123'), Buffer.from('456789')]);
+    const dropped: [number, number][] = [];
+    const chunks: Buffer[] = [];
+    for await (const chunk of new HostClient(a.url).logs(g.id, { from: 1, onDropped: (from, to) => dropped.push([from, to]) })) chunks.push(chunk);
+    expect(Buffer.concat(chunks).toString()).toBe('456789');
+    expect(dropped).toEqual([[1, 4]]);
+    a.holdsFrom = 0;
+  });
+
   test('wait answers when the guest ends; a migrated guest gives GUEST_MIGRATED with `to`', async () => {
     const client = new HostClient(a.url);
     const g = a.addGuest();
@@ -191,6 +202,27 @@ describe('HostClient', () => {
     expect(await text).toBe('on a; on b');
     expect(moves).toEqual([b.url]);
     b.honorsLogOffset = true;
+  });
+
+  test('logsFollowing goes on where the new host\'s history starts when it no longer holds the next byte', async () => {
+    const g = a.addGuest({}, [Buffer.from('on a; ')]);
+    const dropped: [number, number][] = [];
+    const text = (async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of logsFollowing(new HostClient(a.url), g.id, { follow: true, onDropped: (from, to) => dropped.push([from, to]) })) chunks.push(c);
+      return Buffer.concat(chunks).toString();
+    })();
+    await new Promise((r) => setTimeout(r, 50));
+    a.moveTo(g.id, b);
+    b.write(g.id, 'lost; ');
+    // b holds the guest's output from byte 12 on: 'on a; lost; ' are bytes 0-11.
+    b.holdsFrom = 12;
+    await new Promise((r) => setTimeout(r, 50));
+    b.write(g.id, 'on b');
+    setTimeout(() => b.finish(g.id, { state: 'exited', exitCode: 0 }), 30);
+    expect(await text).toBe('on a; on b');
+    expect(dropped).toEqual([[6, 12]]);
+    b.holdsFrom = 0;
   });
 
   test('migrate sends only the given fields and its events arrive in order until completed', async () => {

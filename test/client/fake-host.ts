@@ -39,6 +39,8 @@ export class FakeHost {
   nextMigration: MigrationScript = 'complete';
   /** Whether logs?from=N starts at byte N (and says so in x-wasmotion-log-offset) or, like an older host, sends everything. */
   honorsLogOffset = true;
+  /** The first byte of each guest's output this host still holds (a host keeps the last part of it). */
+  holdsFrom = 0;
   /** When set, GET /v1/host never answers. */
   stallHost = false;
   private nextId = 1;
@@ -192,7 +194,7 @@ export class FakeHost {
         g.waiters.add(res);
         return;
       case 'GET /logs': {
-        const from = this.honorsLogOffset ? Number(url.searchParams.get('from') ?? 0) : 0;
+        const from = this.honorsLogOffset ? Math.max(Number(url.searchParams.get('from') ?? 0), this.holdsFrom) : 0;
         res.writeHead(200, { 'content-type': 'application/octet-stream', ...(this.honorsLogOffset ? { 'x-wasmotion-log-offset': String(from) } : {}) });
         const sent = Buffer.concat(g.output).subarray(from);
         if (sent.length) res.write(sent);
