@@ -416,6 +416,9 @@ export class MigrationSource {
     await writeJson(this.socket!, Msg.Switchover, {});
     await this.reader!.expect(Msg.Switchover, REPLY_MS);
     collectGarbage();
+    // What the guest dirtied during that exchange goes now, while it still runs: the pause carries only what it dirties next.
+    await this.sendDirty(false);
+    await this.sendConsole();
     // One request: the worker pauses the guest, writes a shared disk back, collects the last dirty pages (and blocks), and takes the checkpoint.
     const last = { maxBytes: BATCH_BYTES, compress: this.m.compress };
     const ck = await this.g.ask({ type: 'checkpoint', diskFromImage: this.diskShared, last }, 'checkpoint');
