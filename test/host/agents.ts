@@ -1,5 +1,6 @@
 // Host agents in this process for the host tests: started on 127.0.0.1 port 0
-// with one cluster secret, closed after each test.
+// with one cluster secret, closed after each test, as is whatever a test
+// hands to afterTest.
 import { afterEach } from 'vitest';
 import { HostAgent, type HostConfig } from '../../host-shim/host/agent.js';
 import { moduleDigest } from '../../host-shim/snapshot/directory.js';
@@ -7,10 +8,17 @@ import { moduleDigest } from '../../host-shim/snapshot/directory.js';
 export const SECRET = Buffer.from('test cluster secret, 32 bytes..');
 
 const agents: HostAgent[] = [];
+const closers: (() => unknown)[] = [];
 
 afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
   for (const a of agents.splice(0)) await a.close();
 });
+
+/** Runs `close` after the test (servers, connections it opened). */
+export function afterTest(close: () => unknown): void {
+  closers.push(close);
+}
 
 export async function host(name: string, extra: Partial<HostConfig> = {}): Promise<HostAgent> {
   const a = await HostAgent.start({ name, host: '127.0.0.1', port: 0, secret: SECRET, ...extra });

@@ -7,22 +7,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { logsFollowing } from '../../host-shim/client/follow.js';
 import { HostClient } from '../../host-shim/client/host-client.js';
 import type { HostAgent } from '../../host-shim/host/agent.js';
 import { MIN_CONSOLE_HISTORY } from '../../host-shim/host/console.js';
 import { Msg, decodeConsole, type Frame } from '../../host-shim/migration/wire.js';
 import { moduleDigest } from '../../host-shim/snapshot/directory.js';
-import { api, host, sleep } from './agents.js';
+import { afterTest, api, host, sleep } from './agents.js';
 import { fakeDestination, readyWith } from './fake-destination.js';
 
 const counter = join(import.meta.dirname, '..', '..', 'build', 'guests', 'counter.wasm');
-
-const closers: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-});
 
 /** Starts the counter guest, printing a line every `sleepMs` (0: as fast as it can), forever. */
 async function startCounter(a: HostAgent, sleepMs: number): Promise<string> {
@@ -180,6 +175,6 @@ async function rewritingProxy(target: string, change: (info: any) => unknown): P
     res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' }).end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => new Promise((resolve) => server.close(resolve)));
+  afterTest(() => new Promise((resolve) => server.close(resolve)));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }

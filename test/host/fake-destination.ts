@@ -4,15 +4,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { afterEach } from 'vitest';
 import { MigrationListener } from '../../host-shim/migration/listener.js';
 import { FrameReader, Msg, PROTOCOL, type Frame, writeFrame, writeJson } from '../../host-shim/migration/wire.js';
-import { SECRET } from './agents.js';
-
-const closers: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-});
+import { SECRET, afterTest } from './agents.js';
 
 /** What a fake destination does with a source's control connection; `listener` opens data channels. */
 export type Script = (control: TLSSocket, reader: FrameReader, listener: MigrationListener) => Promise<void>;
@@ -42,7 +36,8 @@ export async function fakeDestination(script: Script, options: { protocol?: numb
     else res.writeHead(404).end(JSON.stringify({ error: { code: 'WASMOTION_ERR_NOT_FOUND', message: 'not here' } }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => listener.close(), () => new Promise((resolve) => server.close(resolve)));
+  afterTest(() => listener.close());
+  afterTest(() => new Promise((resolve) => server.close(resolve)));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
 }
 

@@ -7,13 +7,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { HostAgent } from '../../host-shim/host/agent.js';
 import { dataPreamble } from '../../host-shim/migration/listener.js';
 import { secureConnect } from '../../host-shim/migration/transport.js';
 import { FrameReader, MAX_FRAME, Msg, PROTOCOL, encodeState, writeFrame, writeJson } from '../../host-shim/migration/wire.js';
 import { moduleDigest } from '../../host-shim/snapshot/directory.js';
-import { SECRET, api, host } from './agents.js';
+import { SECRET, afterTest, api, host } from './agents.js';
 import { fakeDestination, readyWith, welcomeWith, type Script } from './fake-destination.js';
 
 // (module (memory (export "memory") 1)): enough of a guest to be prepared.
@@ -24,11 +24,6 @@ const SCRATCH = Buffer.from([
 ]);
 const NOT_WASM = Buffer.from('these bytes are not a wasm module');
 const counter = join(import.meta.dirname, '..', '..', 'build', 'guests', 'counter.wasm');
-
-const closers: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-});
 
 interface Reply {
   type: number;
@@ -68,7 +63,7 @@ function hello(change: (h: any) => void = () => undefined): object {
 async function peerOf(b: HostAgent): Promise<Peer> {
   const at = b.migrations.endpoint()!;
   const control = await secureConnect(SECRET, at.host, at.port, 5_000);
-  closers.push(() => control.destroy());
+  afterTest(() => control.destroy());
   const reader = new FrameReader(control);
   const reply = async (): Promise<Reply> => {
     const f = await reader.next(10_000);
@@ -80,7 +75,7 @@ async function peerOf(b: HostAgent): Promise<Peer> {
     expect(welcome.type, JSON.stringify(welcome.body)).toBe(Msg.Welcome);
     expect(welcome.body.accept, JSON.stringify(welcome.body)).toBe(true);
     const data = connect({ host: at.host, port: at.port });
-    closers.push(() => data.destroy());
+    afterTest(() => data.destroy());
     data.on('error', () => undefined);
     await new Promise((resolve) => data.once('connect', resolve));
     data.write(dataPreamble(Buffer.from(welcome.body.channel as string, 'hex')));
