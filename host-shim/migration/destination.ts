@@ -39,6 +39,13 @@ export interface DestinationHost {
   putModule(bytes: Uint8Array): string;
   /** Whether a guest of this id already lives here. */
   hasGuest(id: string): boolean;
+  /**
+   * Promises guest `id` to one incoming migration, until the returned
+   * function is called; null if another holds the promise. Two migrations
+   * of one guest may be under way here (a retry after a cut the first has
+   * not noticed yet), but only the one holding it may answer READY.
+   */
+  claim(id: string): (() => void) | null;
   /** Takes in a guest that now runs here. */
   adopt(g: GuestHandle): void;
   /** Whether the source, in doubt, told this host never to start guest `id` (see fence). */
@@ -195,6 +202,8 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
   let g: GuestHandle | undefined;
   let started = false;
   let held: string | undefined;
+  /** Releases this migration's claim on the guest's id (DestinationHost.claim). */
+  let unclaim: (() => void) | null = null;
   let done: (() => void) | undefined;
   try {
     const hello = parseJson(await reader.expect(Msg.Hello, STEP_MS)) as Hello;
@@ -253,6 +262,13 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
         failpoint('destination-state');
         const { meta, state } = decodeState(f.payload);
         const { frames, digest, diskDigest, fromImage, steps } = stateMeta(meta);
+        // A guest of this id that came to run here meanwhile, or another migration of it about to: this one stops.
+        unclaim = host.hasGuest(g.id) ? null : host.claim(g.id);
+        if (!unclaim) {
+          const reason = `guest ${g.id} runs here, or another migration is bringing it`;
+          await writeJson(socket, Msg.Ready, { ok: false, reason, code: 'WASMOTION_ERR_MIGRATION_DUPLICATE' });
+          throw new MigrationError('WASMOTION_ERR_MIGRATION_DUPLICATE', reason);
+        }
         // Every sealed frame before STATE goes to the worker before the state does.
         await intake.all(frames);
         // The disk moved through the image file this host read the marker of: the worker loads it from there.
@@ -287,6 +303,7 @@ export async function receiveMigration(socket: TLSSocket, host: DestinationHost)
   } finally {
     if (g && !started) g.stop();
     if (held) host.release(held);
+    unclaim?.();
     done?.();
     channel?.close();
     socket.end();

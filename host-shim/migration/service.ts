@@ -27,6 +27,8 @@ export class MigrationService {
   private advertised: { host: string; port: number } | undefined;
   /** Guests fenced by a source in doubt, while their incoming migration is under way. */
   private readonly fences = new Set<string>();
+  /** Guests promised to one incoming migration each, from its STATE (DestinationHost.claim). */
+  private readonly claimed = new Set<string>();
   /** Incoming migrations under way, by guest id. */
   private readonly receiving = new Map<string, number>();
 
@@ -98,6 +100,11 @@ export class MigrationService {
         a.admission.release(g.id);
         a.register(g);
         a.emit('guest-arrived', g.info());
+      },
+      claim: (id: string) => {
+        if (this.claimed.has(id)) return null;
+        this.claimed.add(id);
+        return () => this.claimed.delete(id);
       },
       fenced: (id: string) => this.fences.has(id),
       receiving: (id: string) => {

@@ -452,8 +452,8 @@ export class MigrationSource {
     t = performance.now();
     // Only a READY that says so in as many words lets GO go out.
     if (ready?.ok !== true) {
-      // An image file the destination could not load keeps its own code; anything else is a verification failure.
-      const code = ready?.code === 'WASMOTION_ERR_DISK_IMAGE' ? ready.code : 'WASMOTION_ERR_MIGRATION_VERIFY';
+      // An image file the destination could not load, or a guest it already has, keep their codes; anything else is a verification failure.
+      const code = ready?.code === 'WASMOTION_ERR_DISK_IMAGE' || ready?.code === 'WASMOTION_ERR_MIGRATION_DUPLICATE' ? ready.code : 'WASMOTION_ERR_MIGRATION_VERIFY';
       throw new MigrationError(code, `the destination could not verify the guest: ${peerText(ready?.reason)}`);
     }
     this.checkCancel();

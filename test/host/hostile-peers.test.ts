@@ -237,3 +237,25 @@ describe.skipIf(!existsSync(counter))('a destination that breaks the protocol', 
     });
   }
 });
+
+describe.skipIf(!existsSync(counter))('a guest that two migrations bring at once', () => {
+  test('only the migration that reaches STATE first may answer READY: the other fails with _DUPLICATE, and its guest runs on at the source', async () => {
+    const a = await host('a');
+    const b = await host('b');
+    const bytes = readFileSync(counter);
+    await api(a.url, `/v1/modules/${moduleDigest(bytes)}`, { method: 'PUT', body: bytes });
+    const g = (await api(a.url, '/v1/guests', { method: 'POST', body: JSON.stringify({ module: moduleDigest(bytes), args: ['0', '64', '5'] }) })).body;
+    // A peer brings a guest of the same id to b and holds its STATE open: it names a sealed frame that never comes.
+    const p = await peerOf(b);
+    await p.prepared(hello((h) => (h.guest.id = g.id)));
+    await writeFrame(p.control, Msg.State, stateWith({ frames: 1, digest: ZERO_DIGEST, diskDigest: ZERO_DIGEST }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const m = await api(a.url, `/v1/guests/${g.id}/migrate`, { method: 'POST', body: JSON.stringify({ to: b.url }) });
+    const events = (await (await fetch(new URL(`/v1/migrations/${m.body.id}/events`, a.url))).text()).split('\n').filter((l) => l.trim());
+    const last = JSON.parse(events[events.length - 1]);
+    expect(last.state).toBe('failed');
+    expect(last.error.code, last.error.message).toBe('WASMOTION_ERR_MIGRATION_DUPLICATE');
+    expect((await api(a.url, `/v1/guests/${g.id}`)).body.state).toBe('running');
+    expect((await api(b.url, '/v1/guests')).body).toEqual([]);
+  });
+});
