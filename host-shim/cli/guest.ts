@@ -94,26 +94,31 @@ export async function guestStopCommand(id: string, options: HostOptions): Promis
 
 /**
  * The guest's console bytes on stdout as they come; with --json one line per
- * piece, `{"guest": ID, "output": TEXT}`.
+ * piece, `{"guest": ID, "output": TEXT}`, and where the host no longer held
+ * output asked for, `{"guest": ID, "dropped": {"from": N, "to": M}}`.
  */
 export async function guestLogsCommand(id: string, options: GuestLogsOptions): Promise<number> {
   const client = connect(options);
   const signal = interruptSignal();
   const decoder = new StringDecoder('utf8');
+  /** Output the host no longer held, not yet reported on stdout (--json). */
+  const drops: { from: number; to: number }[] = [];
+  const reportDrops = async () => {
+    for (const dropped of drops.splice(0)) if (options.json) await out(jsonLine({ guest: id, dropped }));
+  };
   try {
-    let dropped: { from: number; to: number } | undefined;
     const chunks = logsFollowing(client, id, {
       follow: options.follow,
       signal,
       onMove: (to) => note(`${id} moved to ${to}; following it there`),
+      // Output missing from what is printed is said always, on a terminal or not; --json says it on stdout.
       onDropped: (from, to) => {
-        note(`${id}: the host no longer holds its output from byte ${from} to ${to} (a host keeps the last part of a guest's output, host start --console-history); going on from byte ${to}`);
-        dropped = { from, to };
+        if (!options.json) process.stderr.write(`wasmotion: ${id}: the host no longer holds its output from byte ${from} to ${to} (a host keeps the last part of a guest's output, host start --console-history); going on from byte ${to}\n`);
+        drops.push({ from, to });
       },
     });
     for await (const chunk of chunks) {
-      if (options.json && dropped) await out(jsonLine({ guest: id, dropped }));
-      dropped = undefined;
+      await reportDrops();
       if (!options.json) await out(chunk);
       else {
         const text = decoder.write(chunk);
@@ -124,6 +129,7 @@ export async function guestLogsCommand(id: string, options: GuestLogsOptions): P
     // Ctrl-C ends a followed stream; that is how one leaves it, not an error.
     if (!signal.aborted) throw err;
   }
+  await reportDrops();
   const rest = decoder.end();
   if (options.json && rest) await out(jsonLine({ guest: id, output: rest }));
   return 0;

@@ -119,6 +119,20 @@ describe('wasmotion guest', () => {
     expect(lines.map((l) => l.output).join('')).toBe('café\n');
   });
 
+  test('logs name output the host no longer holds: on stderr, and with --json in a line of its own', async () => {
+    a.holdsFrom = 4;
+    const g = a.addGuest({}, [Buffer.from('old new\n')]);
+    const plain = await run(['guest', 'logs', g.id, '--host', a.url]);
+    expect(plain.stdout).toBe('new\n');
+    expect(plain.stderr).toMatch(/no longer holds its output from byte 0 to 4/);
+    const json = await run(['guest', 'logs', g.id, '--host', a.url, '--json']);
+    expect(json.stdout.trimEnd().split('\n').map((l) => JSON.parse(l))).toEqual([
+      { guest: g.id, dropped: { from: 0, to: 4 } },
+      { guest: g.id, output: 'new\n' },
+    ]);
+    a.holdsFrom = 0;
+  });
+
   test('wait exits with the guest\'s code, following it to the host it migrated to', async () => {
     const g = a.addGuest();
     const waiting = run(['guest', 'wait', g.id, '--host', a.url]);
