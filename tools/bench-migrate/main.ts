@@ -34,7 +34,9 @@
  * gives its throughput as a ratio of the link's rate. The "floor" line
  * (floor.ts) measures what no migration on loopback can do without (the TCP
  * stream, sealing and opening, landing pages in fresh memory) and the most
- * the cores could carry if that were all a migration cost.
+ * the cores could carry if that were all a migration cost. The "console"
+ * line (chatty.ts) moves a guest that prints as fast as it can, its
+ * history growing to what a host keeps, and gives its downtime.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -49,6 +51,7 @@ import { wasmtimeUnavailable } from '../../host-shim/vmm/wasmtime-runner.js';
 import { measureTcpThroughput } from '../link/throughput.js';
 import { LinkProxy } from '../link/proxy.js';
 import { floorLine, measureFloor } from './floor.js';
+import { chattyLine } from './chatty.js';
 import { availableParallelism } from 'node:os';
 
 interface Config {
@@ -197,6 +200,9 @@ async function main(): Promise<number> {
     }
     process.stdout.write(`${cpuCeiling(rows, tcp)}\n`);
     process.stdout.write(`${floorLine(floor, availableParallelism(), tcp)}\n`);
+    const chatty = await chattyLine(a, b, DOWNTIME_LIMIT_MS);
+    failed ||= chatty.failed;
+    process.stdout.write(`${chatty.line}\n`);
     const link = await overLink(a, b, module);
     failed ||= link.failed;
     process.stdout.write(`${link.line}\n`);
